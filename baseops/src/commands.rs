@@ -1,0 +1,128 @@
+//! What each subcommand does. Each is a thin wrapper over the platform crates.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use baseops_config::{Environment, Settings, Sources, deploy_findings, render_masked};
+use baseops_core::AppState;
+use baseops_db::Migrator;
+
+use crate::cli::{Cli, Command, EXIT_UNSAFE_SETTINGS};
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { bind, migrate } => serve(bind, migrate).await,
+        Command::Migrate { status } => migrate(status).await,
+        Command::Check { deploy } => check(deploy),
+        Command::Openapi => {
+            let document = baseops_server::openapi_document(&baseops::apps());
+            println!("{}", document.to_pretty_json().context("cannot render the OpenAPI document")?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Version => {
+            println!("baseops {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load_settings() -> anyhow::Result<Settings> {
+    Ok(baseops_config::load(&Sources::from_process())?)
+}
+
+fn check(deploy: bool) -> anyhow::Result<ExitCode> {
+    let settings = load_settings()?;
+    baseops::migrator()?;
+    println!("{}", render_masked(&settings));
+    eprintln!("configuration is valid ({} environment)", settings.env.name());
+    if deploy {
+        let findings = deploy_findings(&settings);
+        if !findings.is_empty() {
+            for finding in &findings {
+                eprintln!("unsafe: {finding}");
+            }
+            return Ok(ExitCode::from(EXIT_UNSAFE_SETTINGS));
+        }
+        eprintln!("no unsafe production settings found");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(status: bool) -> anyhow::Result<ExitCode> {
+    let settings = load_settings()?;
+    let _logging = baseops_telemetry::init_logging(&settings)?;
+    let migrator = baseops::migrator()?;
+    if status {
+        let db = baseops_db::connect(&settings.database).await?;
+        let states = migrator.status(&db).await?;
+        if states.is_empty() {
+            println!("no migrations are declared by this build");
+        }
+        for state in &states {
+            println!("{} {}", if state.applied { "applied" } else { "pending" }, state.name);
+        }
+        db.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let applied = migrator.apply(&settings.database).await?;
+    println!("applied {} migration(s)", applied.len());
+    for name in applied {
+        println!("  {name}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(bind: Option<std::net::SocketAddr>, migrate: bool) -> anyhow::Result<ExitCode> {
+    let mut settings = load_settings()?;
+    if let Some(bind) = bind {
+        settings.server.bind = bind;
+    }
+    let _logging = baseops_telemetry::init_logging(&settings)?;
+    baseops_telemetry::metrics_handle();
+    if settings.env.is_production_like() {
+        for finding in deploy_findings(&settings) {
+            tracing::warn!(finding, "unsafe production setting (see `baseops check --deploy`)");
+        }
+    }
+
+    let migrator = baseops::migrator()?;
+    let db = baseops_db::connect(&settings.database).await?;
+    prepare_schema(&settings, &migrator, &db, migrate).await?;
+
+    let listener = tokio::net::TcpListener::bind(settings.server.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+    let address = listener.local_addr()?;
+    let grace = Duration::from_secs(settings.server.shutdown_grace_secs);
+    if settings.env == Environment::Dev {
+        println!("baseops is running at http://{address} — API docs at http://{address}/api/docs");
+    }
+    tracing::info!(%address, env = settings.env.name(), version = env!("CARGO_PKG_VERSION"), "listening");
+
+    let state = AppState::new(settings, db.clone(), migrator);
+    let router = baseops_server::build_router(state, &baseops::apps());
+    baseops_server::serve(listener, router, baseops_server::shutdown_signal(), grace).await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Applies migrations when allowed, or refuses to serve a schema that is behind.
+async fn prepare_schema(
+    settings: &Settings,
+    migrator: &Migrator,
+    db: &baseops_db::Database,
+    migrate: bool,
+) -> anyhow::Result<()> {
+    if migrate || settings.database.auto_migrate {
+        let applied = migrator.apply(&settings.database).await?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "migrations applied");
+        }
+        return Ok(());
+    }
+    migrator.ensure_current(db).await.context("refusing to start")?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Configuration for baseops.
+//!
+//! Settings are layered, later wins: built-in defaults → `config/base.toml` →
+//! `config/<env>.toml` (`BASEOPS_ENV`: dev, test, staging, prod; default dev) → `.env` →
+//! `BASEOPS_*` environment variables, nested keys joined by `__`
+//! (`BASEOPS_DATABASE__URL` sets `database.url`).
+//!
+//! Secrets ([`SECRET_KEYS`]) come only from the environment, are wrapped in [`Secret`] so they
+//! cannot be printed, and must be set in staging and prod. [`deploy_findings`] lists the
+//! settings that are unsafe for production (`baseops check --deploy`).
+
+mod deploy;
+mod load;
+mod secret;
+mod settings;
+
+pub use deploy::deploy_findings;
+pub use load::{DEV_SECRET_KEY, ENV_PREFIX, SECRET_KEYS, Sources, load, render_masked, variable_name};
+pub use secret::{MASK, Secret, masked_url};
+pub use settings::{
+    DatabaseKind, DatabaseSettings, Environment, LogFormat, LogSettings, ServerSettings, SessionSettings,
+    Settings, database_kind,
+};
+
+/// Why settings could not be loaded. Each message names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `BASEOPS_ENV` names no known environment.
+    #[error("BASEOPS_ENV={0:?} is not an environment; use dev, test, staging or prod")]
+    UnknownEnvironment(String),
+    /// Staging or prod without a required secret.
+    #[error("missing required secret for {env}: set {}", vars.join(", "))]
+    MissingSecrets {
+        /// The environment being loaded.
+        env: &'static str,
+        /// The variables to set.
+        vars: Vec<String>,
+    },
+    /// A secret was written into a configuration file.
+    #[error("{key} is a secret and must not be set in {file}; set {var} in the environment instead")]
+    SecretInFile {
+        /// The setting.
+        key: String,
+        /// The file that set it.
+        file: String,
+        /// The variable to use instead.
+        var: String,
+    },
+    /// The `.env` file could not be read.
+    #[error("cannot read {path}: {message}")]
+    Dotenv {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A value has the wrong type, or a key is unknown.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Checks values that parse but make no sense together.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming every problem found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        let db = &self.database;
+        if db.kind().is_none() {
+            problems.push(format!(
+                "database.url must start with sqlite:// or postgres:// ({} has {})",
+                variable_name("database.url"),
+                masked_url(&db.url)
+            ));
+        }
+        if let Some(replica) = &db.replica_url
+            && database_kind(replica.expose()) != Some(DatabaseKind::Postgres)
+        {
+            problems.push("database.replica_url must be a postgres:// URL".to_owned());
+        }
+        if db.max_connections == 0 {
+            problems.push("database.max_connections must be at least 1".to_owned());
+        }
+        if db.min_connections > db.max_connections {
+            problems.push("database.min_connections must not exceed database.max_connections".to_owned());
+        }
+        let server = &self.server;
+        if server.body_limit_bytes == 0 {
+            problems.push("server.body_limit_bytes must be at least 1".to_owned());
+        }
+        if server.request_timeout_secs == 0 {
+            problems.push("server.request_timeout_secs must be at least 1".to_owned());
+        }
+        if !matches!(server.public_url.scheme(), "http" | "https") {
+            problems.push("server.public_url must be an http:// or https:// URL".to_owned());
+        }
+        if self.log.level.trim().is_empty() {
+            problems.push("log.level must not be empty".to_owned());
+        }
+        if problems.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(problems.join("; "))) }
+    }
+
+    /// Whether users reach baseops over HTTPS (then HSTS is sent).
+    pub fn serves_https(&self) -> bool {
+        self.server.public_url.scheme() == "https"
+    }
+}

@@ -1,0 +1,178 @@
+//! The typed settings every part of baseops reads.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::Secret;
+
+/// The deployment environment, chosen by `BASEOPS_ENV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer's machine (the default).
+    Dev,
+    /// The test suites.
+    Test,
+    /// A production-like environment for rehearsals.
+    Staging,
+    /// Production.
+    Prod,
+}
+
+impl Environment {
+    /// All environments, in the order of the documentation.
+    pub const ALL: [Environment; 4] = [Self::Dev, Self::Test, Self::Staging, Self::Prod];
+
+    /// The name used in `BASEOPS_ENV` and in `config/<name>.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Dev => "dev",
+            Self::Test => "test",
+            Self::Staging => "staging",
+            Self::Prod => "prod",
+        }
+    }
+
+    /// Parses an environment name as written in `BASEOPS_ENV`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|env| env.name() == name.trim())
+    }
+
+    /// Staging and prod: secrets are required and defaults are strict.
+    pub fn is_production_like(self) -> bool {
+        matches!(self, Self::Staging | Self::Prod)
+    }
+}
+
+/// All settings, after layering (see the crate documentation).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The environment these settings were loaded for.
+    pub env: Environment,
+    /// Verbose errors and development conveniences. Never on in production.
+    pub debug: bool,
+    /// Signs sessions, CSRF tokens and links. At least 32 characters in production.
+    pub secret_key: Secret,
+    /// HTTP server settings.
+    pub server: ServerSettings,
+    /// Database settings.
+    pub database: DatabaseSettings,
+    /// Browser session cookie settings.
+    pub session: SessionSettings,
+    /// Logging settings.
+    pub log: LogSettings,
+}
+
+/// HTTP server settings (`[server]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port `serve` listens on.
+    pub bind: SocketAddr,
+    /// The URL users reach baseops at; used in links and to decide on HSTS.
+    pub public_url: Url,
+    /// Host names accepted in the `Host` header; empty accepts any (development only).
+    pub allowed_hosts: Vec<String>,
+    /// Longest time a request may take before it is answered 503.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// How long shutdown waits for in-flight requests before it gives up.
+    pub shutdown_grace_secs: u64,
+    /// Origins allowed to call the API from a browser (CORS); `*` allows any.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// Database settings (`[database]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` or `postgres://user:password@host/db`. Environment only.
+    pub url: Secret,
+    /// Optional PostgreSQL read replica for selectors. Environment only.
+    pub replica_url: Option<Secret>,
+    /// Connections in each pool (PostgreSQL; SQLite writes through one connection).
+    pub max_connections: u32,
+    /// Connections kept open while idle.
+    pub min_connections: u32,
+    /// Longest wait for a free connection before the request fails.
+    pub acquire_timeout_secs: u64,
+    /// How long start-up keeps retrying an unreachable database before it gives up.
+    pub connect_retry_secs: u64,
+    /// Apply pending migrations when `serve` starts.
+    pub auto_migrate: bool,
+    /// Log every statement with its duration in `db.log` (debug level).
+    pub log_statements: bool,
+    /// Statements slower than this are logged at warn level in `db.log`.
+    pub slow_query_ms: u64,
+    /// How long SQLite waits on a locked database before failing a statement.
+    pub sqlite_busy_timeout_ms: u64,
+    /// Explicit opt-in to run production on SQLite (a single machine).
+    pub allow_sqlite_in_prod: bool,
+}
+
+/// The database engine a URL points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl DatabaseSettings {
+    /// The engine of `url`, or `None` for an unsupported scheme.
+    pub fn kind(&self) -> Option<DatabaseKind> {
+        database_kind(self.url.expose())
+    }
+}
+
+/// The engine a database URL points to, from its scheme.
+pub fn database_kind(url: &str) -> Option<DatabaseKind> {
+    let scheme = url.split_once(':').map(|(scheme, _)| scheme)?;
+    match scheme {
+        "sqlite" => Some(DatabaseKind::Sqlite),
+        "postgres" | "postgresql" => Some(DatabaseKind::Postgres),
+        _ => None,
+    }
+}
+
+/// Browser session cookie settings (`[session]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Name of the session cookie.
+    pub cookie_name: String,
+    /// Send the cookie only over HTTPS. Required in production.
+    pub cookie_secure: bool,
+}
+
+/// How log lines on stdout look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Logging settings (`[log]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// A tracing filter: a level (`info`) or directives (`info,baseops_db=debug`).
+    pub level: String,
+    /// Format of stdout lines.
+    pub format: LogFormat,
+    /// Write `app.log`, `errors.log` and `db.log` (rotated daily) besides stdout.
+    pub files: bool,
+    /// Directory for the log files.
+    pub dir: PathBuf,
+    /// Rotated log files kept per log (one per day).
+    pub retention_days: usize,
+}

@@ -1,0 +1,40 @@
+//! The descriptor each app hands to the composition root.
+
+use baseops_db::MigrationList;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+/// An app as the platform sees it: a name, its API routes and its migrations.
+///
+/// Apps are listed explicitly in the composition root (the `baseops` crate), in the order
+/// their migrations must run. Later issues add permissions, jobs, event handlers and console
+/// pages here.
+#[derive(Clone, Copy, Debug)]
+pub struct App {
+    /// Short unique name (`tasks`, `leads`), used in logs and docs.
+    pub name: &'static str,
+    /// Routes mounted under `/api/v1`, documented in the OpenAPI document.
+    pub api: fn() -> OpenApiRouter<AppState>,
+    /// The app's migrations, oldest first.
+    pub migrations: MigrationList,
+}
+
+impl App {
+    /// An app with no routes and no migrations yet.
+    pub const fn new(name: &'static str) -> Self {
+        Self { name, api: OpenApiRouter::new, migrations: Vec::new }
+    }
+
+    /// Sets the API routes.
+    pub const fn with_api(mut self, api: fn() -> OpenApiRouter<AppState>) -> Self {
+        self.api = api;
+        self
+    }
+
+    /// Sets the migrations.
+    pub const fn with_migrations(mut self, migrations: MigrationList) -> Self {
+        self.migrations = migrations;
+        self
+    }
+}

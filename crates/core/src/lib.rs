@@ -1,0 +1,17 @@
+//! What every baseops app shares, and nothing more: the [`ApiError`] type that becomes an
+//! RFC 9457 problem, the [`RequestContext`] handlers pass to services, the [`AppState`]
+//! handlers reach the database through, and the [`App`] descriptor an app registers with.
+//!
+//! This crate sits under every app; a change here rebuilds them all, so it stays small.
+
+mod app;
+mod context;
+mod error;
+mod extract;
+mod state;
+
+pub use app::App;
+pub use context::{RequestContext, RequestId};
+pub use error::{ApiError, FieldErrors, PROBLEM_CONTENT_TYPE, Problem};
+pub use extract::Json;
+pub use state::AppState;

@@ -1,0 +1,58 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use axum::Router;
+use baseops_core::{App, AppState, FieldErrors, Problem};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::platform;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "baseops API",
+        description = "The JSON API of baseops. Errors are RFC 9457 problems (`application/problem+json`) with a stable `code`.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(Problem, FieldErrors)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "platform", description = "Health, readiness and metrics of the running process")
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The router of every documented route and the document describing them.
+pub(crate) fn routes_and_document(apps: &[App]) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let mut api = OpenApiRouter::new();
+    for app in apps {
+        api = api.merge((app.api)());
+    }
+    let mut version = ApiDoc::openapi();
+    version.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    OpenApiRouter::with_openapi(version)
+        .routes(routes!(platform::health::healthz))
+        .routes(routes!(platform::health::readyz))
+        .routes(routes!(platform::metrics::metrics))
+        .nest("/api/v1", api)
+        .split_for_parts()
+}
+
+/// The OpenAPI document of baseops with these apps (what `/api/openapi.json` serves).
+pub fn openapi_document(apps: &[App]) -> utoipa::openapi::OpenApi {
+    routes_and_document(apps).1
+}

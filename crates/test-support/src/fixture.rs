@@ -1,0 +1,118 @@
+//! A small app that exists only in tests, to exercise the platform's mechanisms (JSON input
+//! errors, timeouts, panics, migrations) through the real middleware stack.
+
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use baseops_core::{ApiError, App, AppState, Json, RequestContext};
+use sea_orm::{ConnectionTrait, Statement};
+use sea_orm_migration::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The fixture app: routes under `/api/v1/fixture`, one migration creating `fixture_notes`.
+pub fn fixture_app() -> App {
+    App::new("fixture").with_api(api).with_migrations(migrations)
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(echo))
+        .routes(routes!(slow))
+        .routes(routes!(panic))
+        .routes(routes!(note_count))
+}
+
+fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CreateFixtureNotes)]
+}
+
+/// The body `echo` accepts.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EchoInput {
+    /// Any text.
+    pub name: String,
+    /// A small number.
+    pub count: u32,
+}
+
+/// Echoes a valid body back; rejects a blank name with 422.
+#[utoipa::path(post, path = "/fixture/echo", request_body = EchoInput, responses((status = 200, body = EchoInput)))]
+async fn echo(context: RequestContext, Json(input): Json<EchoInput>) -> Result<Json<EchoInput>, ApiError> {
+    if input.name.trim().is_empty() {
+        return Err(ApiError::invalid("name", "must not be blank"));
+    }
+    tracing::info!(request_id = %context.request_id, "echo");
+    Ok(Json(input))
+}
+
+/// How long `slow` sleeps.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct Delay {
+    /// Milliseconds.
+    ms: u64,
+}
+
+/// Answers after `ms` milliseconds.
+#[utoipa::path(get, path = "/fixture/slow", params(Delay), responses((status = 200, body = String)))]
+async fn slow(Query(delay): Query<Delay>) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(delay.ms)).await;
+    "done"
+}
+
+/// Panics, as a bug would.
+#[utoipa::path(get, path = "/fixture/panic", responses((status = 500)))]
+async fn panic() -> &'static str {
+    panic!("fixture panic with a secret detail")
+}
+
+/// Counts rows of the migrated table, through the read pool.
+#[utoipa::path(get, path = "/fixture/notes/count", responses((status = 200, body = i64)))]
+async fn note_count(State(state): State<AppState>) -> Result<Json<i64>, ApiError> {
+    let db = state.db().read();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM fixture_notes",
+        ))
+        .await?
+        .ok_or_else(|| ApiError::internal(std::io::Error::other("no row")))?;
+    Ok(Json(row.try_get::<i64>("", "n")?))
+}
+
+#[derive(DeriveIden)]
+enum FixtureNotes {
+    Table,
+    Id,
+    Body,
+}
+
+struct CreateFixtureNotes;
+
+impl MigrationName for CreateFixtureNotes {
+    fn name(&self) -> &str {
+        "fixture_0001_create_notes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateFixtureNotes {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(FixtureNotes::Table)
+                    .col(ColumnDef::new(FixtureNotes::Id).integer().not_null().primary_key())
+                    .col(ColumnDef::new(FixtureNotes::Body).string_len(200).not_null())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(FixtureNotes::Table).to_owned()).await
+    }
+}
