@@ -49,13 +49,10 @@ fn rejection_to_error(rejection: JsonRejection) -> ApiError {
         },
         JsonRejection::JsonDataError(error) => {
             let mut errors = FieldErrors::new();
-            match std::error::Error::source(&error)
-                .and_then(|source| source.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>())
-            {
+            match located_serde_error(&error) {
                 Some(located) => {
-                    let path = located.path().to_string();
-                    let field = if path == "." { "body".to_owned() } else { path };
-                    errors.add(field, without_position(&located.inner().to_string()));
+                    let message = without_position(&located.inner().to_string());
+                    errors.add(field_of(&located.path().to_string(), &message), message);
                 }
                 None => {
                     errors.add("body", error.body_text());
@@ -65,6 +62,33 @@ fn rejection_to_error(rejection: JsonRejection) -> ApiError {
         }
         rejection if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
         rejection => ApiError::BadRequest { code: "unreadable_body", detail: rejection.body_text() },
+    }
+}
+
+/// The serde error with its JSON path, wherever it sits in the rejection's source chain.
+fn located_serde_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a serde_path_to_error::Error<serde_json::Error>> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(located) = error.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            return Some(located);
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// The field an error is about: its JSON path; a missing field is reported at the enclosing
+/// object, so its name (from the message) is appended.
+fn field_of(path: &str, message: &str) -> String {
+    let path = if path == "." { "" } else { path };
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        ("", Some(name)) => name.to_owned(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        ("", None) => "body".to_owned(),
+        (path, None) => path.to_owned(),
     }
 }
 
@@ -83,5 +107,19 @@ fn without_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(index) => message[..index].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn errors_point_at_the_field() {
+        assert_eq!(field_of("count", "invalid type: string, expected u32"), "count");
+        assert_eq!(field_of(".", "missing field `name`"), "name");
+        assert_eq!(field_of("items[0]", "missing field `price`"), "items[0].price");
+        assert_eq!(field_of("admin", "unknown field `admin`, expected `name` or `count`"), "admin");
+        assert_eq!(field_of(".", "invalid type: sequence, expected struct Input"), "body");
     }
 }

@@ -22,6 +22,8 @@ use crate::{middleware, openapi};
 /// and the middleware stack configured from `state.settings()`.
 pub fn build_router(state: AppState, apps: &[App]) -> Router {
     let (routes, document) = openapi::routes_and_document(apps);
+    // Installed before the first request, so that request is counted.
+    baseops_telemetry::metrics_handle();
     let settings = state.settings();
     let server = &settings.server;
 
