@@ -7,6 +7,7 @@ use anyhow::Context;
 use baseops_config::{Environment, Settings, Sources, deploy_findings, render_masked};
 use baseops_core::AppState;
 use baseops_db::Migrator;
+use baseops_telemetry::Console;
 
 use crate::cli::{Cli, Command, EXIT_UNSAFE_SETTINGS};
 
@@ -52,7 +53,7 @@ fn check(deploy: bool) -> anyhow::Result<ExitCode> {
 
 async fn migrate(status: bool) -> anyhow::Result<ExitCode> {
     let settings = load_settings()?;
-    let _logging = baseops_telemetry::init_logging(&settings)?;
+    let _logging = baseops_telemetry::init_logging(&settings, Console::Stderr)?;
     let migrator = baseops::migrator()?;
     if status {
         let db = baseops_db::connect(&settings.database).await?;
@@ -79,7 +80,7 @@ async fn serve(bind: Option<std::net::SocketAddr>, migrate: bool) -> anyhow::Res
     if let Some(bind) = bind {
         settings.server.bind = bind;
     }
-    let _logging = baseops_telemetry::init_logging(&settings)?;
+    let _logging = baseops_telemetry::init_logging(&settings, Console::Stdout)?;
     baseops_telemetry::metrics_handle();
     if settings.env.is_production_like() {
         for finding in deploy_findings(&settings) {

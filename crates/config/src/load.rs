@@ -134,6 +134,7 @@ fn defaults(env: Environment) -> serde_json::Value {
             "body_limit_bytes": 2 * 1024 * 1024,
             "shutdown_grace_secs": 30,
             "cors_allowed_origins": [],
+            "trusted_proxies": [],
         },
         "database": {
             "max_connections": 10,

@@ -85,6 +85,8 @@ pub struct ServerSettings {
     pub shutdown_grace_secs: u64,
     /// Origins allowed to call the API from a browser (CORS); `*` allows any.
     pub cors_allowed_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (e.g. nginx's address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Database settings (`[database]`).

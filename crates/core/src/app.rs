@@ -3,7 +3,7 @@
 use baseops_db::MigrationList;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::AppState;
+use crate::{AppState, PermissionDef};
 
 /// An app as the platform sees it: a name, its API routes and its migrations.
 ///
@@ -18,17 +18,25 @@ pub struct App {
     pub api: fn() -> OpenApiRouter<AppState>,
     /// The app's migrations, oldest first.
     pub migrations: MigrationList,
+    /// The permissions the app declares.
+    pub permissions: &'static [PermissionDef],
 }
 
 impl App {
     /// An app with no routes and no migrations yet.
     pub const fn new(name: &'static str) -> Self {
-        Self { name, api: OpenApiRouter::new, migrations: Vec::new }
+        Self { name, api: OpenApiRouter::new, migrations: Vec::new, permissions: &[] }
     }
 
     /// Sets the API routes.
     pub const fn with_api(mut self, api: fn() -> OpenApiRouter<AppState>) -> Self {
         self.api = api;
+        self
+    }
+
+    /// Sets the permissions the app declares.
+    pub const fn with_permissions(mut self, permissions: &'static [PermissionDef]) -> Self {
+        self.permissions = permissions;
         self
     }
 

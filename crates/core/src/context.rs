@@ -1,10 +1,13 @@
 //! The request context handlers pass to services and selectors.
 
-use std::convert::Infallible;
 use std::fmt;
+use std::net::IpAddr;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
+use uuid::Uuid;
+
+use crate::{Actor, ApiError, AppState, Origin, Principal, Scope};
 
 /// The id of one request: from a valid `X-Request-Id` header, or a new UUIDv7.
 ///
@@ -45,24 +48,97 @@ impl fmt::Display for RequestId {
 
 /// Who asks, in which organization, under which request: what services need to know.
 ///
-/// Handlers build it with one extractor and pass it by reference. The identity issue adds the
-/// actor, the organization and the effective permissions.
+/// Extracting it authenticates the request (401 without valid credentials). Handlers take it
+/// first, call [`RequestContext::require`] once for the permission the endpoint needs, and
+/// pass `&ctx` to the service or selector, which reads the organization from it — never from
+/// a loose parameter a caller could mix up.
 #[derive(Clone, Debug)]
 pub struct RequestContext {
-    /// The request's id.
-    pub request_id: RequestId,
+    /// Where the request came from.
+    pub origin: Origin,
+    /// Who makes it.
+    pub principal: Principal,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
-    type Rejection = Infallible;
+impl RequestContext {
+    /// A context for work outside HTTP (jobs, commands, tests).
+    pub fn new(principal: Principal, origin: Origin) -> Self {
+        Self { origin, principal }
+    }
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        // The server's request-id middleware always sets it; a context built outside it
-        // (a job, a test) still gets a fresh id rather than none.
-        let request_id = parts.extensions.get::<RequestId>().cloned().unwrap_or_else(RequestId::generate);
-        Ok(Self { request_id })
+    /// The request's id.
+    pub fn request_id(&self) -> &RequestId {
+        &self.origin.request_id
+    }
+
+    /// Who acts.
+    pub fn actor(&self) -> &Actor {
+        &self.principal.actor
+    }
+
+    /// The acting user's id.
+    pub fn user_id(&self) -> Uuid {
+        self.principal.user_id
+    }
+
+    /// The active organization, or 400 `organization_required` when the user has several and
+    /// chose none (`X-Organization`), or none at all.
+    pub fn organization_id(&self) -> Result<Uuid, ApiError> {
+        self.principal.organization_id.ok_or(ApiError::BadRequest {
+            code: "organization_required",
+            detail: "Choose an organization with the X-Organization header (its id or slug).".into(),
+        })
+    }
+
+    /// The one permission check at the top of a handler: the scope the actor holds
+    /// `permission` with in the active organization, or 403.
+    pub fn require(&self, permission: &str) -> Result<Scope, ApiError> {
+        self.organization_id()?;
+        self.principal.scope(permission).ok_or(ApiError::Forbidden)
+    }
+
+    /// Whether the actor holds `permission` (any scope) in the active organization.
+    pub fn can(&self, permission: &str) -> bool {
+        self.principal.organization_id.is_some() && self.principal.scope(permission).is_some()
     }
 }
+
+impl FromRequestParts<AppState> for RequestContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let origin = Origin::from_request_parts(parts, state).await?;
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(Self { origin, principal: principal.clone() });
+        }
+        let authenticator = state.authenticator().ok_or(ApiError::Unauthenticated)?;
+        let principal = authenticator.authenticate(state, parts).await?.ok_or(ApiError::Unauthenticated)?;
+        parts.extensions.insert(principal.clone());
+        Ok(Self { origin, principal })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // The server's request-id middleware always sets it; a request built outside it
+        // (a test of a bare router) still gets a fresh id rather than none.
+        let request_id = parts.extensions.get::<RequestId>().cloned().unwrap_or_else(RequestId::generate);
+        let ip = parts.extensions.get::<ClientIp>().map(|client| client.0);
+        let user_agent = parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| agent.chars().take(Origin::MAX_USER_AGENT_LEN).collect());
+        Ok(Self { request_id, ip, user_agent })
+    }
+}
+
+/// The client's address as the server determined it (the peer, or the address a trusted
+/// proxy reported); set by the server's middleware.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
 
 #[cfg(test)]
 mod tests {

@@ -4,14 +4,18 @@
 //!
 //! This crate sits under every app; a change here rebuilds them all, so it stays small.
 
+mod actor;
 mod app;
+mod auth;
 mod context;
 mod error;
 mod extract;
 mod state;
 
+pub use actor::{Actor, Origin};
 pub use app::App;
-pub use context::{RequestContext, RequestId};
+pub use auth::{Authenticator, Grants, PermissionDef, Principal, Scope};
+pub use context::{ClientIp, RequestContext, RequestId};
 pub use error::{ApiError, FieldErrors, PROBLEM_CONTENT_TYPE, Problem};
 pub use extract::Json;
 pub use state::AppState;

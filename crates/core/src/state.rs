@@ -5,23 +5,64 @@ use std::sync::Arc;
 use baseops_config::Settings;
 use baseops_db::{Database, Migrator};
 
-/// Settings and database pools, cheap to clone (one `Arc`).
-#[derive(Clone, Debug)]
+use crate::{Authenticator, PermissionDef};
+
+/// Settings, database pools and the authenticator, cheap to clone (one `Arc`).
+#[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     settings: Settings,
     db: Database,
     migrator: Migrator,
+    authenticator: Option<Arc<dyn Authenticator>>,
+    permissions: Vec<PermissionDef>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("env", &self.inner.settings.env)
+            .field("db", &self.inner.db)
+            .field("authenticator", &self.inner.authenticator.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
-    /// Builds the state once at start-up.
+    /// Builds the state once at start-up, without authentication (every authenticated
+    /// endpoint answers 401) and without permissions.
     pub fn new(settings: Settings, db: Database, migrator: Migrator) -> Self {
-        Self { inner: Arc::new(Inner { settings, db, migrator }) }
+        Self {
+            inner: Arc::new(Inner { settings, db, migrator, authenticator: None, permissions: Vec::new() }),
+        }
+    }
+
+    /// Installs the authenticator and the permissions every app declared.
+    ///
+    /// # Panics
+    /// When called on a state that was already cloned (it is meant for start-up).
+    pub fn with_auth(
+        mut self,
+        authenticator: Arc<dyn Authenticator>,
+        permissions: Vec<PermissionDef>,
+    ) -> Self {
+        let inner = Arc::get_mut(&mut self.inner).expect("with_auth is called before the state is shared");
+        inner.authenticator = Some(authenticator);
+        inner.permissions = permissions;
+        self
+    }
+
+    /// The installed authenticator, if any.
+    pub fn authenticator(&self) -> Option<&Arc<dyn Authenticator>> {
+        self.inner.authenticator.as_ref()
+    }
+
+    /// Every permission the apps of this build declare, in app order.
+    pub fn permissions(&self) -> &[PermissionDef] {
+        &self.inner.permissions
     }
 
     /// The effective settings.

@@ -115,7 +115,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Database, DbError> {
 /// (migrations under an advisory lock).
 pub(crate) async fn connect_single(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbError> {
     let pool = match settings.kind().ok_or(DbError::UnsupportedUrl)? {
-        DatabaseKind::Sqlite => Pool::SqliteWriter,
+        DatabaseKind::Sqlite => {
+            create_sqlite_directory(settings.url.expose())?;
+            Pool::SqliteWriter
+        }
         DatabaseKind::Postgres => Pool::Single,
     };
     connect_with_retry(settings, &settings.url, pool).await

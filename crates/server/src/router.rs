@@ -36,6 +36,10 @@ pub fn build_router(state: AppState, apps: &[App]) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros))
                 .on_failure(DefaultOnFailure::new().level(Level::ERROR).latency_unit(LatencyUnit::Micros)),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            middleware::client_ip::TrustedProxies::new(&server.trusted_proxies),
+            middleware::client_ip::assign_client_ip,
+        ))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(middleware::metrics::record_http_metrics))
         .layer(axum::middleware::from_fn(middleware::problem::render_problems))

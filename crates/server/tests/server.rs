@@ -105,7 +105,10 @@ async fn json_input_errors_get_the_documented_statuses() {
         .post_json(echo, &json!({"name": "x", "count": 1, "admin": true}))
         .await
         .assert_problem(422, "validation_failed");
-    assert!(problem["errors"]["admin"][0].as_str().unwrap().starts_with("unknown field `admin`"), "{problem}");
+    assert!(
+        problem["errors"]["admin"][0].as_str().unwrap().starts_with("unknown field `admin`"),
+        "{problem}"
+    );
 
     let problem = app
         .post_json(echo, &json!({"name": "   ", "count": 1}))
@@ -315,10 +318,12 @@ async fn the_openapi_document_describes_every_route() {
     }
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {
-            assert!(
-                operation["responses"].as_object().is_some_and(|r| !r.is_empty()),
-                "{method} {path} has no responses"
-            );
+            let responses = operation["responses"].as_object();
+            assert!(responses.is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
+            for (status, response) in responses.unwrap() {
+                // OpenAPI requires a description on every response object.
+                assert!(response["description"].is_string(), "{method} {path} {status} has no description");
+            }
             assert!(operation["operationId"].is_string(), "{method} {path} has no operationId");
         }
     }

@@ -1,7 +1,8 @@
 //! Logging and metrics, set up once per process.
 //!
-//! Logs go to stdout (readable in dev and test, JSON in staging and prod) and, unless
-//! `log.files` is off, to three files in `log.dir`, rotated daily:
+//! Logs go to the console (stdout for `serve`, stderr for one-shot commands; readable in dev
+//! and test, JSON in staging and prod) and, unless `log.files` is off, to three files in
+//! `log.dir`, rotated daily:
 //! - `app.log` — info and above, everything but SQL statements;
 //! - `errors.log` — warnings and errors, with their causes;
 //! - `db.log` — SQL statements with their durations (target `sqlx::query`): all of them when
@@ -13,7 +14,7 @@
 mod logging;
 mod metrics_recorder;
 
-pub use logging::{LoggingGuard, init_logging};
+pub use logging::{Console, LoggingGuard, init_logging};
 pub use metrics_recorder::{HTTP_DURATION_METRIC, HTTP_REQUESTS_METRIC, metrics_handle};
 
 /// Why telemetry could not start.

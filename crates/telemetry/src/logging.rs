@@ -1,4 +1,4 @@
-//! The tracing subscriber: stdout plus the three rotated log files.
+//! The tracing subscriber: the console plus the three rotated log files.
 
 use std::path::Path;
 
@@ -25,18 +25,37 @@ pub struct LoggingGuard {
 
 type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
 
-/// Installs the global subscriber described by `settings.log`.
+/// Where console log lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Console {
+    /// Long-running processes (`serve`, `worker`): stdout, as container platforms expect.
+    Stdout,
+    /// One-shot commands whose stdout is their result (`migrate --status`, `jobs list`), so
+    /// that scripts can parse it.
+    Stderr,
+}
+
+/// Installs the global subscriber described by `settings.log`, with console lines on `console`.
 ///
 /// # Errors
 /// A bad `log.level`, an unwritable `log.dir`, or a subscriber already installed.
-pub fn init_logging(settings: &Settings) -> Result<LoggingGuard, TelemetryError> {
+pub fn init_logging(settings: &Settings, console: Console) -> Result<LoggingGuard, TelemetryError> {
     let log = &settings.log;
     let level = log.level.clone();
-    let stdout_filter = EnvFilter::try_new(&level)
+    let console_filter = EnvFilter::try_new(&level)
         .map_err(|error| TelemetryError::BadFilter { level: level.clone(), message: error.to_string() })?;
 
-    let mut layers: Vec<BoxedLayer> =
-        vec![format_layer(log.format, std::io::stdout, true).with_filter(stdout_filter).boxed()];
+    let console_layer = match console {
+        Console::Stdout => {
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            format_layer(log.format, std::io::stdout, ansi)
+        }
+        Console::Stderr => {
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            format_layer(log.format, std::io::stderr, ansi)
+        }
+    };
+    let mut layers: Vec<BoxedLayer> = vec![console_layer.with_filter(console_filter).boxed()];
     let mut writers = Vec::new();
 
     if log.files {
@@ -82,9 +101,7 @@ where
     let layer = tracing_subscriber::fmt::layer().with_writer(writer).with_span_events(FmtSpan::NONE);
     match format {
         LogFormat::Json => layer.json().with_current_span(false).with_span_list(true).boxed(),
-        LogFormat::Pretty => {
-            layer.with_ansi(ansi && std::io::IsTerminal::is_terminal(&std::io::stdout())).boxed()
-        }
+        LogFormat::Pretty => layer.with_ansi(ansi).boxed(),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use baseops_core::{ApiError, App, AppState, Json, RequestContext};
+use baseops_core::{ApiError, App, AppState, Json, Origin};
 use sea_orm::{ConnectionTrait, Statement};
 use sea_orm_migration::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -40,12 +40,12 @@ pub struct EchoInput {
 }
 
 /// Echoes a valid body back; rejects a blank name with 422.
-#[utoipa::path(post, path = "/fixture/echo", request_body = EchoInput, responses((status = 200, body = EchoInput)))]
-async fn echo(context: RequestContext, Json(input): Json<EchoInput>) -> Result<Json<EchoInput>, ApiError> {
+#[utoipa::path(post, path = "/fixture/echo", request_body = EchoInput, responses((status = 200, description = "The input, trimmed", body = EchoInput)))]
+async fn echo(origin: Origin, Json(input): Json<EchoInput>) -> Result<Json<EchoInput>, ApiError> {
     if input.name.trim().is_empty() {
         return Err(ApiError::invalid("name", "must not be blank"));
     }
-    tracing::info!(request_id = %context.request_id, "echo");
+    tracing::info!(request_id = %origin.request_id, "echo");
     Ok(Json(input))
 }
 
@@ -57,20 +57,20 @@ struct Delay {
 }
 
 /// Answers after `ms` milliseconds.
-#[utoipa::path(get, path = "/fixture/slow", params(Delay), responses((status = 200, body = String)))]
+#[utoipa::path(get, path = "/fixture/slow", params(Delay), responses((status = 200, description = "Done waiting", body = String)))]
 async fn slow(Query(delay): Query<Delay>) -> &'static str {
     tokio::time::sleep(Duration::from_millis(delay.ms)).await;
     "done"
 }
 
 /// Panics, as a bug would.
-#[utoipa::path(get, path = "/fixture/panic", responses((status = 500)))]
+#[utoipa::path(get, path = "/fixture/panic", responses((status = 500, description = "Always")))]
 async fn panic() -> &'static str {
     panic!("fixture panic with a secret detail")
 }
 
 /// Counts rows of the migrated table, through the read pool.
-#[utoipa::path(get, path = "/fixture/notes/count", responses((status = 200, body = i64)))]
+#[utoipa::path(get, path = "/fixture/notes/count", responses((status = 200, description = "Number of notes", body = i64)))]
 async fn note_count(State(state): State<AppState>) -> Result<Json<i64>, ApiError> {
     let db = state.db().read();
     let row = db

@@ -20,7 +20,7 @@ pub(crate) struct Status {
 }
 
 /// The process is alive. Never touches the database.
-#[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, body = Status)))]
+#[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, description = "The process is alive", body = Status)))]
 pub(crate) async fn healthz() -> Json<Status> {
     Json(Status { status: "ok", version: env!("CARGO_PKG_VERSION") })
 }
@@ -31,7 +31,7 @@ pub(crate) async fn healthz() -> Json<Status> {
     path = "/readyz",
     tag = "platform",
     responses(
-        (status = 200, body = Status),
+        (status = 200, description = "Ready to serve", body = Status),
         (status = 503, description = "Database unreachable or migrations pending", body = baseops_core::Problem,
          content_type = "application/problem+json")
     )

@@ -1,0 +1,106 @@
+//! Authentication and authorization as every app sees them: the permissions an app declares,
+//! the principal a request is made by, and the one check at the top of each handler.
+//!
+//! The identity apps implement [`Authenticator`] (sessions, API tokens, memberships, roles)
+//! and install it in [`AppState`]; other apps only use [`RequestContext::require`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use http::request::Parts;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{Actor, ApiError, AppState};
+
+/// A permission an app declares, e.g. `leads.edit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PermissionDef {
+    /// `<app>.<action>`, lowercase.
+    pub name: &'static str,
+    /// What it allows, for the roles editor and `GET /api/v1/permissions`.
+    pub description: &'static str,
+    /// Whether a grant may be limited to the actor's own records (created by or assigned to
+    /// them); when false every grant applies to all records of the organization.
+    pub scopable: bool,
+}
+
+impl PermissionDef {
+    /// A permission that can be granted for own records or all records.
+    pub const fn scoped(name: &'static str, description: &'static str) -> Self {
+        Self { name, description, scopable: true }
+    }
+
+    /// A permission that always applies to the whole organization.
+    pub const fn global(name: &'static str, description: &'static str) -> Self {
+        Self { name, description, scopable: false }
+    }
+}
+
+/// How far a granted permission reaches.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Records the actor created or is assigned to.
+    Own,
+    /// Every record of the organization.
+    All,
+}
+
+impl Scope {
+    /// `own` or `all`, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Own => "own",
+            Self::All => "all",
+        }
+    }
+
+    /// Parses `own` or `all`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "own" => Some(Self::Own),
+            "all" => Some(Self::All),
+            _ => None,
+        }
+    }
+}
+
+/// Effective permissions in the active organization: name → widest scope granted.
+pub type Grants = BTreeMap<String, Scope>;
+
+/// Who makes the request, in which organization, with which permissions; computed once per
+/// request by the [`Authenticator`].
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// The user, or the user behind an API token.
+    pub actor: Actor,
+    /// The user's id.
+    pub user_id: Uuid,
+    /// The active organization, when the user has one for this request.
+    pub organization_id: Option<Uuid>,
+    /// Superusers hold every permission with scope `all` in every organization.
+    pub is_superuser: bool,
+    /// Effective permissions in the active organization (already narrowed to the token's scopes).
+    pub grants: Arc<Grants>,
+}
+
+impl Principal {
+    /// The scope this principal holds `permission` with, if any.
+    pub fn scope(&self, permission: &str) -> Option<Scope> {
+        if self.is_superuser && self.organization_id.is_some() {
+            return Some(Scope::All);
+        }
+        self.grants.get(permission).copied()
+    }
+}
+
+/// Turns a request's credentials (session cookie, bearer token) into a [`Principal`].
+#[async_trait::async_trait]
+pub trait Authenticator: Send + Sync + 'static {
+    /// `Ok(None)` when the request carries no credentials; an error (401, 403 for a failed
+    /// CSRF check, 404 for an unknown organization) when they are invalid.
+    async fn authenticate(&self, state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError>;
+}

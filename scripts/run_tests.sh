@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The test command: format check, clippy with warnings denied, the whole test suite on SQLite,
+# then again on PostgreSQL when one is reachable, then the OpenAPI document through a validator.
+#
+#   scripts/run_tests.sh               # PostgreSQL when reachable, skipped (and said so) when not
+#   scripts/run_tests.sh --postgres    # PostgreSQL required: fail when it is unreachable (CI)
+#   scripts/run_tests.sh --sqlite-only # skip PostgreSQL even when it is there
+#
+# PostgreSQL: BASEOPS_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
+# each test creates its own database there and drops it afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+postgres=auto
+for arg in "$@"; do
+    case "$arg" in
+        --postgres) postgres=required ;;
+        --sqlite-only) postgres=off ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
+    esac
+done
+pg_url="${BASEOPS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+
+# A fresh machine has the Rust toolchain; rustfmt and clippy may still be missing components.
+for component in rustfmt clippy; do
+    if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+        step "installing the $component component"
+        rustup component add "$component"
+    fi
+done
+
+if cargo nextest --version >/dev/null 2>&1; then
+    run_suite() { cargo nextest run --workspace --no-fail-fast; }
+else
+    echo "cargo-nextest not found: using cargo test (install it for faster runs: cargo install cargo-nextest)"
+    run_suite() { cargo test --workspace --no-fail-fast; }
+fi
+
+step "format check"
+cargo fmt --all -- --check
+
+step "clippy (warnings denied)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests on SQLite"
+BASEOPS_TEST_DATABASE_URL= run_suite
+
+# Is anything listening at the URL's host and port? (No client tools needed.)
+postgres_reachable() {
+    local rest host port
+    rest="${pg_url#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"
+    host="${rest%%:*}"; port="${rest##*:}"
+    [[ "$port" == "$rest" ]] && port=5432
+    timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null
+}
+
+if [[ "$postgres" != off ]]; then
+    if postgres_reachable; then
+        step "tests on PostgreSQL (${pg_url%%@*}@…)"
+        BASEOPS_TEST_DATABASE_URL="$pg_url" run_suite
+    elif [[ "$postgres" == required ]]; then
+        echo "PostgreSQL is required (--postgres) but not reachable at BASEOPS_TEST_DATABASE_URL" >&2
+        exit 1
+    else
+        step "PostgreSQL not reachable: PostgreSQL tests skipped (use --postgres to require them)"
+    fi
+fi
+
+step "OpenAPI document validation"
+cargo run --quiet --locked -p baseops -- openapi > target/openapi.json
+if command -v python3 >/dev/null 2>&1; then
+    venv=target/tools/venv
+    if [[ ! -x "$venv/bin/openapi-spec-validator" ]]; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check 'openapi-spec-validator>=0.7,<0.8'
+    fi
+    "$venv/bin/openapi-spec-validator" target/openapi.json
+else
+    echo "python3 not found: the OpenAPI document was generated but not validated"
+fi
+
+step "all checks passed in $((SECONDS - started)) s"
