@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 pub const EXIT_FAILURE: u8 = 1;
 /// `check --deploy` found settings that are unsafe in production.
 pub const EXIT_UNSAFE_SETTINGS: u8 = 3;
+/// `audit verify` found an altered, inserted or deleted audit event.
+pub const EXIT_AUDIT_BROKEN: u8 = 4;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -15,6 +17,7 @@ Exit codes:
   1  failure (invalid configuration, database unreachable, migration failed, ...)
   2  wrong usage (unknown command or option)
   3  check --deploy found unsafe production settings
+  4  audit verify found a broken audit chain
 
 Configuration: config/base.toml, config/<BASEOPS_ENV>.toml, .env, then BASEOPS_* variables
 (nested keys with __, e.g. BASEOPS_DATABASE__URL). See docs/environment.md.";
@@ -62,10 +65,57 @@ pub enum Command {
         #[arg(long)]
         deploy: bool,
     },
+    /// Create a superuser (and, with --organization, an organization they own).
+    #[command(after_help = "Examples:
+  baseops createsuperuser                                   # asks for everything
+  baseops createsuperuser --email ops@example.com --organization \"Acme\"
+  printf '%s' \"$PW\" | baseops createsuperuser --email ops@example.com --password-stdin
+  ADMIN_PW=... baseops createsuperuser --email ops@example.com --password-env ADMIN_PW")]
+    Createsuperuser {
+        /// E-mail address; asked for when absent.
+        #[arg(long)]
+        email: Option<String>,
+        /// Display name; the part of the e-mail before @ when absent.
+        #[arg(long)]
+        name: Option<String>,
+        /// Also create an organization with this name, owned by the new superuser.
+        #[arg(long, value_name = "NAME")]
+        organization: Option<String>,
+        /// Read the password from standard input (one line) instead of asking.
+        #[arg(long, conflicts_with = "password_env")]
+        password_stdin: bool,
+        /// Read the password from this environment variable instead of asking.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+    /// Create the default roles an organization lacks; edited roles are left alone.
+    #[command(
+        name = "seed-roles",
+        after_help = "Example:
+  baseops seed-roles    # after an upgrade that added default roles or permissions"
+    )]
+    SeedRoles,
+    /// Audit trail tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the OpenAPI document of this build.
     #[command(after_help = "Example:
   baseops openapi > openapi.json")]
     Openapi,
     /// Print the version.
     Version,
+}
+
+/// `baseops audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chains and report the first altered, inserted or deleted event of each.
+    #[command(after_help = "Examples:
+  baseops audit verify                 # every chain; exit 4 when one is broken
+  baseops audit verify --org 0190...   # one organization's chain")]
+    Verify {
+        /// Only this organization's chain (its id), or `platform`.
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+    },
 }

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use baseops_config::{Environment, Settings, Sources, deploy_findings, render_masked};
-use baseops_core::AppState;
 use baseops_db::Migrator;
 use baseops_telemetry::Console;
 
-use crate::cli::{Cli, Command, EXIT_UNSAFE_SETTINGS};
+use crate::cli::{AuditCommand, Cli, Command, EXIT_UNSAFE_SETTINGS};
+use crate::identity;
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -17,6 +17,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { bind, migrate } => serve(bind, migrate).await,
         Command::Migrate { status } => migrate(status).await,
         Command::Check { deploy } => check(deploy),
+        Command::Createsuperuser { email, name, organization, password_stdin, password_env } => {
+            let args = identity::SuperuserArgs { email, name, organization, password_stdin, password_env };
+            with_database(|settings, db| {
+                Box::pin(async move { identity::create_superuser(&settings, &db, args).await })
+            })
+            .await
+        }
+        Command::SeedRoles => {
+            with_database(|_, db| Box::pin(async move { identity::seed_roles(&db).await })).await
+        }
+        Command::Audit(AuditCommand::Verify { org }) => {
+            with_database(|_, db| Box::pin(async move { identity::audit_verify(&db, org.as_deref()).await }))
+                .await
+        }
         Command::Openapi => {
             let document = baseops_server::openapi_document(&baseops::apps());
             println!("{}", document.to_pretty_json().context("cannot render the OpenAPI document")?);
@@ -27,6 +41,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+type Job = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<ExitCode>>>>;
+
+/// Runs a one-shot command on a migrated database, logging to stderr.
+async fn with_database(job: impl FnOnce(Settings, baseops_db::Database) -> Job) -> anyhow::Result<ExitCode> {
+    let settings = load_settings()?;
+    let _logging = baseops_telemetry::init_logging(&settings, Console::Stderr)?;
+    let migrator = baseops::migrator()?;
+    let db = baseops_db::connect(&settings.database).await?;
+    prepare_schema(&settings, &migrator, &db, false).await?;
+    let outcome = job(settings, db.clone()).await;
+    db.close().await;
+    outcome
 }
 
 fn load_settings() -> anyhow::Result<Settings> {
@@ -91,6 +119,7 @@ async fn serve(bind: Option<std::net::SocketAddr>, migrate: bool) -> anyhow::Res
     let migrator = baseops::migrator()?;
     let db = baseops_db::connect(&settings.database).await?;
     prepare_schema(&settings, &migrator, &db, migrate).await?;
+    identity::first_start(&settings, &db).await?;
 
     let listener = tokio::net::TcpListener::bind(settings.server.bind)
         .await
@@ -102,7 +131,7 @@ async fn serve(bind: Option<std::net::SocketAddr>, migrate: bool) -> anyhow::Res
     }
     tracing::info!(%address, env = settings.env.name(), version = env!("CARGO_PKG_VERSION"), "listening");
 
-    let state = AppState::new(settings, db.clone(), migrator);
+    let state = baseops::state(settings, db.clone(), migrator);
     let router = baseops_server::build_router(state, &baseops::apps());
     baseops_server::serve(listener, router, baseops_server::shutdown_signal(), grace).await?;
     db.close().await;

@@ -18,8 +18,8 @@ pub use deploy::deploy_findings;
 pub use load::{DEV_SECRET_KEY, ENV_PREFIX, SECRET_KEYS, Sources, load, render_masked, variable_name};
 pub use secret::{MASK, Secret, masked_url};
 pub use settings::{
-    DatabaseKind, DatabaseSettings, Environment, LogFormat, LogSettings, ServerSettings, SessionSettings,
-    Settings, database_kind,
+    AuthSettings, DatabaseKind, DatabaseSettings, Environment, LogFormat, LogSettings, ServerSettings,
+    SessionSettings, Settings, database_kind,
 };
 
 /// Why settings could not be loaded. Each message names what to fix.

@@ -149,7 +149,20 @@ fn defaults(env: Environment) -> serde_json::Value {
         },
         "session": {
             "cookie_name": "baseops_session",
+            "idle_minutes": 480,
+            "max_age_hours": 336,
             "cookie_secure": production_like,
+        },
+        "auth": {
+            "argon2_memory_kib": 19456,
+            "argon2_iterations": 2,
+            "argon2_parallelism": 1,
+            "min_password_length": 10,
+            "max_failures_per_account": 5,
+            "max_failures_per_ip": 50,
+            "lockout_secs": 30,
+            "link_valid_minutes": 60,
+            "invitation_valid_days": 7,
         },
         "log": {
             "level": "info",

@@ -63,6 +63,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Browser session cookie settings.
     pub session: SessionSettings,
+    /// Passwords and login protection.
+    pub auth: AuthSettings,
     /// Logging settings.
     pub log: LogSettings,
 }
@@ -151,6 +153,34 @@ pub struct SessionSettings {
     pub cookie_name: String,
     /// Send the cookie only over HTTPS. Required in production.
     pub cookie_secure: bool,
+    /// A session unused this long ends.
+    pub idle_minutes: u64,
+    /// A session ends this long after login, used or not.
+    pub max_age_hours: u64,
+}
+
+/// Passwords and login protection (`[auth]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Argon2id memory cost in KiB (OWASP: at least 19456).
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_iterations: u32,
+    /// Argon2id lanes.
+    pub argon2_parallelism: u32,
+    /// Shortest password accepted.
+    pub min_password_length: usize,
+    /// Failed logins for one e-mail address before it is locked out for a while.
+    pub max_failures_per_account: u32,
+    /// Failed logins from one IP address before it is locked out for a while.
+    pub max_failures_per_ip: u32,
+    /// First lock-out; each further failure doubles it, up to an hour.
+    pub lockout_secs: u64,
+    /// How long password-reset and e-mail verification links stay valid.
+    pub link_valid_minutes: u64,
+    /// How long an invitation stays valid.
+    pub invitation_valid_days: u64,
 }
 
 /// How log lines on stdout look.

@@ -60,6 +60,15 @@ impl Actor {
     }
 }
 
+/// Who acts and from where: what a service needs to record an audit event.
+#[derive(Clone, Copy, Debug)]
+pub struct Acting<'a> {
+    /// The actor.
+    pub actor: &'a Actor,
+    /// The request (or job) it acts in.
+    pub origin: &'a Origin,
+}
+
 /// Where a request came from: its id, the client's address and user agent.
 #[derive(Clone, Debug)]
 pub struct Origin {

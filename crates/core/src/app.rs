@@ -40,6 +40,11 @@ impl App {
         self
     }
 
+    /// Every permission the apps declare, in app order.
+    pub fn permissions_of(apps: &[App]) -> Vec<PermissionDef> {
+        apps.iter().flat_map(|app| app.permissions.iter().copied()).collect()
+    }
+
     /// Sets the migrations.
     pub const fn with_migrations(mut self, migrations: MigrationList) -> Self {
         self.migrations = migrations;

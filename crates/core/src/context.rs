@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use uuid::Uuid;
 
-use crate::{Actor, ApiError, AppState, Origin, Principal, Scope};
+use crate::{Acting, Actor, ApiError, AppState, Origin, Principal, Scope};
 
 /// The id of one request: from a valid `X-Request-Id` header, or a new UUIDv7.
 ///
@@ -74,6 +74,11 @@ impl RequestContext {
     /// Who acts.
     pub fn actor(&self) -> &Actor {
         &self.principal.actor
+    }
+
+    /// The actor and origin, for services' audit records.
+    pub fn acting(&self) -> Acting<'_> {
+        Acting { actor: &self.principal.actor, origin: &self.origin }
     }
 
     /// The acting user's id.

@@ -40,6 +40,11 @@ impl FieldErrors {
         if self.is_empty() { Ok(()) } else { Err(ApiError::Validation(self)) }
     }
 
+    /// Every field with its messages, by field path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.0.iter().map(|(field, messages)| (field.as_str(), messages.as_slice()))
+    }
+
     /// The messages for one field.
     pub fn get(&self, field: &str) -> Option<&[String]> {
         self.0.get(field).map(Vec::as_slice)
@@ -133,9 +138,25 @@ pub enum ApiError {
     /// 401: no valid credentials.
     #[error("authentication required")]
     Unauthenticated,
+    /// 401 with a specific reason (`invalid_credentials`, `totp_required`, `session_expired`).
+    #[error("{detail}")]
+    NotAuthenticated {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong, without revealing whether an account exists.
+        detail: String,
+    },
     /// 403: authenticated but not allowed.
     #[error("permission denied")]
     Forbidden,
+    /// 403 with a specific reason (`csrf_failed`, `last_owner`).
+    #[error("{detail}")]
+    Refused {
+        /// Stable code.
+        code: &'static str,
+        /// Why.
+        detail: String,
+    },
     /// 404: no such record — also for another organization's records.
     #[error("not found")]
     NotFound,
@@ -195,6 +216,8 @@ impl ApiError {
                 "unauthenticated",
                 "Authentication is required: send a bearer token or log in.",
             ),
+            Self::NotAuthenticated { code, detail } => Problem::new(StatusCode::UNAUTHORIZED, code, detail),
+            Self::Refused { code, detail } => Problem::new(StatusCode::FORBIDDEN, code, detail),
             Self::Forbidden => {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do this.")
             }
@@ -254,6 +277,12 @@ mod tests {
         let cases = [
             (ApiError::BadRequest { code: "malformed_json", detail: "x".into() }, 400, "malformed_json"),
             (ApiError::Unauthenticated, 401, "unauthenticated"),
+            (
+                ApiError::NotAuthenticated { code: "invalid_credentials", detail: "x".into() },
+                401,
+                "invalid_credentials",
+            ),
+            (ApiError::Refused { code: "csrf_failed", detail: "x".into() }, 403, "csrf_failed"),
             (ApiError::Forbidden, 403, "forbidden"),
             (ApiError::NotFound, 404, "not_found"),
             (

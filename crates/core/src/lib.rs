@@ -12,7 +12,7 @@ mod error;
 mod extract;
 mod state;
 
-pub use actor::{Actor, Origin};
+pub use actor::{Acting, Actor, Origin};
 pub use app::App;
 pub use auth::{Authenticator, Grants, PermissionDef, Principal, Scope};
 pub use context::{ClientIp, RequestContext, RequestId};

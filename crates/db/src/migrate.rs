@@ -2,6 +2,8 @@
 //! [`Migrator`] applies them.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use baseops_config::{DatabaseKind, DatabaseSettings};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
@@ -19,6 +21,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x0062_6173_656f_7073; // "baseops" in ASCII
 #[derive(Clone, Debug, Default)]
 pub struct Migrator {
     lists: Vec<MigrationList>,
+    /// Set once the database was seen with every migration applied: a schema does not go
+    /// back, so readiness probes stop querying the migrations table after that.
+    seen_current: Arc<AtomicBool>,
 }
 
 /// One migration and whether the database has it.
@@ -37,7 +42,7 @@ impl Migrator {
     /// [`DbError::DuplicateMigration`] when two migrations share a name: the name is the key
     /// recorded in the database, so a duplicate would silently never run.
     pub fn new(lists: Vec<MigrationList>) -> Result<Self, DbError> {
-        let migrator = Self { lists };
+        let migrator = Self { lists, seen_current: Arc::default() };
         let mut seen = HashSet::new();
         for migration in migrator.migrations() {
             if !seen.insert(migration.name().to_owned()) {
@@ -74,6 +79,21 @@ impl Migrator {
             .filter(|state| !state.applied)
             .map(|state| state.name)
             .collect())
+    }
+
+    /// Whether every migration is applied; after the first `true`, answers without a query.
+    ///
+    /// # Errors
+    /// As [`Migrator::status`].
+    pub async fn is_current(&self, db: &Database) -> Result<bool, DbError> {
+        if self.seen_current.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let current = self.pending(db).await?.is_empty();
+        if current {
+            self.seen_current.store(true, Ordering::Relaxed);
+        }
+        Ok(current)
     }
 
     /// Fails with [`DbError::SchemaBehind`] unless every migration is applied.

@@ -359,7 +359,7 @@ async fn migrations_apply_once_and_readiness_waits_for_them() {
     let pending = state.migrator().pending(state.db()).await.unwrap();
     assert_eq!(pending, vec!["fixture_0001_create_notes".to_owned()]);
     let problem = app.get("/readyz").await.assert_problem(503, "unavailable");
-    assert!(problem["detail"].as_str().unwrap().contains("1 migration(s) pending"), "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("Migrations are pending"), "{problem}");
     let behind = state.migrator().ensure_current(state.db()).await.unwrap_err();
     assert!(matches!(behind, DbError::SchemaBehind { .. }), "{behind}");
     assert!(behind.to_string().contains("baseops migrate"));

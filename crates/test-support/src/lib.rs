@@ -22,7 +22,11 @@ mod response;
 use axum::Router;
 use axum::body::Body;
 use baseops_config::{Settings, Sources};
-use baseops_core::{App, AppState};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::ConnectInfo;
+use baseops_core::{App, AppState, Authenticator};
 use baseops_db::Migrator;
 use http::{Request, header};
 use tower::ServiceExt;
@@ -45,6 +49,7 @@ pub struct TestAppBuilder {
     apps: Vec<App>,
     vars: Vec<(String, String)>,
     skip_migrations: bool,
+    authenticator: Option<Arc<dyn Authenticator>>,
 }
 
 impl TestAppBuilder {
@@ -57,6 +62,12 @@ impl TestAppBuilder {
     /// Sets a setting as an environment variable would (`BASEOPS_SERVER__BODY_LIMIT_BYTES`).
     pub fn setting(mut self, variable: &str, value: &str) -> Self {
         self.vars.push((variable.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Authenticates requests with `authenticator` (the identity apps' one, usually).
+    pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = Some(authenticator);
         self
     }
 
@@ -86,7 +97,10 @@ impl TestAppBuilder {
             migrator.apply(&settings.database).await.expect("migrations apply");
         }
         let db = baseops_db::connect(&settings.database).await.expect("test database connects");
-        let state = AppState::new(settings, db, migrator);
+        let mut state = AppState::new(settings, db, migrator);
+        if let Some(authenticator) = self.authenticator {
+            state = state.with_auth(authenticator, App::permissions_of(&self.apps));
+        }
         let router = baseops_server::build_router(state.clone(), &self.apps);
         TestApp { router, state, apps: self.apps, database }
     }
@@ -134,7 +148,11 @@ impl TestApp {
     }
 
     /// Sends a request through the whole middleware stack.
-    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+    /// Requests come from 127.0.0.1 unless they carry their own `ConnectInfo`.
+    pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
+        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        }
         let response = self.router.clone().oneshot(request).await.expect("the router is infallible");
         TestResponse::read(response).await
     }

@@ -49,12 +49,9 @@ async fn check(state: &AppState) -> Result<(), ApiError> {
         tracing::warn!(%error, "readiness: database unreachable");
         return Err(ApiError::Unavailable("The database is unreachable.".to_owned()));
     }
-    match state.migrator().pending(state.db()).await {
-        Ok(pending) if pending.is_empty() => Ok(()),
-        Ok(pending) => Err(ApiError::Unavailable(format!(
-            "{} migration(s) pending; run `baseops migrate`.",
-            pending.len()
-        ))),
+    match state.migrator().is_current(state.db()).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiError::Unavailable("Migrations are pending; run `baseops migrate`.".to_owned())),
         Err(error) => {
             tracing::warn!(%error, "readiness: cannot read migration state");
             Err(ApiError::Unavailable("The migration state cannot be read.".to_owned()))

@@ -1,0 +1,10 @@
+//! The audit app's permission.
+
+use baseops_core::PermissionDef;
+
+/// Read and export the organization's audit trail.
+pub const AUDIT_VIEW: &str = "audit.view";
+
+/// Everything the audit app declares.
+pub const PERMISSIONS: &[PermissionDef] =
+    &[PermissionDef::global(AUDIT_VIEW, "Read and export the organization's audit trail")];

@@ -1,0 +1,14 @@
+//! The roles app's own permissions.
+
+use baseops_core::PermissionDef;
+
+/// See the organization's roles and their grants.
+pub const ROLES_VIEW: &str = "roles.view";
+/// Create, edit and delete roles; give members roles.
+pub const ROLES_MANAGE: &str = "roles.manage";
+
+/// Everything the roles app declares.
+pub const PERMISSIONS: &[PermissionDef] = &[
+    PermissionDef::global(ROLES_VIEW, "See the organization's roles and what they grant"),
+    PermissionDef::global(ROLES_MANAGE, "Create, edit and delete roles, and give members roles"),
+];

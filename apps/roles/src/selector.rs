@@ -1,0 +1,74 @@
+//! Reads: effective permissions and the organization's roles.
+
+use baseops_core::{Grants, Scope};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use crate::model::{membership_role, role_grant};
+
+/// The effective permissions of a user in an organization: for each permission the widest
+/// scope any of their roles grants. `None` when the user is not a member.
+///
+/// # Errors
+/// Database errors.
+pub async fn grants_for(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> Result<Option<Grants>, DbErr> {
+    let memberships = Alias::new("memberships");
+    let query = Query::select()
+        .expr_as(Expr::col((role_grant::Entity, role_grant::Column::Permission)), Alias::new("permission"))
+        .expr_as(Expr::col((role_grant::Entity, role_grant::Column::Scope)), Alias::new("scope"))
+        .from(memberships.clone())
+        .join(
+            JoinType::LeftJoin,
+            membership_role::Entity,
+            Expr::col((membership_role::Entity, membership_role::Column::MembershipId))
+                .equals((memberships.clone(), Alias::new("id"))),
+        )
+        .join(
+            JoinType::LeftJoin,
+            role_grant::Entity,
+            Expr::col((role_grant::Entity, role_grant::Column::RoleId))
+                .equals((membership_role::Entity, membership_role::Column::RoleId)),
+        )
+        .and_where(Expr::col((memberships.clone(), Alias::new("user_id"))).eq(user_id))
+        .and_where(Expr::col((memberships, Alias::new("organization_id"))).eq(organization_id))
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut grants = Grants::new();
+    for row in rows {
+        let permission: Option<String> = row.try_get("", "permission")?;
+        let scope: Option<String> = row.try_get("", "scope")?;
+        if let (Some(permission), Some(scope)) = (permission, scope.as_deref().and_then(Scope::parse)) {
+            let entry = grants.entry(permission).or_insert(scope);
+            *entry = (*entry).max(scope);
+        }
+    }
+    Ok(Some(grants))
+}
+
+/// The id of an organization's role with the given default key (`owner`, `sales`, …).
+///
+/// # Errors
+/// Database errors.
+pub async fn role_by_key(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    key: &str,
+) -> Result<Option<Uuid>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::model::role;
+    let found = role::Entity::find()
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .filter(role::Column::Key.eq(key))
+        .one(db)
+        .await?;
+    Ok(found.map(|role| role.id))
+}

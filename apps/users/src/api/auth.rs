@@ -1,0 +1,146 @@
+//! `POST /auth/login`, `/auth/logout`, `/auth/logout-all`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use baseops_core::{ApiError, AppState, Json, Origin, Problem, RequestContext};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::UserOut;
+use crate::authenticator::cookie;
+use crate::password::PasswordHashing;
+use crate::service::session;
+
+/// Login input.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A successful login: the session cookie is set; send `csrf_token` as `X-CSRF-Token` on
+/// unsafe requests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginOut {
+    /// Who logged in.
+    pub user: UserOut,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// When the session ends at the latest.
+    pub expires_at: DateTime<Utc>,
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
+    let session = &state.settings().session;
+    let secure = if session.cookie_secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
+        session.cookie_name
+    );
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Logs in with e-mail and password and starts a session (cookie).
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginInput,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = LoginOut),
+        (status = 401, description = "Wrong e-mail or password (code invalid_credentials)", body = Problem),
+        (status = 422, description = "Malformed input", body = Problem),
+        (status = 429, description = "Too many failures; see Retry-After", body = Problem),
+    ))]
+pub(super) async fn login(
+    State(state): State<AppState>,
+    origin: Origin,
+    headers: HeaderMap,
+    Json(input): Json<LoginInput>,
+) -> Result<Response, ApiError> {
+    let hashing = PasswordHashing::new(&state.settings().auth).map_err(ApiError::internal)?;
+    let parts_cookie = existing_cookie(&state, &headers);
+    let opened = session::login(
+        state.db(),
+        state.settings(),
+        &hashing,
+        &origin,
+        &input.email,
+        &input.password,
+        parts_cookie.as_deref(),
+    )
+    .await?;
+    let max_age = (opened.session.expires_at - Utc::now()).num_seconds();
+    let body = LoginOut {
+        user: opened.user.into(),
+        csrf_token: opened.session.csrf_token.clone(),
+        expires_at: opened.session.expires_at,
+    };
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &opened.token, max_age));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+fn existing_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    cookie(headers, &state.settings().session.cookie_name).map(str::to_owned)
+}
+
+async fn end_session(
+    state: &AppState,
+    ctx: &RequestContext,
+    headers: &HeaderMap,
+    everywhere: bool,
+) -> Result<Response, ApiError> {
+    let token = existing_cookie(state, headers);
+    let found = match token {
+        Some(token) => session::find_live(state.db().write(), state.settings(), &token, Utc::now()).await?,
+        None => None,
+    };
+    match found {
+        Some(found) if found.user_id == ctx.user_id() => {
+            session::logout(state.db(), &ctx.origin, &found, everywhere).await?;
+        }
+        // A token user has no session to end.
+        _ => {
+            return Err(ApiError::BadRequest {
+                code: "no_session",
+                detail: "Log out ends a browser session; revoke API tokens instead.".into(),
+            });
+        }
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(state, "", 0));
+    Ok(response)
+}
+
+/// Ends this session.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("session" = [])),
+    responses(
+        (status = 204, description = "Logged out; the cookie is cleared"),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Missing or wrong X-CSRF-Token (code csrf_failed)", body = Problem),
+    ))]
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    end_session(&state, &ctx, &headers, false).await
+}
+
+/// Ends every session of the current user, on every device.
+#[utoipa::path(post, path = "/auth/logout-all", tag = "auth", security(("session" = [])),
+    responses(
+        (status = 204, description = "Every session ended; the cookie is cleared"),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Missing or wrong X-CSRF-Token (code csrf_failed)", body = Problem),
+    ))]
+pub(super) async fn logout_everywhere(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    end_session(&state, &ctx, &headers, true).await
+}

@@ -1,0 +1,126 @@
+//! `GET/PATCH /me` and `POST /me/password`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use baseops_core::{ApiError, AppState, Json, Problem, RequestContext, Scope};
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{OrganizationOut, UserOut};
+use crate::authenticator::cookie;
+use crate::password::PasswordHashing;
+use crate::selector::{organizations_of, user_by_id};
+use crate::service::session::find_live;
+use crate::service::user::{ProfileChange, set_password, update_profile};
+
+/// The current user, their organizations and their permissions in the active one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    /// The user.
+    pub user: UserOut,
+    /// Every organization they belong to.
+    pub organizations: Vec<OrganizationOut>,
+    /// The organization this request acts in, if any.
+    pub active_organization_id: Option<Uuid>,
+    /// Effective permissions there: name → `own` or `all`.
+    pub permissions: BTreeMap<String, Scope>,
+    /// `session` or `token`.
+    pub authenticated_by: &'static str,
+}
+
+/// Who am I, where, and what may I do.
+#[utoipa::path(get, path = "/me", tag = "me", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The current user", body = MeOut),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 404, description = "X-Organization names an organization you are not in", body = Problem),
+    ))]
+pub(super) async fn me(State(state): State<AppState>, ctx: RequestContext) -> Result<Json<MeOut>, ApiError> {
+    let db = state.db().read();
+    let user = user_by_id(db, ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
+    let organizations = organizations_of(db, user.id).await?;
+    let permissions = match ctx.principal.organization_id {
+        Some(_) if ctx.principal.is_superuser => {
+            state.permissions().iter().map(|permission| (permission.name.to_owned(), Scope::All)).collect()
+        }
+        Some(_) => (*ctx.principal.grants).clone(),
+        None => BTreeMap::new(),
+    };
+    Ok(Json(MeOut {
+        user: user.into(),
+        organizations: organizations.into_iter().map(Into::into).collect(),
+        active_organization_id: ctx.principal.organization_id,
+        permissions,
+        authenticated_by: ctx.actor().kind(),
+    }))
+}
+
+/// Changes the current user's name, time zone or locale.
+#[utoipa::path(patch, path = "/me", tag = "me", request_body = ProfileChange, security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The updated user", body = UserOut),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem),
+    ))]
+pub(super) async fn update_me(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Json(change): Json<ProfileChange>,
+) -> Result<Json<UserOut>, ApiError> {
+    let txn = state.db().write().begin().await?;
+    let updated = update_profile(&txn, ctx.acting(), ctx.user_id(), change).await?;
+    txn.commit().await?;
+    Ok(Json(updated.into()))
+}
+
+/// Password change input.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password now.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// Changes the current user's password; ends their other sessions.
+#[utoipa::path(post, path = "/me/password", tag = "me", request_body = PasswordChange, security(("session" = [])),
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Wrong current password (code wrong_password) or not a session", body = Problem),
+        (status = 422, description = "The new password is too weak", body = Problem),
+    ))]
+pub(super) async fn change_password(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    headers: HeaderMap,
+    Json(input): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    // Only a person at a browser changes a password: not a token.
+    let cookie_value = cookie(&headers, &state.settings().session.cookie_name).ok_or(ApiError::Forbidden)?;
+    let current = find_live(state.db().write(), state.settings(), cookie_value, Utc::now())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let settings = &state.settings().auth;
+    let hashing = PasswordHashing::new(settings).map_err(ApiError::internal)?;
+    let user = user_by_id(state.db().write(), ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
+    let matches =
+        user.password_hash.as_deref().is_some_and(|hash| hashing.verify(&input.current_password, hash));
+    if !matches {
+        return Err(ApiError::Refused {
+            code: "wrong_password",
+            detail: "The current password is wrong.".into(),
+        });
+    }
+    let txn = state.db().write().begin().await?;
+    set_password(&txn, ctx.acting(), user.id, &input.new_password, Some(current.id), &hashing, settings)
+        .await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,104 @@
+//! The users app's JSON API: authentication, the current user, organizations and tokens.
+
+mod auth;
+mod me;
+mod organizations;
+mod tokens;
+
+use baseops_core::AppState;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::model::{organization, user};
+
+/// Every route of the users app, under `/api/v1`.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_everywhere))
+        .routes(routes!(me::me, me::update_me))
+        .routes(routes!(me::change_password))
+        .routes(routes!(organizations::list, organizations::create))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+}
+
+/// A user as the API shows it: never the password hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    /// Id (UUIDv7).
+    pub id: Uuid,
+    /// E-mail address, lower-case.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// Locale.
+    pub locale: String,
+    /// Storage key of the avatar image.
+    pub avatar_key: Option<String>,
+    /// Whether the user can log in.
+    pub is_active: bool,
+    /// Whether the user holds every permission everywhere.
+    pub is_superuser: bool,
+    /// When the e-mail address was verified.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// Last successful login.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for UserOut {
+    fn from(model: user::Model) -> Self {
+        Self {
+            id: model.id,
+            email: model.email,
+            display_name: model.display_name,
+            time_zone: model.time_zone,
+            locale: model.locale,
+            avatar_key: model.avatar_key,
+            is_active: model.is_active,
+            is_superuser: model.is_superuser,
+            email_verified_at: model.email_verified_at,
+            last_login_at: model.last_login_at,
+            created_at: model.created_at,
+        }
+    }
+}
+
+/// An organization as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationOut {
+    /// Id (UUIDv7).
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// URL name, usable in `X-Organization`.
+    pub slug: String,
+    /// Default currency (ISO 4217).
+    pub currency: String,
+    /// Default time zone.
+    pub time_zone: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<organization::Model> for OrganizationOut {
+    fn from(model: organization::Model) -> Self {
+        Self {
+            id: model.id,
+            name: model.name,
+            slug: model.slug,
+            currency: model.currency,
+            time_zone: model.time_zone,
+            created_at: model.created_at,
+        }
+    }
+}

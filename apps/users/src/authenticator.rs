@@ -1,0 +1,183 @@
+//! Turns a request's credentials into a [`Principal`]: a bearer token, or the session cookie
+//! (with its CSRF check on unsafe methods), then the active organization and the effective
+//! permissions there.
+
+use std::sync::Arc;
+
+use baseops_core::{Actor, ApiError, AppState, Authenticator, Grants, Principal};
+use chrono::{Duration, Utc};
+use http::request::Parts;
+use http::{Method, header};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::model::{api_token, membership, user};
+use crate::secret::{digest, same};
+use crate::selector::organization_by_ref;
+use crate::service::session::{find_live, touch};
+use crate::service::token::{TOKEN_PREFIX, scopes_of};
+
+/// The header that chooses the organization for session users with several.
+pub const ORGANIZATION_HEADER: &str = "x-organization";
+/// The header carrying the CSRF token on unsafe requests made with the session cookie.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The users app's [`Authenticator`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UsersAuthenticator;
+
+fn unauthenticated(detail: &str) -> ApiError {
+    ApiError::NotAuthenticated { code: "unauthenticated", detail: detail.to_owned() }
+}
+
+/// The value of the named cookie in the request, if any.
+pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+#[async_trait::async_trait]
+impl Authenticator for UsersAuthenticator {
+    async fn authenticate(&self, state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError> {
+        if let Some(token) = bearer(parts) {
+            return from_token(state, parts, token).await.map(Some);
+        }
+        let Some(cookie_value) = cookie(&parts.headers, &state.settings().session.cookie_name) else {
+            return Ok(None);
+        };
+        from_session(state, parts, cookie_value).await.map(Some)
+    }
+}
+
+async fn from_token(state: &AppState, parts: &Parts, token: &str) -> Result<Principal, ApiError> {
+    let invalid = || unauthenticated("The bearer token is invalid, expired or revoked.");
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
+        return Err(invalid());
+    }
+    let db = state.db();
+    let now = Utc::now();
+    let row = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(digest(token)))
+        .one(db.read())
+        .await?
+        .filter(|row| row.revoked_at.is_none() && row.expires_at.is_none_or(|at| at > now))
+        .ok_or_else(invalid)?;
+    let owner = user::Entity::find_by_id(row.user_id)
+        .one(db.read())
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(invalid)?;
+    // A token works in its own organization only.
+    if let Some(asked) = header_value(parts, ORGANIZATION_HEADER) {
+        let matches = organization_by_ref(db.read(), asked)
+            .await?
+            .is_some_and(|org| Some(org.id) == row.organization_id);
+        if !matches {
+            return Err(ApiError::NotFound);
+        }
+    }
+    let scopes = scopes_of(&row);
+    let grants = match row.organization_id {
+        Some(org) => baseops_roles::grants_for(db.read(), owner.id, org)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(name, _)| scopes.contains(name))
+            .collect(),
+        None => Grants::new(),
+    };
+    if row.last_used_at.is_none_or(|at| now - at > Duration::seconds(60)) {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(api_token::Column::Id.eq(row.id))
+            .exec(db.write())
+            .await?;
+    }
+    Ok(Principal {
+        actor: Actor::Token { user_id: owner.id, token_id: row.id },
+        user_id: owner.id,
+        organization_id: row.organization_id,
+        // A token never carries superuser powers: it is limited to its scopes.
+        is_superuser: false,
+        grants: Arc::new(grants),
+    })
+}
+
+async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Result<Principal, ApiError> {
+    let db = state.db();
+    let now = Utc::now();
+    let expired = || unauthenticated("The session has ended; log in again.");
+    let found = find_live(db.write(), state.settings(), cookie_value, now).await?.ok_or_else(expired)?;
+    let owner = user::Entity::find_by_id(found.user_id)
+        .one(db.read())
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(expired)?;
+    if !is_safe(&parts.method) {
+        let sent = header_value(parts, CSRF_HEADER).unwrap_or_default();
+        if !same(sent, &found.csrf_token) {
+            return Err(ApiError::Refused {
+                code: "csrf_failed",
+                detail: format!("Send the session's CSRF token in the {CSRF_HEADER} header."),
+            });
+        }
+    }
+    touch(db.write(), &found, now).await?;
+    let organization_id = active_organization(state, parts, owner.id, owner.is_superuser).await?;
+    let grants = match organization_id {
+        Some(org) => baseops_roles::grants_for(db.read(), owner.id, org).await?.unwrap_or_default(),
+        None => Grants::new(),
+    };
+    Ok(Principal {
+        actor: Actor::User { user_id: owner.id },
+        user_id: owner.id,
+        organization_id,
+        is_superuser: owner.is_superuser,
+        grants: Arc::new(grants),
+    })
+}
+
+/// `X-Organization` (id or slug) when given — 404 unless the user is a member (or a
+/// superuser); otherwise the user's only organization, if they have exactly one.
+async fn active_organization(
+    state: &AppState,
+    parts: &Parts,
+    user_id: Uuid,
+    is_superuser: bool,
+) -> Result<Option<Uuid>, ApiError> {
+    let db = state.db().read();
+    let memberships =
+        membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).all(db).await?;
+    match header_value(parts, ORGANIZATION_HEADER) {
+        Some(asked) => {
+            let org = organization_by_ref(db, asked).await?.ok_or(ApiError::NotFound)?;
+            if is_superuser || memberships.iter().any(|m| m.organization_id == org.id) {
+                Ok(Some(org.id))
+            } else {
+                Err(ApiError::NotFound)
+            }
+        }
+        None if memberships.len() == 1 => Ok(Some(memberships[0].organization_id)),
+        None => Ok(None),
+    }
+}
+
+fn header_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}

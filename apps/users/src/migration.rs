@@ -1,0 +1,288 @@
+//! The users app's migrations, oldest first.
+
+use sea_orm_migration::prelude::*;
+
+/// The users app's migrations, oldest first.
+pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CreateIdentityTables)]
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Users {
+    Table,
+    Id,
+    Email,
+    DisplayName,
+    TimeZone,
+    Locale,
+    AvatarKey,
+    PasswordHash,
+    IsActive,
+    IsSuperuser,
+    EmailVerifiedAt,
+    LastLoginAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Organizations {
+    Table,
+    Id,
+    Name,
+    Slug,
+    Currency,
+    TimeZone,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Memberships {
+    Table,
+    Id,
+    OrganizationId,
+    UserId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    Id,
+    TokenHash,
+    UserId,
+    CsrfToken,
+    Ip,
+    UserAgent,
+    CreatedAt,
+    LastSeenAt,
+    ExpiresAt,
+}
+
+#[derive(DeriveIden)]
+enum ApiTokens {
+    Table,
+    Id,
+    UserId,
+    OrganizationId,
+    Name,
+    Prefix,
+    TokenHash,
+    Scopes,
+    ExpiresAt,
+    LastUsedAt,
+    RevokedAt,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum LoginThrottle {
+    Table,
+    Key,
+    Failures,
+    LockedUntil,
+    UpdatedAt,
+}
+
+struct CreateIdentityTables;
+
+impl MigrationName for CreateIdentityTables {
+    fn name(&self) -> &str {
+        "users_0001_create_identity_tables"
+    }
+}
+
+fn timestamp(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).timestamp_with_time_zone().not_null().to_owned()
+}
+
+fn optional_timestamp(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).timestamp_with_time_zone().null().to_owned()
+}
+
+fn cascade(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateIdentityTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Users::Table)
+                    .col(ColumnDef::new(Users::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Users::Email).string_len(254).not_null().unique_key())
+                    .col(ColumnDef::new(Users::DisplayName).string_len(100).not_null())
+                    .col(ColumnDef::new(Users::TimeZone).string_len(64).not_null())
+                    .col(ColumnDef::new(Users::Locale).string_len(16).not_null())
+                    .col(ColumnDef::new(Users::AvatarKey).string_len(255).null())
+                    .col(ColumnDef::new(Users::PasswordHash).string_len(255).null())
+                    .col(ColumnDef::new(Users::IsActive).boolean().not_null())
+                    .col(ColumnDef::new(Users::IsSuperuser).boolean().not_null())
+                    .col(optional_timestamp(Users::EmailVerifiedAt))
+                    .col(optional_timestamp(Users::LastLoginAt))
+                    .col(timestamp(Users::CreatedAt))
+                    .col(timestamp(Users::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Organizations::Table)
+                    .col(ColumnDef::new(Organizations::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Organizations::Name).string_len(100).not_null())
+                    .col(ColumnDef::new(Organizations::Slug).string_len(63).not_null().unique_key())
+                    .col(ColumnDef::new(Organizations::Currency).string_len(3).not_null())
+                    .col(ColumnDef::new(Organizations::TimeZone).string_len(64).not_null())
+                    .col(timestamp(Organizations::CreatedAt))
+                    .col(timestamp(Organizations::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Memberships::Table)
+                    .col(ColumnDef::new(Memberships::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Memberships::OrganizationId).uuid().not_null())
+                    .col(ColumnDef::new(Memberships::UserId).uuid().not_null())
+                    .col(timestamp(Memberships::CreatedAt))
+                    .foreign_key(&mut cascade(
+                        "fk_memberships_organization",
+                        (Memberships::Table, Memberships::OrganizationId),
+                        (Organizations::Table, Organizations::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        "fk_memberships_user",
+                        (Memberships::Table, Memberships::UserId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_memberships_organization_user")
+                    .table(Memberships::Table)
+                    .col(Memberships::OrganizationId)
+                    .col(Memberships::UserId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_memberships_user")
+                    .table(Memberships::Table)
+                    .col(Memberships::UserId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Sessions::Table)
+                    .col(ColumnDef::new(Sessions::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Sessions::TokenHash).string_len(64).not_null().unique_key())
+                    .col(ColumnDef::new(Sessions::UserId).uuid().not_null())
+                    .col(ColumnDef::new(Sessions::CsrfToken).string_len(64).not_null())
+                    .col(ColumnDef::new(Sessions::Ip).string_len(45).null())
+                    .col(ColumnDef::new(Sessions::UserAgent).string_len(256).null())
+                    .col(timestamp(Sessions::CreatedAt))
+                    .col(timestamp(Sessions::LastSeenAt))
+                    .col(timestamp(Sessions::ExpiresAt))
+                    .foreign_key(&mut cascade(
+                        "fk_sessions_user",
+                        (Sessions::Table, Sessions::UserId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_sessions_user")
+                    .table(Sessions::Table)
+                    .col(Sessions::UserId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ApiTokens::Table)
+                    .col(ColumnDef::new(ApiTokens::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(ApiTokens::UserId).uuid().not_null())
+                    .col(ColumnDef::new(ApiTokens::OrganizationId).uuid().null())
+                    .col(ColumnDef::new(ApiTokens::Name).string_len(100).not_null())
+                    .col(ColumnDef::new(ApiTokens::Prefix).string_len(16).not_null())
+                    .col(ColumnDef::new(ApiTokens::TokenHash).string_len(64).not_null().unique_key())
+                    .col(ColumnDef::new(ApiTokens::Scopes).text().not_null())
+                    .col(optional_timestamp(ApiTokens::ExpiresAt))
+                    .col(optional_timestamp(ApiTokens::LastUsedAt))
+                    .col(optional_timestamp(ApiTokens::RevokedAt))
+                    .col(timestamp(ApiTokens::CreatedAt))
+                    .foreign_key(&mut cascade(
+                        "fk_api_tokens_user",
+                        (ApiTokens::Table, ApiTokens::UserId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        "fk_api_tokens_organization",
+                        (ApiTokens::Table, ApiTokens::OrganizationId),
+                        (Organizations::Table, Organizations::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_api_tokens_user")
+                    .table(ApiTokens::Table)
+                    .col(ApiTokens::UserId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(LoginThrottle::Table)
+                    .col(ColumnDef::new(LoginThrottle::Key).string_len(300).not_null().primary_key())
+                    .col(ColumnDef::new(LoginThrottle::Failures).integer().not_null())
+                    .col(optional_timestamp(LoginThrottle::LockedUntil))
+                    .col(timestamp(LoginThrottle::UpdatedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            LoginThrottle::Table.into_iden(),
+            ApiTokens::Table.into_iden(),
+            Sessions::Table.into_iden(),
+            Memberships::Table.into_iden(),
+            Organizations::Table.into_iden(),
+            Users::Table.into_iden(),
+        ] {
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! The identity tables as SeaORM entities. Other apps reach them through this app's
+//! selectors and services, never directly.
+
+/// A person who can sign in.
+pub mod user {
+    use sea_orm::entity::prelude::*;
+
+    /// A user row. `password_hash` never leaves this crate.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub email: String,
+        pub display_name: String,
+        pub time_zone: String,
+        pub locale: String,
+        pub avatar_key: Option<String>,
+        pub password_hash: Option<String>,
+        pub is_active: bool,
+        pub is_superuser: bool,
+        pub email_verified_at: Option<DateTimeUtc>,
+        pub last_login_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A tenant: every tenant-owned record belongs to exactly one.
+pub mod organization {
+    use sea_orm::entity::prelude::*;
+
+    /// An organization row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "organizations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        pub slug: String,
+        pub currency: String,
+        pub time_zone: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A user's place in an organization; roles attach to it.
+pub mod membership {
+    use sea_orm::entity::prelude::*;
+
+    /// A membership row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "memberships")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub user_id: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A browser session; the cookie holds a random token, the row only its SHA-256.
+pub mod session {
+    use sea_orm::entity::prelude::*;
+
+    /// A session row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub token_hash: String,
+        pub user_id: Uuid,
+        pub csrf_token: String,
+        pub ip: Option<String>,
+        pub user_agent: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub last_seen_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A personal API token; shown once, stored as its SHA-256.
+pub mod api_token {
+    use sea_orm::entity::prelude::*;
+
+    /// An API token row. `scopes` is a JSON array of permission names.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "api_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub organization_id: Option<Uuid>,
+        pub name: String,
+        pub prefix: String,
+        pub token_hash: String,
+        pub scopes: String,
+        pub expires_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Failed-login counters per account and per IP address.
+pub mod login_throttle {
+    use sea_orm::entity::prelude::*;
+
+    /// A counter row; `key` is `account:<e-mail>` or `ip:<address>`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_throttle")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub failures: i32,
+        pub locked_until: Option<DateTimeUtc>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

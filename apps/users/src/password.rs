@@ -1,0 +1,185 @@
+//! Password hashing (Argon2id, parameters from `[auth]`) and the strength rule.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use baseops_config::AuthSettings;
+
+/// Longest password accepted: hashing cost must not be the client's to choose.
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// Why a password is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WeakPassword {
+    /// Shorter than `auth.min_password_length`.
+    #[error("must be at least {0} characters long")]
+    TooShort(usize),
+    /// Longer than [`MAX_PASSWORD_LEN`].
+    #[error("must be at most {MAX_PASSWORD_LEN} characters long")]
+    TooLong,
+    /// One of the most common passwords, or the user's own e-mail address.
+    #[error("is too easy to guess")]
+    Guessable,
+    /// Made of one repeated character or fewer than 4 distinct ones.
+    #[error("must use more than a few distinct characters")]
+    TooUniform,
+}
+
+/// Passwords every list of breached passwords starts with.
+const COMMON: &[&str] = &[
+    "password",
+    "password1",
+    "password123",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "qwertyuiop",
+    "1q2w3e4r5t",
+    "iloveyou12",
+    "letmein123",
+    "welcome123",
+    "administrator",
+    "changeme123",
+    "baseops123",
+    "passw0rd123",
+    "abc123456789",
+    "qwerty123456",
+    "football123",
+    "monkey12345",
+    "dragon12345",
+];
+
+/// Checks the strength rule: length, not common, not the e-mail, not uniform.
+pub fn check_strength(password: &str, email: &str, settings: &AuthSettings) -> Result<(), WeakPassword> {
+    let length = password.chars().count();
+    if length < settings.min_password_length {
+        return Err(WeakPassword::TooShort(settings.min_password_length));
+    }
+    if length > MAX_PASSWORD_LEN {
+        return Err(WeakPassword::TooLong);
+    }
+    let lower = password.to_lowercase();
+    let local_part = email.split('@').next().unwrap_or_default().to_lowercase();
+    if COMMON.contains(&lower.as_str())
+        || lower == email.to_lowercase()
+        || (local_part.len() >= 4 && lower == local_part)
+    {
+        return Err(WeakPassword::Guessable);
+    }
+    let mut distinct: Vec<char> = password.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 4 {
+        return Err(WeakPassword::TooUniform);
+    }
+    Ok(())
+}
+
+/// Hashes and verifies passwords with the configured Argon2id parameters.
+#[derive(Clone)]
+pub struct PasswordHashing {
+    argon2: Argon2<'static>,
+}
+
+impl std::fmt::Debug for PasswordHashing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHashing").finish_non_exhaustive()
+    }
+}
+
+/// Failures of the hashing library (bad parameters); never a wrong password.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashingError(String);
+
+impl PasswordHashing {
+    /// From `[auth]`.
+    ///
+    /// # Errors
+    /// Parameters Argon2 refuses (e.g. memory below 8 KiB per lane).
+    pub fn new(settings: &AuthSettings) -> Result<Self, HashingError> {
+        let params = Params::new(
+            settings.argon2_memory_kib,
+            settings.argon2_iterations,
+            settings.argon2_parallelism,
+            None,
+        )
+        .map_err(|error| HashingError(error.to_string()))?;
+        Ok(Self { argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params) })
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=…`) with a fresh random salt.
+    ///
+    /// # Errors
+    /// A failure of the hashing library.
+    pub fn hash(&self, password: &str) -> Result<String, HashingError> {
+        self.argon2
+            .hash_password(password.as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|error| HashingError(error.to_string()))
+    }
+
+    /// Whether `password` matches `phc` (in constant time, with the parameters stored in it).
+    pub fn verify(&self, password: &str, phc: &str) -> bool {
+        match PasswordHash::new(phc) {
+            Ok(parsed) => self.argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Spends the time a verification would, for an account that does not exist, so the
+    /// answer's timing does not reveal which e-mail addresses have accounts.
+    pub fn verify_nothing(&self, password: &str) {
+        static DUMMY: OnceLock<String> = OnceLock::new();
+        let dummy =
+            DUMMY.get_or_init(|| self.hash("not a real password, only a timing decoy").unwrap_or_default());
+        let _ = self.verify(password, dummy);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> AuthSettings {
+        AuthSettings {
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            argon2_parallelism: 1,
+            min_password_length: 10,
+            max_failures_per_account: 5,
+            max_failures_per_ip: 50,
+            lockout_secs: 30,
+            link_valid_minutes: 60,
+            invitation_valid_days: 7,
+        }
+    }
+
+    #[test]
+    fn hashes_verify_and_are_salted() {
+        let hashing = PasswordHashing::new(&settings()).unwrap();
+        let first = hashing.hash("correct horse battery").unwrap();
+        let second = hashing.hash("correct horse battery").unwrap();
+        assert!(first.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{first}");
+        assert_ne!(first, second, "no salt");
+        assert!(hashing.verify("correct horse battery", &first));
+        assert!(!hashing.verify("correct horse batterY", &first));
+        assert!(!hashing.verify("correct horse battery", "not a phc string"));
+    }
+
+    #[test]
+    fn the_strength_rule_refuses_weak_passwords() {
+        let s = settings();
+        assert_eq!(check_strength("short", "a@b.co", &s), Err(WeakPassword::TooShort(10)));
+        assert_eq!(check_strength("Password123", "a@b.co", &s), Err(WeakPassword::Guessable));
+        assert_eq!(
+            check_strength("jane.doe@example.com", "jane.doe@example.com", &s),
+            Err(WeakPassword::Guessable)
+        );
+        assert_eq!(check_strength("aaaaaaaaaaaa", "a@b.co", &s), Err(WeakPassword::TooUniform));
+        assert_eq!(check_strength(&"x1y2".repeat(70), "a@b.co", &s), Err(WeakPassword::TooLong));
+        assert_eq!(check_strength("blue-kettle-41-marsh", "a@b.co", &s), Ok(()));
+    }
+}

@@ -1,0 +1,129 @@
+//! Creating organizations: the creator becomes a member with the owner role, and the
+//! default roles are seeded.
+
+use baseops_audit::{AuditEntry, Changes, record};
+use baseops_core::{Acting, ApiError, FieldErrors, PermissionDef};
+use baseops_roles::{OWNER, give_role, seed_defaults};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::conflict_on_unique;
+use crate::model::{membership, organization};
+use crate::validate::{check_currency, check_slug, check_time_zone, clean_name, slugify};
+
+/// Most organizations one user may create.
+pub const MAX_ORGANIZATIONS_PER_USER: u64 = 100;
+
+/// A new organization, as the API accepts it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    /// Display name, 1–100 characters.
+    pub name: String,
+    /// URL name; made from the name when absent.
+    pub slug: Option<String>,
+    /// ISO 4217 code; `USD` when absent.
+    pub currency: Option<String>,
+    /// IANA time zone; `UTC` when absent.
+    pub time_zone: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Audited<'a> {
+    name: &'a str,
+    slug: &'a str,
+    currency: &'a str,
+    time_zone: &'a str,
+}
+
+/// Creates an organization owned by `owner_id`.
+///
+/// # Errors
+/// 422 for bad fields, 409 `slug_taken`, 409 `too_many_organizations`.
+pub async fn create_organization(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    owner_id: Uuid,
+    new: NewOrganization,
+    registry: &[PermissionDef],
+) -> Result<organization::Model, ApiError> {
+    let mut errors = FieldErrors::new();
+    let name = clean_name(&new.name, "name", &mut errors);
+    let slug = new.slug.unwrap_or_else(|| slugify(&name));
+    if let Err(message) = check_slug(&slug) {
+        errors.add("slug", message);
+    }
+    let currency = new.currency.unwrap_or_else(|| "USD".to_owned());
+    if let Err(message) = check_currency(&currency) {
+        errors.add("currency", message);
+    }
+    let time_zone = new.time_zone.unwrap_or_else(|| "UTC".to_owned());
+    if let Err(message) = check_time_zone(&time_zone) {
+        errors.add("time_zone", message);
+    }
+    errors.into_result()?;
+    let owned = membership::Entity::find().filter(membership::Column::UserId.eq(owner_id)).count(txn).await?;
+    if owned >= MAX_ORGANIZATIONS_PER_USER {
+        return Err(ApiError::Conflict {
+            code: "too_many_organizations",
+            detail: format!("A user may belong to at most {MAX_ORGANIZATIONS_PER_USER} organizations."),
+        });
+    }
+
+    let now = Utc::now();
+    let org = organization::Model {
+        id: Uuid::now_v7(),
+        name,
+        slug,
+        currency,
+        time_zone,
+        created_at: now,
+        updated_at: now,
+    };
+    organization::Entity::insert(org.clone().into_active_model())
+        .exec_without_returning(txn)
+        .await
+        .map_err(|error| conflict_on_unique(error, "slug_taken", "An organization with this slug exists."))?;
+    record(
+        txn,
+        AuditEntry::new(acting, Some(org.id), "organization.create", "organization", org.id).changes(
+            Changes::created(&Audited {
+                name: &org.name,
+                slug: &org.slug,
+                currency: &org.currency,
+                time_zone: &org.time_zone,
+            }),
+        ),
+    )
+    .await?;
+    let member = add_member(txn, acting, org.id, owner_id).await?;
+    let roles = seed_defaults(txn, acting, org.id, registry).await?;
+    give_role(txn, acting, org.id, member.id, roles[OWNER]).await?;
+    Ok(org)
+}
+
+/// Makes a user a member of an organization (no roles yet).
+///
+/// # Errors
+/// 409 `already_member`.
+pub async fn add_member(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<membership::Model, ApiError> {
+    let member = membership::Model { id: Uuid::now_v7(), organization_id, user_id, created_at: Utc::now() };
+    membership::Entity::insert(member.clone().into_active_model())
+        .exec_without_returning(txn)
+        .await
+        .map_err(|error| conflict_on_unique(error, "already_member", "The user is already a member."))?;
+    record(
+        txn,
+        AuditEntry::new(acting, Some(organization_id), "membership.create", "membership", member.id)
+            .changes(Changes::new().set("user_id", None::<Uuid>, user_id)),
+    )
+    .await?;
+    Ok(member)
+}

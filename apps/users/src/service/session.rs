@@ -1,0 +1,172 @@
+//! Logging in and out: server-side sessions for the console.
+
+use baseops_audit::{AuditEntry, Changes, record};
+use baseops_config::Settings;
+use baseops_core::{Acting, Actor, ApiError, Origin};
+use baseops_db::Database;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+use super::throttle::{self, Keys};
+use crate::model::{session, user};
+use crate::password::{MAX_PASSWORD_LEN, PasswordHashing};
+use crate::secret::{digest, random_token};
+
+/// A session just opened: the cookie value is shown here once and never stored.
+#[derive(Debug, Clone)]
+pub struct OpenedSession {
+    /// The cookie value.
+    pub token: String,
+    /// The stored session (holds the CSRF token).
+    pub session: session::Model,
+    /// The user who logged in.
+    pub user: user::Model,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::NotAuthenticated {
+        code: "invalid_credentials",
+        detail: "The e-mail address or password is wrong.".into(),
+    }
+}
+
+/// Checks an e-mail and password and opens a session. Wrong e-mail, wrong password and a
+/// deactivated account all get the same 401 `invalid_credentials` in the same time; too many
+/// failures get 429 with `Retry-After`. `replaces` (the session the browser already had) is
+/// ended, so a login always rotates the session id.
+///
+/// # Errors
+/// As above; database errors are 500.
+pub async fn login(
+    db: &Database,
+    settings: &Settings,
+    hashing: &PasswordHashing,
+    origin: &Origin,
+    email: &str,
+    password: &str,
+    replaces: Option<&str>,
+) -> Result<OpenedSession, ApiError> {
+    let now = Utc::now();
+    let keys = Keys::new(email, origin.ip);
+    if let Some(retry_after_secs) = throttle::locked_for(db.write(), &keys, now).await? {
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
+    let normalized = email.trim().to_lowercase();
+    let found = user::Entity::find().filter(user::Column::Email.eq(normalized)).one(db.write()).await?;
+    let password_ok = match found.as_ref().and_then(|user| user.password_hash.as_deref()) {
+        Some(hash) if password.len() <= MAX_PASSWORD_LEN * 4 => hashing.verify(password, hash),
+        _ => {
+            hashing.verify_nothing(password);
+            false
+        }
+    };
+    let user = match found {
+        Some(user) if password_ok && user.is_active => user,
+        _ => {
+            throttle::record_failure(db.write(), &keys, &settings.auth, now).await?;
+            tracing::info!(ip = ?origin.ip, "failed login");
+            return Err(invalid_credentials());
+        }
+    };
+
+    let txn = db.write().begin().await?;
+    throttle::clear_account(&txn, &keys).await?;
+    if let Some(old) = replaces {
+        session::Entity::delete_many().filter(session::Column::TokenHash.eq(digest(old))).exec(&txn).await?;
+    }
+    let token = random_token();
+    let session = session::Model {
+        id: Uuid::now_v7(),
+        token_hash: digest(&token),
+        user_id: user.id,
+        csrf_token: random_token(),
+        ip: origin.ip.map(|ip| ip.to_string()),
+        user_agent: origin.user_agent.clone(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + hours(settings.session.max_age_hours),
+    };
+    session::Entity::insert(session.clone().into_active_model()).exec_without_returning(&txn).await?;
+    let mut active = user.clone().into_active_model();
+    active.last_login_at = Set(Some(now));
+    sea_orm::ActiveModelTrait::update(active, &txn).await?;
+    let actor = Actor::User { user_id: user.id };
+    record(
+        &txn,
+        AuditEntry::new(Acting { actor: &actor, origin }, None, "user.login", "session", session.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(OpenedSession { token, session, user })
+}
+
+fn hours(value: u64) -> Duration {
+    Duration::hours(i64::try_from(value).unwrap_or(i64::MAX / 3_600_000))
+}
+
+/// The live session a cookie names: not past its absolute expiry nor idle too long.
+///
+/// # Errors
+/// Database errors.
+pub async fn find_live(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<session::Model>, sea_orm::DbErr> {
+    let idle = Duration::minutes(i64::try_from(settings.session.idle_minutes).unwrap_or(i64::MAX / 60_000));
+    let found = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(digest(token)))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::LastSeenAt.gt(now - idle))
+        .one(db)
+        .await?;
+    Ok(found)
+}
+
+/// Marks a session used, at most once a minute (a write per request would cost more than
+/// idle expiry is worth).
+///
+/// # Errors
+/// Database errors.
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    found: &session::Model,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    if now - found.last_seen_at < Duration::seconds(60) {
+        return Ok(());
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+        .filter(session::Column::Id.eq(found.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends one session (`everywhere = false`) or every session of its user.
+///
+/// # Errors
+/// Database errors.
+pub async fn logout(
+    db: &Database,
+    origin: &Origin,
+    found: &session::Model,
+    everywhere: bool,
+) -> Result<u64, ApiError> {
+    let txn = db.write().begin().await?;
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(found.user_id));
+    if !everywhere {
+        delete = delete.filter(session::Column::Id.eq(found.id));
+    }
+    let ended = delete.exec(&txn).await?.rows_affected;
+    let actor = Actor::User { user_id: found.user_id };
+    let action = if everywhere { "user.logout_everywhere" } else { "user.logout" };
+    let entry = AuditEntry::new(Acting { actor: &actor, origin }, None, action, "session", found.id);
+    record(&txn, entry.changes(Changes::new().set("sessions_ended", None::<u64>, ended))).await?;
+    txn.commit().await?;
+    Ok(ended)
+}

@@ -1,0 +1,236 @@
+//! Creating users, changing passwords, deactivating.
+
+use baseops_audit::{AuditEntry, Changes, record};
+use baseops_config::AuthSettings;
+use baseops_core::{Acting, ApiError, FieldErrors};
+use chrono::Utc;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::conflict_on_unique;
+use crate::model::{api_token, session, user};
+use crate::password::{PasswordHashing, check_strength};
+use crate::validate::{check_time_zone, clean_name, normalize_email};
+
+/// What a new user starts with.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    /// E-mail address (normalized here).
+    pub email: &'a str,
+    /// Display name.
+    pub display_name: &'a str,
+    /// Password; `None` for an account that will set one through a link.
+    pub password: Option<&'a str>,
+    /// Superusers hold every permission everywhere.
+    pub is_superuser: bool,
+}
+
+/// The audited shape of a user: never the password hash.
+#[derive(Serialize)]
+struct Audited<'a> {
+    email: &'a str,
+    display_name: &'a str,
+    time_zone: &'a str,
+    locale: &'a str,
+    is_active: bool,
+    is_superuser: bool,
+}
+
+fn audited(model: &user::Model) -> Audited<'_> {
+    Audited {
+        email: &model.email,
+        display_name: &model.display_name,
+        time_zone: &model.time_zone,
+        locale: &model.locale,
+        is_active: model.is_active,
+        is_superuser: model.is_superuser,
+    }
+}
+
+/// Creates a user: 422 on bad fields or a weak password, 409 `email_taken`.
+///
+/// # Errors
+/// See above; database errors are 500.
+pub async fn create_user(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    new: NewUser<'_>,
+    hashing: &PasswordHashing,
+    settings: &AuthSettings,
+) -> Result<user::Model, ApiError> {
+    let mut errors = FieldErrors::new();
+    let email =
+        normalize_email(new.email).map_err(|message| errors.add("email", message)).unwrap_or_default();
+    let display_name = clean_name(new.display_name, "display_name", &mut errors);
+    if let Some(password) = new.password
+        && let Err(weak) = check_strength(password, &email, settings)
+    {
+        errors.add("password", weak.to_string());
+    }
+    errors.into_result()?;
+    let password_hash =
+        new.password.map(|password| hashing.hash(password)).transpose().map_err(ApiError::internal)?;
+
+    let now = Utc::now();
+    let model = user::Model {
+        id: Uuid::now_v7(),
+        email,
+        display_name,
+        time_zone: "UTC".to_owned(),
+        locale: "en".to_owned(),
+        avatar_key: None,
+        password_hash,
+        is_active: true,
+        is_superuser: new.is_superuser,
+        email_verified_at: None,
+        last_login_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    user::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await.map_err(
+        |error| conflict_on_unique(error, "email_taken", "A user with this e-mail address exists."),
+    )?;
+    record(
+        txn,
+        AuditEntry::new(acting, None, "user.create", "user", model.id)
+            .changes(Changes::created(&audited(&model))),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Profile fields a user may change about themself; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileChange {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New IANA time zone.
+    pub time_zone: Option<String>,
+    /// New locale (`en`, `fr-CA`).
+    pub locale: Option<String>,
+}
+
+/// Updates a user's own profile.
+///
+/// # Errors
+/// 422 on bad fields, 404 for an unknown user.
+pub async fn update_profile(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    user_id: Uuid,
+    change: ProfileChange,
+) -> Result<user::Model, ApiError> {
+    let before = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    let mut after = before.clone();
+    let mut errors = FieldErrors::new();
+    if let Some(name) = change.display_name {
+        after.display_name = clean_name(&name, "display_name", &mut errors);
+    }
+    if let Some(zone) = change.time_zone {
+        if let Err(message) = check_time_zone(&zone) {
+            errors.add("time_zone", message);
+        }
+        after.time_zone = zone;
+    }
+    if let Some(locale) = change.locale {
+        let ok = (2..=16).contains(&locale.len())
+            && locale.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !ok {
+            errors.add("locale", "must be a language tag such as en or fr-CA");
+        }
+        after.locale = locale;
+    }
+    errors.into_result()?;
+    let changes = Changes::between(&audited(&before), &audited(&after));
+    if changes.is_empty() {
+        return Ok(before);
+    }
+    after.updated_at = Utc::now();
+    let mut active = before.clone().into_active_model();
+    active.display_name = Set(after.display_name.clone());
+    active.time_zone = Set(after.time_zone.clone());
+    active.locale = Set(after.locale.clone());
+    active.updated_at = Set(after.updated_at);
+    active.update(txn).await?;
+    record(txn, AuditEntry::new(acting, None, "user.update", "user", user_id).changes(changes)).await?;
+    Ok(after)
+}
+
+/// Sets a new password (checked for strength) and ends every session but `keep_session`.
+///
+/// # Errors
+/// 422 for a weak password, 404 for an unknown user.
+pub async fn set_password(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    user_id: Uuid,
+    password: &str,
+    keep_session: Option<Uuid>,
+    hashing: &PasswordHashing,
+    settings: &AuthSettings,
+) -> Result<(), ApiError> {
+    let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    check_strength(password, &found.email, settings)
+        .map_err(|weak| ApiError::invalid("password", weak.to_string()))?;
+    let hash = hashing.hash(password).map_err(ApiError::internal)?;
+    let mut active = found.into_active_model();
+    active.password_hash = Set(Some(hash));
+    active.updated_at = Set(Utc::now());
+    active.update(txn).await?;
+    let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep_session {
+        others = others.filter(session::Column::Id.ne(keep));
+    }
+    others.exec(txn).await?;
+    record(
+        txn,
+        AuditEntry::new(acting, None, "user.password_change", "user", user_id).changes(Changes::new().set(
+            "password",
+            "[redacted]",
+            "[redacted]",
+        )),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deactivates a user: they can no longer log in, their sessions end and their tokens are
+/// revoked. The row stays: users with history are never deleted.
+///
+/// # Errors
+/// 404 for an unknown user.
+pub async fn deactivate(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    user_id: Uuid,
+) -> Result<(), ApiError> {
+    let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    if !found.is_active {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let mut active = found.into_active_model();
+    active.is_active = Set(false);
+    active.updated_at = Set(now);
+    active.update(txn).await?;
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(txn).await?;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    record(
+        txn,
+        AuditEntry::new(acting, None, "user.deactivate", "user", user_id).changes(Changes::new().set(
+            "is_active",
+            true,
+            false,
+        )),
+    )
+    .await?;
+    Ok(())
+}

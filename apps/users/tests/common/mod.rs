@@ -1,0 +1,160 @@
+//! A test client for the identity apps: sign in, carry the cookie and CSRF token or a bearer
+//! token, choose an organization.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use baseops_core::{Acting, Actor, App, Origin};
+use baseops_test_support::{TestApp, TestResponse};
+use baseops_users::service::organization::{NewOrganization, create_organization};
+use baseops_users::service::user::{NewUser, create_user};
+use baseops_users::{PasswordHashing, UsersAuthenticator};
+use http::{Method, Request, header};
+use sea_orm::TransactionTrait;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "blue-kettle-41-marsh";
+
+pub fn apps() -> Vec<App> {
+    vec![baseops_audit::app(), baseops_users::app(), baseops_roles::app()]
+}
+
+pub async fn identity_app() -> TestApp {
+    identity_app_with(&[]).await
+}
+
+pub async fn identity_app_with(settings: &[(&str, &str)]) -> TestApp {
+    let mut builder = TestApp::builder().apps(apps()).authenticator(Arc::new(UsersAuthenticator));
+    for (var, value) in settings {
+        builder = builder.setting(var, value);
+    }
+    builder.build().await
+}
+
+/// Creates a user (and optionally an organization they own) through the services.
+pub async fn user(app: &TestApp, email: &str, organization: Option<&str>) -> (Uuid, Option<Uuid>) {
+    let settings = &app.settings().auth;
+    let hashing = PasswordHashing::new(settings).unwrap();
+    let actor = Actor::System { name: "test".into() };
+    let origin = Origin::internal();
+    let acting = Acting { actor: &actor, origin: &origin };
+    let txn = app.state().db().write().begin().await.unwrap();
+    let new = NewUser { email, display_name: "Test User", password: Some(PASSWORD), is_superuser: false };
+    let user = create_user(&txn, acting, new, &hashing, settings).await.unwrap();
+    let org = match organization {
+        Some(name) => {
+            let new = NewOrganization { name: name.into(), slug: None, currency: None, time_zone: None };
+            Some(
+                create_organization(&txn, acting, user.id, new, &App::permissions_of(&apps()))
+                    .await
+                    .unwrap()
+                    .id,
+            )
+        }
+        None => None,
+    };
+    txn.commit().await.unwrap();
+    (user.id, org)
+}
+
+/// Credentials a request carries.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+    pub organization: Option<String>,
+}
+
+impl Client {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    pub fn bearer(token: &str) -> Self {
+        Self { bearer: Some(token.to_owned()), ..Self::default() }
+    }
+
+    pub fn in_org(mut self, organization: impl ToString) -> Self {
+        self.organization = Some(organization.to_string());
+        self
+    }
+
+    pub fn without_csrf(mut self) -> Self {
+        self.csrf = None;
+        self
+    }
+
+    pub async fn login(app: &TestApp, email: &str, password: &str) -> (Self, TestResponse) {
+        let response = Self::anonymous()
+            .send(
+                app,
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        let mut client = Self::anonymous();
+        if response.status == 200 {
+            let set_cookie = response.header("set-cookie").expect("a session cookie").to_owned();
+            client.cookie = Some(set_cookie.split(';').next().unwrap().to_owned());
+            client.csrf = Some(response.json()["csrf_token"].as_str().unwrap().to_owned());
+        }
+        (client, response)
+    }
+
+    pub async fn logged_in(app: &TestApp, email: &str) -> Self {
+        let (client, response) = Self::login(app, email, PASSWORD).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        client
+    }
+
+    pub async fn send(&self, app: &TestApp, method: Method, path: &str, body: Option<Value>) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(csrf) = &self.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(token) = &self.bearer {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(org) = &self.organization {
+            request = request.header("x-organization", org);
+        }
+        let request = match body {
+            Some(body) => {
+                request.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()))
+            }
+            None => request.body(Body::empty()),
+        };
+        app.send(request.unwrap()).await
+    }
+
+    pub async fn get(&self, app: &TestApp, path: &str) -> TestResponse {
+        self.send(app, Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, app: &TestApp, path: &str, body: Value) -> TestResponse {
+        self.send(app, Method::POST, path, Some(body)).await
+    }
+}
+
+/// Adds an existing user to an organization with one default role.
+pub async fn join(app: &TestApp, user_id: Uuid, organization_id: Uuid, role_key: &str) {
+    let actor = Actor::System { name: "test".into() };
+    let origin = Origin::internal();
+    let acting = Acting { actor: &actor, origin: &origin };
+    let txn = app.state().db().write().begin().await.unwrap();
+    let member = baseops_users::service::organization::add_member(&txn, acting, organization_id, user_id)
+        .await
+        .unwrap();
+    let role =
+        baseops_roles::role_by_key(&txn, organization_id, role_key).await.unwrap().expect("a default role");
+    baseops_roles::give_role(&txn, acting, organization_id, member.id, role).await.unwrap();
+    txn.commit().await.unwrap();
+}
