@@ -72,3 +72,69 @@ pub async fn role_by_key(
         .await?;
     Ok(found.map(|role| role.id))
 }
+
+/// A role with its grants, as the API shows it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RoleOut {
+    /// Id.
+    pub id: Uuid,
+    /// The default role it was seeded from (`owner`, `sales`, …), if any.
+    pub key: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Permission name → `own` or `all`.
+    pub grants: std::collections::BTreeMap<String, Scope>,
+}
+
+/// The organization's roles with their grants, by name.
+///
+/// # Errors
+/// Database errors.
+pub async fn roles_of(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Vec<RoleOut>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    use crate::model::role;
+    let roles = role::Entity::find()
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(role::Column::Name)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = roles.iter().map(|role| role.id).collect();
+    let grants = role_grant::Entity::find().filter(role_grant::Column::RoleId.is_in(ids)).all(db).await?;
+    Ok(roles
+        .into_iter()
+        .map(|role| RoleOut {
+            grants: grants
+                .iter()
+                .filter(|grant| grant.role_id == role.id)
+                .filter_map(|grant| Some((grant.permission.clone(), Scope::parse(&grant.scope)?)))
+                .collect(),
+            id: role.id,
+            key: role.key,
+            name: role.name,
+            description: role.description,
+        })
+        .collect())
+}
+
+/// The roles of each given membership: membership id → role ids.
+///
+/// # Errors
+/// Database errors.
+pub async fn member_roles(
+    db: &impl ConnectionTrait,
+    membership_ids: Vec<Uuid>,
+) -> Result<std::collections::BTreeMap<Uuid, Vec<Uuid>>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let rows = membership_role::Entity::find()
+        .filter(membership_role::Column::MembershipId.is_in(membership_ids))
+        .all(db)
+        .await?;
+    let mut by_member = std::collections::BTreeMap::<Uuid, Vec<Uuid>>::new();
+    for row in rows {
+        by_member.entry(row.membership_id).or_default().push(row.role_id);
+    }
+    Ok(by_member)
+}

@@ -4,12 +4,15 @@
 use std::collections::BTreeMap;
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, PermissionDef};
+use baseops_core::{Acting, ApiError, FieldErrors, PermissionDef, Scope};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter,
+};
 use uuid::Uuid;
 
-use crate::defaults::{DEFAULT_ROLES, grants};
+use crate::defaults::{DEFAULT_ROLES, OWNER, grants};
 use crate::model::{membership_role, role, role_grant};
 
 /// Creates every default role the organization lacks (by key), with the grants the rules
@@ -120,5 +123,312 @@ pub async fn give_role(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Longest role name.
+pub const MAX_ROLE_NAME_LEN: usize = 64;
+/// Longest role description.
+pub const MAX_ROLE_DESCRIPTION_LEN: usize = 500;
+/// Most roles per organization.
+pub const MAX_ROLES_PER_ORGANIZATION: u64 = 100;
+
+/// A role's editable fields; `None` leaves a field as it is (on create: empty / no grants).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleInput {
+    /// Name, unique in the organization, 1–64 characters.
+    pub name: Option<String>,
+    /// Description, up to 500 characters.
+    pub description: Option<String>,
+    /// The complete set of grants: permission name → `own` or `all`.
+    pub grants: Option<BTreeMap<String, Scope>>,
+}
+
+fn check_role_input(input: &RoleInput, registry: &[PermissionDef], errors: &mut FieldErrors) {
+    if let Some(name) = &input.name {
+        let length = name.trim().chars().count();
+        if length == 0 || length > MAX_ROLE_NAME_LEN || name.chars().any(char::is_control) {
+            errors.add("name", format!("must be 1 to {MAX_ROLE_NAME_LEN} printable characters"));
+        }
+    }
+    if let Some(description) = &input.description
+        && description.chars().count() > MAX_ROLE_DESCRIPTION_LEN
+    {
+        errors.add("description", format!("must be at most {MAX_ROLE_DESCRIPTION_LEN} characters"));
+    }
+    if let Some(grants) = &input.grants {
+        for (name, scope) in grants {
+            match registry.iter().find(|permission| permission.name == name) {
+                None => {
+                    errors.add(
+                        format!("grants.{}", name.chars().take(100).collect::<String>()),
+                        "is not a permission",
+                    );
+                }
+                Some(permission) if !permission.scopable && *scope == Scope::Own => {
+                    errors.add(format!("grants.{name}"), "cannot be limited to own records");
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn name_taken(error: DbErr) -> ApiError {
+    match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::Conflict { code: "role_name_taken", detail: "A role with this name exists.".into() }
+        }
+        _ => ApiError::from(error),
+    }
+}
+
+async fn grants_of(txn: &impl ConnectionTrait, role_id: Uuid) -> Result<BTreeMap<String, Scope>, DbErr> {
+    let rows = role_grant::Entity::find().filter(role_grant::Column::RoleId.eq(role_id)).all(txn).await?;
+    Ok(rows.into_iter().filter_map(|row| Some((row.permission, Scope::parse(&row.scope)?))).collect())
+}
+
+/// Creates a custom role.
+///
+/// # Errors
+/// 422 for bad fields or unknown permissions, 409 `role_name_taken` or `too_many_roles`.
+pub async fn create_role(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    input: RoleInput,
+    registry: &[PermissionDef],
+) -> Result<role::Model, ApiError> {
+    let mut errors = FieldErrors::new();
+    if input.name.is_none() {
+        errors.add("name", "is required");
+    }
+    check_role_input(&input, registry, &mut errors);
+    errors.into_result()?;
+    let count =
+        role::Entity::find().filter(role::Column::OrganizationId.eq(organization_id)).count(txn).await?;
+    if count >= MAX_ROLES_PER_ORGANIZATION {
+        return Err(ApiError::Conflict {
+            code: "too_many_roles",
+            detail: format!("An organization has at most {MAX_ROLES_PER_ORGANIZATION} roles."),
+        });
+    }
+    let now = chrono::Utc::now();
+    let model = role::Model {
+        id: Uuid::now_v7(),
+        organization_id,
+        key: None,
+        name: input.name.unwrap_or_default().trim().to_owned(),
+        description: input.description.unwrap_or_default(),
+        created_at: now,
+        updated_at: now,
+    };
+    role::Entity::insert(model.clone().into_active_model())
+        .exec_without_returning(txn)
+        .await
+        .map_err(name_taken)?;
+    let grants = input.grants.unwrap_or_default();
+    insert_grants(txn, model.id, grants.iter().map(|(name, scope)| (name.clone(), scope.as_str()))).await?;
+    let entry = AuditEntry::new(acting, Some(organization_id), "role.create", "role", model.id);
+    record(
+        txn,
+        entry.changes(Changes::new().set("name", None::<()>, &model.name).set("grants", None::<()>, &grants)),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Edits a role. The owner role's grants are fixed: it always holds every permission, so an
+/// organization can never lock itself out.
+///
+/// # Errors
+/// 404 for another organization's role, 422, 409 `role_name_taken` or `owner_role_fixed`.
+pub async fn update_role(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    role_id: Uuid,
+    input: RoleInput,
+    registry: &[PermissionDef],
+) -> Result<role::Model, ApiError> {
+    let before = find_role(txn, organization_id, role_id).await?;
+    let mut errors = FieldErrors::new();
+    check_role_input(&input, registry, &mut errors);
+    errors.into_result()?;
+    if input.grants.is_some() && before.key.as_deref() == Some(OWNER) {
+        return Err(ApiError::Conflict {
+            code: "owner_role_fixed",
+            detail: "The owner role always holds every permission.".into(),
+        });
+    }
+    let mut changes = Changes::new();
+    let mut active = before.clone().into_active_model();
+    if let Some(name) = input.name.map(|name| name.trim().to_owned())
+        && name != before.name
+    {
+        changes = changes.set("name", &before.name, &name);
+        active.name = Set(name);
+    }
+    if let Some(description) = input.description
+        && description != before.description
+    {
+        changes = changes.set("description", &before.description, &description);
+        active.description = Set(description);
+    }
+    if let Some(grants) = input.grants {
+        let old = grants_of(txn, role_id).await?;
+        if old != grants {
+            role_grant::Entity::delete_many()
+                .filter(role_grant::Column::RoleId.eq(role_id))
+                .exec(txn)
+                .await?;
+            insert_grants(txn, role_id, grants.iter().map(|(name, scope)| (name.clone(), scope.as_str())))
+                .await?;
+            changes = changes.set("grants", &old, &grants);
+        }
+    }
+    if changes.is_empty() {
+        return Ok(before);
+    }
+    active.updated_at = Set(chrono::Utc::now());
+    let updated = sea_orm::ActiveModelTrait::update(active, txn).await.map_err(name_taken)?;
+    record(
+        txn,
+        AuditEntry::new(acting, Some(organization_id), "role.update", "role", role_id).changes(changes),
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Deletes a role (members lose it). The owner role cannot be deleted.
+///
+/// # Errors
+/// 404 for another organization's role, 409 `owner_role_fixed`.
+pub async fn delete_role(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    role_id: Uuid,
+) -> Result<(), ApiError> {
+    let found = find_role(txn, organization_id, role_id).await?;
+    if found.key.as_deref() == Some(OWNER) {
+        return Err(ApiError::Conflict {
+            code: "owner_role_fixed",
+            detail: "The owner role cannot be deleted.".into(),
+        });
+    }
+    let grants = grants_of(txn, role_id).await?;
+    role::Entity::delete_by_id(role_id).exec(txn).await?;
+    let entry = AuditEntry::new(acting, Some(organization_id), "role.delete", "role", role_id);
+    record(
+        txn,
+        entry.changes(Changes::new().set("name", &found.name, None::<()>).set("grants", &grants, None::<()>)),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn find_role(
+    txn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    role_id: Uuid,
+) -> Result<role::Model, ApiError> {
+    role::Entity::find_by_id(role_id)
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .one(txn)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// How many members of the organization hold its owner role, other than `except`.
+async fn other_owners(txn: &impl ConnectionTrait, organization_id: Uuid, except: Uuid) -> Result<u64, DbErr> {
+    let Some(owner_role) = crate::selector::role_by_key(txn, organization_id, OWNER).await? else {
+        return Ok(0);
+    };
+    membership_role::Entity::find()
+        .filter(membership_role::Column::RoleId.eq(owner_role))
+        .filter(membership_role::Column::MembershipId.ne(except))
+        .count(txn)
+        .await
+}
+
+/// Refuses a change that would leave the organization without an owner.
+///
+/// # Errors
+/// 409 `last_owner` when `membership_id` is the only owner.
+pub async fn ensure_not_last_owner(
+    txn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    membership_id: Uuid,
+) -> Result<(), ApiError> {
+    let Some(owner_role) = crate::selector::role_by_key(txn, organization_id, OWNER).await? else {
+        return Ok(());
+    };
+    let is_owner = membership_role::Entity::find_by_id((membership_id, owner_role)).one(txn).await?.is_some();
+    if is_owner && other_owners(txn, organization_id, membership_id).await? == 0 {
+        return Err(ApiError::Conflict {
+            code: "last_owner",
+            detail: "This is the organization's last owner; make someone else owner first.".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Replaces a membership's roles with `role_ids` (roles of the same organization).
+///
+/// # Errors
+/// 422 for roles of another organization or unknown ids, 409 `last_owner`.
+pub async fn set_member_roles(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    membership_id: Uuid,
+    role_ids: &[Uuid],
+) -> Result<(), ApiError> {
+    let mut wanted: Vec<Uuid> = role_ids.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let known = role::Entity::find()
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .filter(role::Column::Id.is_in(wanted.clone()))
+        .count(txn)
+        .await?;
+    if usize::try_from(known).unwrap_or(0) != wanted.len() {
+        return Err(ApiError::invalid("roles", "names a role that does not exist in this organization"));
+    }
+    let current: Vec<Uuid> = membership_role::Entity::find()
+        .filter(membership_role::Column::MembershipId.eq(membership_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| row.role_id)
+        .collect();
+    let mut current_sorted = current.clone();
+    current_sorted.sort();
+    if current_sorted == wanted {
+        return Ok(());
+    }
+    let owner_role = crate::selector::role_by_key(txn, organization_id, OWNER).await?;
+    if let Some(owner_role) = owner_role
+        && current.contains(&owner_role)
+        && !wanted.contains(&owner_role)
+    {
+        ensure_not_last_owner(txn, organization_id, membership_id).await?;
+    }
+    membership_role::Entity::delete_many()
+        .filter(membership_role::Column::MembershipId.eq(membership_id))
+        .exec(txn)
+        .await?;
+    if !wanted.is_empty() {
+        let rows = wanted.iter().map(|role_id| membership_role::ActiveModel {
+            membership_id: Set(membership_id),
+            role_id: Set(*role_id),
+        });
+        membership_role::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    }
+    let entry =
+        AuditEntry::new(acting, Some(organization_id), "membership.roles_set", "membership", membership_id);
+    record(txn, entry.changes(Changes::new().set("role_ids", &current_sorted, &wanted))).await?;
     Ok(())
 }

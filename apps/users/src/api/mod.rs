@@ -2,6 +2,7 @@
 
 mod auth;
 mod me;
+mod members;
 mod organizations;
 mod tokens;
 
@@ -26,6 +27,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(organizations::list, organizations::create))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
+        .routes(routes!(members::list))
+        .routes(routes!(members::set_roles))
+        .routes(routes!(members::remove))
+        .routes(routes!(members::deactivate_user))
 }
 
 /// A user as the API shows it: never the password hash.

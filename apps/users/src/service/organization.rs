@@ -127,3 +127,39 @@ pub async fn add_member(
     .await?;
     Ok(member)
 }
+
+/// Removes a member from an organization (their roles there go with the membership). The
+/// last owner cannot be removed.
+///
+/// # Errors
+/// 404 for a membership of another organization, 409 `last_owner`.
+pub async fn remove_member(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    membership_id: Uuid,
+) -> Result<membership::Model, ApiError> {
+    let member = find_member(txn, organization_id, membership_id).await?;
+    baseops_roles::ensure_not_last_owner(txn, organization_id, membership_id).await?;
+    membership::Entity::delete_by_id(membership_id).exec(txn).await?;
+    let entry =
+        AuditEntry::new(acting, Some(organization_id), "membership.delete", "membership", membership_id);
+    record(txn, entry.changes(Changes::new().set("user_id", member.user_id, None::<()>))).await?;
+    Ok(member)
+}
+
+/// A membership of this organization, or 404.
+///
+/// # Errors
+/// 404, database errors.
+pub async fn find_member(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    membership_id: Uuid,
+) -> Result<membership::Model, ApiError> {
+    membership::Entity::find_by_id(membership_id)
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}

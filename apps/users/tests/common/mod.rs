@@ -158,3 +158,17 @@ pub async fn join(app: &TestApp, user_id: Uuid, organization_id: Uuid, role_key:
     baseops_roles::give_role(&txn, acting, organization_id, member.id, role).await.unwrap();
     txn.commit().await.unwrap();
 }
+
+/// Creates a superuser with no organization.
+pub async fn superuser(app: &TestApp, email: &str) -> (Uuid, ()) {
+    let settings = &app.settings().auth;
+    let hashing = PasswordHashing::new(settings).unwrap();
+    let actor = Actor::System { name: "test".into() };
+    let origin = Origin::internal();
+    let txn = app.state().db().write().begin().await.unwrap();
+    let new = NewUser { email, display_name: "Root", password: Some(PASSWORD), is_superuser: true };
+    let user =
+        create_user(&txn, Acting { actor: &actor, origin: &origin }, new, &hashing, settings).await.unwrap();
+    txn.commit().await.unwrap();
+    (user.id, ())
+}

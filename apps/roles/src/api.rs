@@ -1,0 +1,117 @@
+//! `GET /permissions` and the organization's roles: `GET/POST /roles`, `PATCH/DELETE /roles/{id}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use baseops_core::{ApiError, AppState, Json, PermissionDef, Problem, RequestContext};
+use sea_orm::TransactionTrait;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::permission::{ROLES_MANAGE, ROLES_VIEW};
+use crate::selector::{RoleOut, roles_of};
+use crate::service::{RoleInput, create_role, delete_role, update_role};
+
+/// The roles app's routes.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(permissions))
+        .routes(routes!(list, create))
+        .routes(routes!(update, remove))
+}
+
+/// Every permission the apps of this build declare.
+#[utoipa::path(get, path = "/permissions", tag = "roles", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The permission registry, in app order", body = [PermissionDef]),
+        (status = 401, description = "Not authenticated", body = Problem),
+    ))]
+async fn permissions(State(state): State<AppState>, _ctx: RequestContext) -> Json<Vec<PermissionDef>> {
+    Json(state.permissions().to_vec())
+}
+
+/// The active organization's roles with their grants.
+#[utoipa::path(get, path = "/roles", tag = "roles", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Roles by name", body = [RoleOut]),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires roles.view", body = Problem),
+    ))]
+async fn list(State(state): State<AppState>, ctx: RequestContext) -> Result<Json<Vec<RoleOut>>, ApiError> {
+    ctx.require(ROLES_VIEW)?;
+    Ok(Json(roles_of(state.db().read(), ctx.organization_id()?).await?))
+}
+
+async fn one(state: &AppState, organization_id: Uuid, id: Uuid) -> Result<RoleOut, ApiError> {
+    let roles = roles_of(state.db().write(), organization_id).await?;
+    roles.into_iter().find(|role| role.id == id).ok_or(ApiError::NotFound)
+}
+
+/// Creates a custom role.
+#[utoipa::path(post, path = "/roles", tag = "roles", request_body = RoleInput, security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "Created", body = RoleOut),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires roles.manage", body = Problem),
+        (status = 409, description = "Name taken (role_name_taken) or too many roles", body = Problem),
+        (status = 422, description = "Invalid fields or unknown permissions", body = Problem),
+    ))]
+async fn create(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Json(input): Json<RoleInput>,
+) -> Result<(StatusCode, Json<RoleOut>), ApiError> {
+    ctx.require(ROLES_MANAGE)?;
+    let organization_id = ctx.organization_id()?;
+    let txn = state.db().write().begin().await?;
+    let role = create_role(&txn, ctx.acting(), organization_id, input, state.permissions()).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(one(&state, organization_id, role.id).await?)))
+}
+
+/// Edits a role's name, description or grants (the grants given replace all of them).
+#[utoipa::path(patch, path = "/roles/{id}", tag = "roles", request_body = RoleInput,
+    params(("id" = Uuid, Path, description = "Role id")), security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Updated", body = RoleOut),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires roles.manage", body = Problem),
+        (status = 404, description = "No such role in this organization", body = Problem),
+        (status = 409, description = "Name taken, or the owner role's grants (owner_role_fixed)", body = Problem),
+        (status = 422, description = "Invalid fields or unknown permissions", body = Problem),
+    ))]
+async fn update(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+    Json(input): Json<RoleInput>,
+) -> Result<Json<RoleOut>, ApiError> {
+    ctx.require(ROLES_MANAGE)?;
+    let organization_id = ctx.organization_id()?;
+    let txn = state.db().write().begin().await?;
+    update_role(&txn, ctx.acting(), organization_id, id, input, state.permissions()).await?;
+    txn.commit().await?;
+    Ok(Json(one(&state, organization_id, id).await?))
+}
+
+/// Deletes a role; its members lose it.
+#[utoipa::path(delete, path = "/roles/{id}", tag = "roles",
+    params(("id" = Uuid, Path, description = "Role id")), security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires roles.manage", body = Problem),
+        (status = 404, description = "No such role in this organization", body = Problem),
+        (status = 409, description = "The owner role cannot be deleted (owner_role_fixed)", body = Problem),
+    ))]
+async fn remove(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    ctx.require(ROLES_MANAGE)?;
+    let txn = state.db().write().begin().await?;
+    delete_role(&txn, ctx.acting(), ctx.organization_id()?, id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,174 @@
+//! The active organization's members: `GET /members`, `PUT /members/{id}/roles`,
+//! `DELETE /members/{id}`; and `POST /users/{id}/deactivate` for superusers.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
+use baseops_roles::permission::ROLES_MANAGE;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::model::{membership, user};
+use crate::permission::{MEMBERS_MANAGE, MEMBERS_VIEW};
+use crate::service::organization::{find_member, remove_member};
+use crate::service::user::deactivate;
+
+/// A member as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberOut {
+    /// Membership id (use it in `/members/{id}`).
+    pub id: Uuid,
+    /// The user's id.
+    pub user_id: Uuid,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Whether the user can log in.
+    pub is_active: bool,
+    /// The member's roles in this organization.
+    pub role_ids: Vec<Uuid>,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+}
+
+/// Most members listed at once.
+const MAX_MEMBERS: u64 = 1000;
+
+/// The organization's members, by e-mail address.
+#[utoipa::path(get, path = "/members", tag = "members", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Members (at most 1000)", body = [MemberOut]),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires members.view", body = Problem),
+    ))]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<Json<Vec<MemberOut>>, ApiError> {
+    ctx.require(MEMBERS_VIEW)?;
+    let db = state.db().read();
+    let members = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(ctx.organization_id()?))
+        .find_also_related(user::Entity)
+        .order_by_asc(user::Column::Email)
+        .limit(MAX_MEMBERS)
+        .all(db)
+        .await?;
+    let mut roles =
+        baseops_roles::member_roles(db, members.iter().map(|(member, _)| member.id).collect()).await?;
+    Ok(Json(
+        members
+            .into_iter()
+            .filter_map(|(member, user)| {
+                let user = user?;
+                Some(MemberOut {
+                    id: member.id,
+                    user_id: user.id,
+                    email: user.email,
+                    display_name: user.display_name,
+                    is_active: user.is_active,
+                    role_ids: roles.remove(&member.id).unwrap_or_default(),
+                    joined_at: member.created_at,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// The roles to give a member: the complete set.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberRoles {
+    /// Role ids of this organization (at most 50).
+    pub roles: Vec<Uuid>,
+}
+
+/// Replaces a member's roles.
+#[utoipa::path(put, path = "/members/{id}/roles", tag = "members", request_body = MemberRoles,
+    params(("id" = Uuid, Path, description = "Membership id")), security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Roles replaced"),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires roles.manage", body = Problem),
+        (status = 404, description = "No such member in this organization", body = Problem),
+        (status = 409, description = "It would remove the last owner (last_owner)", body = Problem),
+        (status = 422, description = "A role of another organization or unknown", body = Problem),
+    ))]
+pub(super) async fn set_roles(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+    Json(input): Json<MemberRoles>,
+) -> Result<StatusCode, ApiError> {
+    ctx.require(ROLES_MANAGE)?;
+    if input.roles.len() > 50 {
+        return Err(ApiError::invalid("roles", "must name at most 50 roles"));
+    }
+    let organization_id = ctx.organization_id()?;
+    let txn = state.db().write().begin().await?;
+    find_member(&txn, organization_id, id).await?;
+    baseops_roles::set_member_roles(&txn, ctx.acting(), organization_id, id, &input.roles).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a member; anyone may remove themself (leave), others need members.manage.
+#[utoipa::path(delete, path = "/members/{id}", tag = "members",
+    params(("id" = Uuid, Path, description = "Membership id")), security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires members.manage", body = Problem),
+        (status = 404, description = "No such member in this organization", body = Problem),
+        (status = 409, description = "The last owner cannot leave (last_owner)", body = Problem),
+    ))]
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    let organization_id = ctx.organization_id()?;
+    let txn = state.db().write().begin().await?;
+    let member = find_member(&txn, organization_id, id).await?;
+    if member.user_id != ctx.user_id() {
+        ctx.require(MEMBERS_MANAGE)?;
+    }
+    remove_member(&txn, ctx.acting(), organization_id, id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deactivates a user everywhere: they cannot log in, their sessions end, their tokens are
+/// revoked. Superusers only; the record and its history stay.
+#[utoipa::path(post, path = "/users/{id}/deactivate", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")), security(("session" = [])),
+    responses(
+        (status = 204, description = "Deactivated"),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Superusers only", body = Problem),
+        (status = 404, description = "No such user", body = Problem),
+        (status = 409, description = "You cannot deactivate yourself (self_deactivation)", body = Problem),
+    ))]
+pub(super) async fn deactivate_user(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    if !ctx.principal.is_superuser {
+        return Err(ApiError::Forbidden);
+    }
+    if id == ctx.user_id() {
+        return Err(ApiError::Conflict {
+            code: "self_deactivation",
+            detail: "You cannot deactivate yourself.".into(),
+        });
+    }
+    let txn = state.db().write().begin().await?;
+    deactivate(&txn, ctx.acting(), id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
