@@ -37,7 +37,7 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 cargo build --release --locked -p baseops >&2
-binary="$PWD/target/release/baseops"
+binary="${CARGO_TARGET_DIR:-$PWD/target}/release/baseops"
 
 work=$(mktemp -d)
 pg_admin="${BASEOPS_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
