@@ -18,6 +18,7 @@ pub mod permission;
 pub mod secret;
 pub mod selector;
 pub mod service;
+pub mod two_factor;
 pub mod validate;
 
 use baseops_core::App;

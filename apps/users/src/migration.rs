@@ -4,7 +4,7 @@ use sea_orm_migration::prelude::*;
 
 /// The users app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateIdentityTables)]
+    vec![Box::new(CreateIdentityTables), Box::new(AddTwoFactor)]
 }
 
 #[derive(DeriveIden)]
@@ -23,6 +23,9 @@ pub(crate) enum Users {
     LastLoginAt,
     CreatedAt,
     UpdatedAt,
+    TotpSecret,
+    TotpEnabledAt,
+    TotpLastStep,
 }
 
 #[derive(DeriveIden)]
@@ -282,6 +285,72 @@ impl MigrationTrait for CreateIdentityTables {
             Users::Table.into_iden(),
         ] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum RecoveryCodes {
+    Table,
+    Id,
+    UserId,
+    CodeHash,
+    UsedAt,
+    CreatedAt,
+}
+
+struct AddTwoFactor;
+
+impl MigrationName for AddTwoFactor {
+    fn name(&self) -> &str {
+        "users_0003_add_two_factor"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddTwoFactor {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite adds one column per ALTER TABLE.
+        for column in [
+            ColumnDef::new(Users::TotpSecret).string_len(64).null().to_owned(),
+            optional_timestamp(Users::TotpEnabledAt),
+            ColumnDef::new(Users::TotpLastStep).big_integer().null().to_owned(),
+        ] {
+            manager.alter_table(Table::alter().table(Users::Table).add_column(column).to_owned()).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(RecoveryCodes::Table)
+                    .col(ColumnDef::new(RecoveryCodes::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(RecoveryCodes::UserId).uuid().not_null())
+                    .col(ColumnDef::new(RecoveryCodes::CodeHash).string_len(64).not_null())
+                    .col(optional_timestamp(RecoveryCodes::UsedAt))
+                    .col(timestamp(RecoveryCodes::CreatedAt))
+                    .foreign_key(&mut cascade(
+                        "fk_recovery_codes_user",
+                        (RecoveryCodes::Table, RecoveryCodes::UserId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_recovery_codes_user")
+                    .table(RecoveryCodes::Table)
+                    .col(RecoveryCodes::UserId)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(RecoveryCodes::Table).to_owned()).await?;
+        for column in [Users::TotpLastStep, Users::TotpEnabledAt, Users::TotpSecret] {
+            manager.alter_table(Table::alter().table(Users::Table).drop_column(column).to_owned()).await?;
         }
         Ok(())
     }

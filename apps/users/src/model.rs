@@ -23,6 +23,11 @@ pub mod user {
         pub last_login_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Base32 TOTP secret: pending until `totp_enabled_at` is set.
+        pub totp_secret: Option<String>,
+        pub totp_enabled_at: Option<DateTimeUtc>,
+        /// The last accepted TOTP step, so no code is accepted twice.
+        pub totp_last_step: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -134,6 +139,28 @@ pub mod api_token {
         pub expires_at: Option<DateTimeUtc>,
         pub last_used_at: Option<DateTimeUtc>,
         pub revoked_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Single-use recovery codes for two-factor login, stored as SHA-256.
+pub mod recovery_code {
+    use sea_orm::entity::prelude::*;
+
+    /// A recovery code row.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "recovery_codes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub code_hash: String,
+        pub used_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
     }
 

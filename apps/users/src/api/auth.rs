@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 use super::UserOut;
 use crate::authenticator::cookie;
 use crate::password::PasswordHashing;
-use crate::service::session;
+use crate::service::session::{self, Credentials};
+use crate::service::two_factor::SecondFactor;
 
 /// Login input.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -21,6 +22,10 @@ pub struct LoginInput {
     pub email: String,
     /// Password.
     pub password: String,
+    /// The authenticator app's current code, for users with two-factor login.
+    pub totp_code: Option<String>,
+    /// A recovery code instead of `totp_code` (each works once).
+    pub recovery_code: Option<String>,
 }
 
 /// A successful login: the session cookie is set; send `csrf_token` as `X-CSRF-Token` on
@@ -49,7 +54,7 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginInput,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = LoginOut),
-        (status = 401, description = "Wrong e-mail or password (code invalid_credentials)", body = Problem),
+        (status = 401, description = "Wrong e-mail or password (invalid_credentials), second factor missing (two_factor_required) or wrong (invalid_second_factor)", body = Problem),
         (status = 422, description = "Malformed input", body = Problem),
         (status = 429, description = "Too many failures; see Retry-After", body = Problem),
     ))]
@@ -66,8 +71,14 @@ pub(super) async fn login(
         state.settings(),
         &hashing,
         &origin,
-        &input.email,
-        &input.password,
+        Credentials {
+            email: &input.email,
+            password: &input.password,
+            second_factor: SecondFactor {
+                totp_code: input.totp_code.as_deref(),
+                recovery_code: input.recovery_code.as_deref(),
+            },
+        },
         parts_cookie.as_deref(),
     )
     .await?;

@@ -5,6 +5,7 @@ mod me;
 mod members;
 mod organizations;
 mod tokens;
+mod two_factor;
 
 use baseops_core::AppState;
 use chrono::{DateTime, Utc};
@@ -31,6 +32,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(members::set_roles))
         .routes(routes!(members::remove))
         .routes(routes!(members::deactivate_user))
+        .routes(routes!(two_factor::setup))
+        .routes(routes!(two_factor::enable))
+        .routes(routes!(two_factor::disable))
 }
 
 /// A user as the API shows it: never the password hash.

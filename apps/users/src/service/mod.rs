@@ -5,6 +5,7 @@ pub mod organization;
 pub mod session;
 pub mod throttle;
 pub mod token;
+pub mod two_factor;
 pub mod user;
 
 use baseops_core::ApiError;

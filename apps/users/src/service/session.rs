@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryF
 use uuid::Uuid;
 
 use super::throttle::{self, Keys};
+use super::two_factor::{self, SecondFactor};
 use crate::model::{session, user};
 use crate::password::{MAX_PASSWORD_LEN, PasswordHashing};
 use crate::secret::{digest, random_token};
@@ -25,6 +26,17 @@ pub struct OpenedSession {
     pub user: user::Model,
 }
 
+/// What a person types to log in.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    /// E-mail address, as typed.
+    pub email: &'a str,
+    /// Password.
+    pub password: &'a str,
+    /// The second factor, for users who have it on.
+    pub second_factor: SecondFactor<'a>,
+}
+
 fn invalid_credentials() -> ApiError {
     ApiError::NotAuthenticated {
         code: "invalid_credentials",
@@ -32,7 +44,8 @@ fn invalid_credentials() -> ApiError {
     }
 }
 
-/// Checks an e-mail and password and opens a session. Wrong e-mail, wrong password and a
+/// Checks an e-mail and password (and the second factor, when the user has it on) and opens
+/// a session. Wrong e-mail, wrong password and a
 /// deactivated account all get the same 401 `invalid_credentials` in the same time; too many
 /// failures get 429 with `Retry-After`. `replaces` (the session the browser already had) is
 /// ended, so a login always rotates the session id.
@@ -44,10 +57,10 @@ pub async fn login(
     settings: &Settings,
     hashing: &PasswordHashing,
     origin: &Origin,
-    email: &str,
-    password: &str,
+    credentials: Credentials<'_>,
     replaces: Option<&str>,
 ) -> Result<OpenedSession, ApiError> {
+    let Credentials { email, password, second_factor } = credentials;
     let now = Utc::now();
     let keys = Keys::new(email, origin.ip);
     if let Some(retry_after_secs) = throttle::locked_for(db.write(), &keys, now).await? {
@@ -72,6 +85,22 @@ pub async fn login(
     };
 
     let txn = db.write().begin().await?;
+    if user.totp_enabled_at.is_some() {
+        if !second_factor.given() {
+            return Err(ApiError::NotAuthenticated {
+                code: "two_factor_required",
+                detail: "Send totp_code (or a recovery_code) with the e-mail address and password.".into(),
+            });
+        }
+        if !two_factor::verify(&txn, &user, second_factor, now).await? {
+            drop(txn);
+            throttle::record_failure(db.write(), &keys, &settings.auth, now).await?;
+            return Err(ApiError::NotAuthenticated {
+                code: "invalid_second_factor",
+                detail: "The authenticator code or recovery code is wrong or was used already.".into(),
+            });
+        }
+    }
     throttle::clear_account(&txn, &keys).await?;
     if let Some(old) = replaces {
         session::Entity::delete_many().filter(session::Column::TokenHash.eq(digest(old))).exec(&txn).await?;

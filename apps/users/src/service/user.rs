@@ -88,6 +88,9 @@ pub async fn create_user(
         last_login_at: None,
         created_at: now,
         updated_at: now,
+        totp_secret: None,
+        totp_enabled_at: None,
+        totp_last_step: None,
     };
     user::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await.map_err(
         |error| conflict_on_unique(error, "email_taken", "A user with this e-mail address exists."),

@@ -1,0 +1,112 @@
+//! `POST /me/two-factor/setup`, `/enable`, `/disable`: enrolment in two-factor login.
+//! Session only: a token cannot change how its owner logs in.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use baseops_core::{Actor, ApiError, AppState, Json, Problem, RequestContext};
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::model::user;
+use crate::password::PasswordHashing;
+use crate::selector::user_by_id;
+use crate::service::two_factor::{Enrolment, disable as turn_off, enable as turn_on, start};
+
+async fn session_user(
+    ctx: &RequestContext,
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<user::Model, ApiError> {
+    if !matches!(ctx.actor(), Actor::User { .. }) {
+        return Err(ApiError::Forbidden);
+    }
+    user_by_id(db, ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)
+}
+
+/// Starts enrolment: a new secret, as text, URL and QR code. Nothing changes at login until
+/// it is confirmed with `/enable`.
+#[utoipa::path(post, path = "/me/two-factor/setup", tag = "me", security(("session" = [])),
+    responses(
+        (status = 200, description = "Scan the QR code or type the secret, then confirm with a code", body = Enrolment),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Session only", body = Problem),
+        (status = 409, description = "Already on (two_factor_enabled)", body = Problem),
+    ))]
+pub(super) async fn setup(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<Json<Enrolment>, ApiError> {
+    let txn = state.db().write().begin().await?;
+    let found = session_user(&ctx, &txn).await?;
+    let enrolment = start(&txn, found).await?;
+    txn.commit().await?;
+    Ok(Json(enrolment))
+}
+
+/// A code from the authenticator app.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeInput {
+    /// The 6-digit code.
+    pub code: String,
+}
+
+/// Recovery codes, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecoveryCodesOut {
+    /// Each works once instead of an authenticator code. Store them safely.
+    pub recovery_codes: Vec<String>,
+}
+
+/// Confirms enrolment with the app's current code; from now on login needs a code.
+#[utoipa::path(post, path = "/me/two-factor/enable", tag = "me", request_body = CodeInput, security(("session" = [])),
+    responses(
+        (status = 200, description = "On; the recovery codes are shown this once", body = RecoveryCodesOut),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Session only", body = Problem),
+        (status = 409, description = "Not set up (two_factor_not_started) or already on", body = Problem),
+        (status = 422, description = "Wrong code", body = Problem),
+    ))]
+pub(super) async fn enable(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Json(input): Json<CodeInput>,
+) -> Result<Json<RecoveryCodesOut>, ApiError> {
+    let txn = state.db().write().begin().await?;
+    let found = session_user(&ctx, &txn).await?;
+    let recovery_codes = turn_on(&txn, ctx.acting(), found, &input.code, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(Json(RecoveryCodesOut { recovery_codes }))
+}
+
+/// The current password, to confirm a sensitive change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordInput {
+    /// The current password.
+    pub password: String,
+}
+
+/// Turns two-factor login off (needs the password).
+#[utoipa::path(post, path = "/me/two-factor/disable", tag = "me", request_body = PasswordInput, security(("session" = [])),
+    responses(
+        (status = 204, description = "Off; recovery codes deleted"),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Session only, or wrong password (wrong_password)", body = Problem),
+    ))]
+pub(super) async fn disable(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Json(input): Json<PasswordInput>,
+) -> Result<StatusCode, ApiError> {
+    let hashing = PasswordHashing::new(&state.settings().auth).map_err(ApiError::internal)?;
+    let txn = state.db().write().begin().await?;
+    let found = session_user(&ctx, &txn).await?;
+    if !found.password_hash.as_deref().is_some_and(|hash| hashing.verify(&input.password, hash)) {
+        return Err(ApiError::Refused { code: "wrong_password", detail: "The password is wrong.".into() });
+    }
+    turn_off(&txn, ctx.acting(), found).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
