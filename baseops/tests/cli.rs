@@ -259,3 +259,69 @@ fn has_dated_log(dir: &Path, prefix: &str) -> bool {
         .map(|entries| entries.flatten().any(|entry| entry.file_name().to_string_lossy().starts_with(prefix)))
         .unwrap_or(false)
 }
+
+#[tokio::test]
+async fn createsuperuser_then_audit_verify_catches_an_edited_event() {
+    use sea_orm::{ConnectionTrait, Database};
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create().await;
+    let with_db = |command: &mut Command| {
+        command.env("BASEOPS_DATABASE__URL", database.url()).env("BASEOPS_LOG__FILES", "false");
+    };
+    let create = |email: &str, password: &str| {
+        let mut command = baseops(dir.path());
+        with_db(&mut command);
+        command
+            .args([
+                "createsuperuser",
+                "--email",
+                email,
+                "--organization",
+                "Acme",
+                "--password-env",
+                "NEW_PASSWORD",
+            ])
+            .env("NEW_PASSWORD", password);
+        run(&mut command)
+    };
+
+    let (code, stdout, stderr) = create("ops@example.com", "violet-harbor-77-lamp");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("superuser ops@example.com created"), "{stdout}");
+    let (code, _, stderr) = create("ops@example.com", "violet-harbor-77-lamp");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("exists"), "{stderr}");
+    let (code, _, stderr) = create("new@example.com", "short");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("password must be at least 10 characters"), "{stderr}");
+    let mut stdin_less = baseops(dir.path());
+    with_db(&mut stdin_less);
+    stdin_less.args(["createsuperuser", "--email", "x@example.com"]).stdin(Stdio::null());
+    let (code, _, stderr) = run(&mut stdin_less);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--password-stdin"), "{stderr}");
+
+    let verify = || {
+        let mut command = baseops(dir.path());
+        with_db(&mut command);
+        command.args(["audit", "verify"]);
+        run(&mut command)
+    };
+    let (code, stdout, stderr) = verify();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("audit trail intact"), "{stdout}");
+
+    let connection = Database::connect(database.url()).await.unwrap();
+    connection
+        .execute_unprepared(
+            "UPDATE audit_events SET action = 'user.delete' WHERE chain = 'platform' AND seq = 1",
+        )
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    let (code, stdout, _) = verify();
+    assert_eq!(code, 4, "{stdout}");
+    assert!(stdout.contains("TAMPERED") && stdout.contains("chain platform: event 1"), "{stdout}");
+    database.drop_now().await;
+}
