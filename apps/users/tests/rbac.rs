@@ -297,3 +297,50 @@ async fn deactivation_is_for_superusers_and_ends_sessions_and_tokens() {
             .any(|m| m["user_id"] == sales_id.as_str() && m["is_active"] == false)
     );
 }
+
+#[tokio::test]
+async fn only_the_right_roles_edit_or_delete_the_organization() {
+    let app = identity_app().await;
+    let org = organization_with_every_role(&app).await;
+    let path = format!("/api/v1/organizations/{}", org.id);
+    for (role, client) in &org.clients {
+        let response =
+            client.send(&app, Method::PATCH, &path, Some(json!({"time_zone": "Europe/Paris"}))).await;
+        if ["owner", "admin"].contains(role) {
+            assert_eq!(response.status, 200, "{role}: {}", response.text());
+        } else {
+            response.assert_problem(403, "forbidden");
+        }
+    }
+    let owner = &org.clients[0].1;
+    owner
+        .send(&app, Method::PATCH, &path, Some(json!({"currency": "euros"})))
+        .await
+        .assert_problem(422, "validation_failed");
+    user(&app, "owner@globex.test", Some("Globex")).await;
+    let globex = Client::logged_in(&app, "owner@globex.test").await;
+    let globex_org =
+        globex.get(&app, "/api/v1/organizations").await.json()[0]["id"].as_str().unwrap().to_owned();
+    let foreign = format!("/api/v1/organizations/{globex_org}");
+    owner
+        .send(&app, Method::PATCH, &foreign, Some(json!({"name": "Pwned"})))
+        .await
+        .assert_problem(404, "not_found");
+    owner.send(&app, Method::DELETE, &foreign, None).await.assert_problem(404, "not_found");
+    owner
+        .send(&app, Method::PATCH, &path, Some(json!({"slug": "globex"})))
+        .await
+        .assert_problem(409, "slug_taken");
+
+    let admin = &org.clients[1].1;
+    admin.send(&app, Method::DELETE, &path, None).await.assert_problem(403, "forbidden");
+    let deleted = owner.send(&app, Method::DELETE, &path, None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    assert_eq!(owner.get(&app, "/api/v1/organizations").await.json(), json!([]));
+    assert_eq!(admin.get(&app, "/api/v1/me").await.json()["organizations"], json!([]));
+    assert_eq!(globex.get(&app, "/api/v1/organizations").await.json().as_array().unwrap().len(), 1);
+    // The audit trail outlives the organization.
+    let filter = baseops_audit::EventFilter { organization_id: Some(org.id), ..Default::default() };
+    let events = baseops_audit::list(app.state().db().read(), &filter).await.unwrap();
+    assert_eq!(events.items[0].action, "organization.delete");
+}

@@ -26,6 +26,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::me, me::update_me))
         .routes(routes!(me::change_password))
         .routes(routes!(organizations::list, organizations::create))
+        .routes(routes!(organizations::update, organizations::delete))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(members::list))

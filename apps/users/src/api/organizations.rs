@@ -1,13 +1,18 @@
-//! `GET/POST /organizations`.
+//! `GET/POST /organizations`, `PATCH/DELETE /organizations/{id}`.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
 use sea_orm::TransactionTrait;
 
 use super::OrganizationOut;
 use crate::selector::organizations_of;
-use crate::service::organization::{NewOrganization, create_organization};
+use uuid::Uuid;
+
+use crate::permission::{ORGANIZATIONS_DELETE, ORGANIZATIONS_EDIT};
+use crate::service::organization::{
+    NewOrganization, OrganizationChange, create_organization, delete_organization, update_organization,
+};
 
 /// The organizations the current user belongs to.
 #[utoipa::path(get, path = "/organizations", tag = "organizations", security(("bearer" = []), ("session" = [])),
@@ -46,4 +51,59 @@ pub(super) async fn create(
     let org = create_organization(&txn, ctx.acting(), ctx.user_id(), input, state.permissions()).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(org.into())))
+}
+
+/// Edits the active organization (the id must be the active one).
+#[utoipa::path(patch, path = "/organizations/{id}", tag = "organizations", request_body = OrganizationChange,
+    params(("id" = Uuid, Path, description = "Organization id")), security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Updated", body = OrganizationOut),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires organizations.edit", body = Problem),
+        (status = 404, description = "Not your active organization", body = Problem),
+        (status = 409, description = "The slug is taken (slug_taken)", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem),
+    ))]
+pub(super) async fn update(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+    Json(change): Json<OrganizationChange>,
+) -> Result<Json<OrganizationOut>, ApiError> {
+    if ctx.principal.organization_id != Some(id) {
+        return Err(ApiError::NotFound);
+    }
+    ctx.require(ORGANIZATIONS_EDIT)?;
+    let txn = state.db().write().begin().await?;
+    let org = update_organization(&txn, ctx.acting(), id, change).await?;
+    txn.commit().await?;
+    Ok(Json(org.into()))
+}
+
+/// Deletes the active organization and everything it owns; its audit trail stays.
+#[utoipa::path(delete, path = "/organizations/{id}", tag = "organizations",
+    params(("id" = Uuid, Path, description = "Organization id")), security(("session" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 403, description = "Requires organizations.delete (owners), from a session", body = Problem),
+        (status = 404, description = "Not your active organization", body = Problem),
+    ))]
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    if ctx.principal.organization_id != Some(id) {
+        return Err(ApiError::NotFound);
+    }
+    ctx.require(ORGANIZATIONS_DELETE)?;
+    // Irreversible: a person at a browser, not a token.
+    if !matches!(ctx.actor(), baseops_core::Actor::User { .. }) {
+        return Err(ApiError::Forbidden);
+    }
+    let txn = state.db().write().begin().await?;
+    delete_organization(&txn, ctx.acting(), id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,7 +5,10 @@ use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError, FieldErrors, PermissionDef};
 use baseops_roles::{OWNER, give_role, seed_defaults};
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -162,4 +165,113 @@ pub async fn find_member(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)
+}
+
+/// Changes to an organization; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationChange {
+    /// New name.
+    pub name: Option<String>,
+    /// New slug (links and `X-Organization` values with the old one stop working).
+    pub slug: Option<String>,
+    /// New default currency.
+    pub currency: Option<String>,
+    /// New default time zone.
+    pub time_zone: Option<String>,
+}
+
+/// Edits the organization.
+///
+/// # Errors
+/// 404, 422 for bad fields, 409 `slug_taken`.
+pub async fn update_organization(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    change: OrganizationChange,
+) -> Result<organization::Model, ApiError> {
+    let before =
+        organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    let mut after = before.clone();
+    let mut errors = FieldErrors::new();
+    if let Some(name) = change.name {
+        after.name = clean_name(&name, "name", &mut errors);
+    }
+    if let Some(slug) = change.slug {
+        if let Err(message) = check_slug(&slug) {
+            errors.add("slug", message);
+        }
+        after.slug = slug;
+    }
+    if let Some(currency) = change.currency {
+        if let Err(message) = check_currency(&currency) {
+            errors.add("currency", message);
+        }
+        after.currency = currency;
+    }
+    if let Some(zone) = change.time_zone {
+        if let Err(message) = check_time_zone(&zone) {
+            errors.add("time_zone", message);
+        }
+        after.time_zone = zone;
+    }
+    errors.into_result()?;
+    let audited = |org: &organization::Model| serde_json::json!({"name": org.name, "slug": org.slug, "currency": org.currency, "time_zone": org.time_zone});
+    let changes = Changes::between(&audited(&before), &audited(&after));
+    if changes.is_empty() {
+        return Ok(before);
+    }
+    after.updated_at = Utc::now();
+    let mut active = before.clone().into_active_model();
+    active.name = Set(after.name.clone());
+    active.slug = Set(after.slug.clone());
+    active.currency = Set(after.currency.clone());
+    active.time_zone = Set(after.time_zone.clone());
+    active.updated_at = Set(after.updated_at);
+    active
+        .update(txn)
+        .await
+        .map_err(|error| conflict_on_unique(error, "slug_taken", "An organization with this slug exists."))?;
+    let entry = AuditEntry::new(
+        acting,
+        Some(organization_id),
+        "organization.update",
+        "organization",
+        organization_id,
+    );
+    record(txn, entry.changes(changes)).await?;
+    Ok(after)
+}
+
+/// Deletes an organization and everything it owns (memberships, roles, tokens, and the
+/// records of every app, by cascade). Its audit trail stays.
+///
+/// # Errors
+/// 404, database errors.
+pub async fn delete_organization(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+) -> Result<(), ApiError> {
+    let found =
+        organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    organization::Entity::delete_by_id(organization_id).exec(txn).await?;
+    let entry = AuditEntry::new(
+        acting,
+        Some(organization_id),
+        "organization.delete",
+        "organization",
+        organization_id,
+    );
+    record(
+        txn,
+        entry.changes(Changes::new().set("name", &found.name, None::<()>).set(
+            "slug",
+            &found.slug,
+            None::<()>,
+        )),
+    )
+    .await?;
+    Ok(())
 }
