@@ -8,6 +8,8 @@
 #
 # PostgreSQL: BASEOPS_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 # each test creates its own database there and drops it afterwards.
+# Redis: BASEOPS_TEST_REDIS_URL (default redis://127.0.0.1:6379/ when something listens there);
+# the session-store tests then run against Redis, each under its own key prefix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +40,14 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     echo "cargo-nextest not found: using cargo test (install it for faster runs: cargo install cargo-nextest)"
     run_suite() { cargo test --workspace --no-fail-fast; }
+fi
+
+redis_url="${BASEOPS_TEST_REDIS_URL-redis://127.0.0.1:6379/}"
+if [[ -n "$redis_url" ]] && timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/6379" 2>/dev/null; then
+    export BASEOPS_TEST_REDIS_URL="$redis_url"
+else
+    unset BASEOPS_TEST_REDIS_URL
+    echo "Redis not reachable: session-store tests use the database store"
 fi
 
 step "format check"

@@ -46,7 +46,25 @@ pub enum Command {
         /// Apply pending migrations before serving, even when database.auto_migrate is off.
         #[arg(long)]
         migrate: bool,
+        /// Also run a job worker in this process (the single-machine default).
+        #[arg(long)]
+        with_worker: bool,
     },
+    /// Run background jobs until SIGTERM/SIGINT, then finish or give back running ones.
+    #[command(after_help = "Examples:
+  baseops worker                          # queues and concurrency from [jobs]
+  baseops worker --queues email,default --concurrency 8")]
+    Worker {
+        /// Queues to take jobs from, overriding jobs.queues.
+        #[arg(long, value_delimiter = ',')]
+        queues: Option<Vec<String>>,
+        /// Jobs run at once, overriding jobs.concurrency.
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+    /// Inspect and operate the job queue.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Apply pending database migrations, or list them.
     #[command(after_help = "Examples:
   baseops migrate             # apply every pending migration
@@ -104,6 +122,57 @@ pub enum Command {
     Openapi,
     /// Print the version.
     Version,
+}
+
+/// `baseops jobs …`.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first.
+    #[command(after_help = "Examples:
+  baseops jobs list
+  baseops jobs list --state dead --limit 100")]
+    List {
+        /// Only jobs in this state: pending, running, done or dead.
+        #[arg(long, value_parser = ["pending", "running", "done", "dead"])]
+        state: Option<String>,
+        /// How many, at most 500.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=500))]
+        limit: u64,
+    },
+    /// Put dead jobs back in the queue with fresh attempts.
+    #[command(after_help = "Examples:
+  baseops jobs retry 0190f1c2-…
+  baseops jobs retry --all-dead")]
+    Retry {
+        /// The dead job to retry.
+        #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
+        id: Option<uuid::Uuid>,
+        /// Retry every dead job.
+        #[arg(long)]
+        all_dead: bool,
+    },
+    /// Delete done and dead jobs that finished before a cutoff.
+    #[command(after_help = "Examples:
+  baseops jobs purge                    # older than jobs.retention_days
+  baseops jobs purge --older-than 7d    # units: s, m, h, d")]
+    Purge {
+        /// Age, like 12h or 7d.
+        #[arg(long, value_parser = parse_age)]
+        older_than: Option<std::time::Duration>,
+    },
+}
+
+fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not an age like 7d or 12h"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" | "" => 86_400,
+        _ => return Err(format!("{text:?}: the unit is s, m, h or d")),
+    };
+    Ok(std::time::Duration::from_secs(number.saturating_mul(seconds)))
 }
 
 /// `baseops audit …`.

@@ -9,12 +9,17 @@ use baseops_db::Migrator;
 use baseops_telemetry::Console;
 
 use crate::cli::{AuditCommand, Cli, Command, EXIT_UNSAFE_SETTINGS};
-use crate::identity;
+use crate::{identity, work};
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { bind, migrate } => serve(bind, migrate).await,
+        Command::Serve { bind, migrate, with_worker } => serve(bind, migrate, with_worker).await,
+        Command::Worker { queues, concurrency } => run_worker(queues, concurrency).await,
+        Command::Jobs(command) => {
+            with_database(|settings, db| Box::pin(async move { work::jobs(&settings, &db, command).await }))
+                .await
+        }
         Command::Migrate { status } => migrate(status).await,
         Command::Check { deploy } => check(deploy),
         Command::Createsuperuser { email, name, organization, password_stdin, password_env } => {
@@ -103,7 +108,27 @@ async fn migrate(status: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(bind: Option<std::net::SocketAddr>, migrate: bool) -> anyhow::Result<ExitCode> {
+/// `baseops worker`: jobs only, until SIGTERM/SIGINT.
+async fn run_worker(queues: Option<Vec<String>>, concurrency: Option<usize>) -> anyhow::Result<ExitCode> {
+    let settings = load_settings()?;
+    let _logging = baseops_telemetry::init_logging(&settings, Console::Stdout)?;
+    baseops_telemetry::metrics_handle();
+    let migrator = baseops::migrator()?;
+    let db = baseops_db::connect(&settings.database).await?;
+    prepare_schema(&settings, &migrator, &db, false).await?;
+    let state = baseops::state(settings, db.clone(), migrator).context("cannot set up the session store")?;
+    let depth = work::publish_queue_depth(db.clone());
+    work::worker(&state, queues, concurrency).run(baseops_server::shutdown_signal()).await?;
+    depth.abort();
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(
+    bind: Option<std::net::SocketAddr>,
+    migrate: bool,
+    with_worker: bool,
+) -> anyhow::Result<ExitCode> {
     let mut settings = load_settings()?;
     if let Some(bind) = bind {
         settings.server.bind = bind;
@@ -131,9 +156,36 @@ async fn serve(bind: Option<std::net::SocketAddr>, migrate: bool) -> anyhow::Res
     }
     tracing::info!(%address, env = settings.env.name(), version = env!("CARGO_PKG_VERSION"), "listening");
 
-    let state = baseops::state(settings, db.clone(), migrator);
-    let router = baseops_server::build_router(state, &baseops::apps());
-    baseops_server::serve(listener, router, baseops_server::shutdown_signal(), grace).await?;
+    let state = baseops::state(settings, db.clone(), migrator).context("cannot set up the session store")?;
+    let router = baseops_server::build_router(state.clone(), &baseops::apps());
+    let depth = work::publish_queue_depth(db.clone());
+    // One signal stops both: the server drains requests while the worker finishes jobs.
+    let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+    let worker = with_worker.then(|| {
+        let mut stopped = stop.subscribe();
+        tokio::spawn(work::worker(&state, None, None).run(async move {
+            let _ = stopped.recv().await;
+        }))
+    });
+    let mut server_stopped = stop.subscribe();
+    let signal = async move {
+        baseops_server::shutdown_signal().await;
+        let _ = stop.send(());
+    };
+    tokio::spawn(signal);
+    baseops_server::serve(
+        listener,
+        router,
+        async move {
+            let _ = server_stopped.recv().await;
+        },
+        grace,
+    )
+    .await?;
+    if let Some(worker) = worker {
+        worker.await.context("the worker task failed")??;
+    }
+    depth.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

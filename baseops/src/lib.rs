@@ -8,10 +8,21 @@ use std::sync::Arc;
 use baseops_config::Settings;
 use baseops_core::{App, AppState};
 use baseops_db::{Database, DbError, Migrator};
+use baseops_users::session_store::StoreError;
 
 /// Every app of this build, in dependency order.
 pub fn apps() -> Vec<App> {
-    vec![baseops_audit::app(), baseops_users::app(), baseops_roles::app()]
+    vec![baseops_jobs::app(), baseops_audit::app(), baseops_users::app(), baseops_roles::app()]
+}
+
+/// Every job type of this build, so a worker can run what any app enqueues.
+pub fn job_registry() -> baseops_jobs::Registry {
+    baseops_jobs::Registry::new().register::<baseops_jobs::maintenance::PurgeFinished>()
+}
+
+/// Every recurring job of this build.
+pub fn schedules() -> Vec<baseops_jobs::Recurring> {
+    vec![baseops_jobs::maintenance::PURGE_DAILY]
 }
 
 /// The migrations of every app, in the order of [`apps`].
@@ -22,9 +33,14 @@ pub fn migrator() -> Result<Migrator, DbError> {
     Migrator::new(apps().iter().map(|app| app.migrations).collect())
 }
 
-/// The application state: settings, pools, the identity apps' authenticator and every
-/// app's permissions.
-pub fn state(settings: Settings, db: Database, migrator: Migrator) -> AppState {
-    AppState::new(settings, db, migrator)
+/// The application state: settings, pools, the identity apps' authenticator, every app's
+/// permissions and the apps' shared services (the session store).
+///
+/// # Errors
+/// A service that cannot be set up from the settings (a Redis URL that does not parse).
+pub fn state(settings: Settings, db: Database, migrator: Migrator) -> Result<AppState, StoreError> {
+    let sessions = baseops_users::session_store::SessionStore::from_settings(&settings)?;
+    Ok(AppState::new(settings, db, migrator)
         .with_auth(Arc::new(baseops_users::UsersAuthenticator), App::permissions_of(&apps()))
+        .with_extension(sessions))
 }

@@ -325,3 +325,66 @@ async fn createsuperuser_then_audit_verify_catches_an_edited_event() {
     assert!(stdout.contains("TAMPERED") && stdout.contains("chain platform: event 1"), "{stdout}");
     database.drop_now().await;
 }
+
+#[tokio::test]
+async fn the_worker_runs_queued_jobs_and_stops_on_sigterm() {
+    use baseops_jobs::maintenance::PurgeFinished;
+    use baseops_jobs::model::job;
+    use sea_orm::{Database, EntityTrait, TransactionTrait};
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create().await;
+    let mut migrate = baseops(dir.path());
+    migrate.arg("migrate").env("BASEOPS_DATABASE__URL", database.url()).env("BASEOPS_LOG__FILES", "false");
+    assert_eq!(run(&mut migrate).0, 0);
+    let connection = Database::connect(database.url()).await.unwrap();
+    let txn = connection.begin().await.unwrap();
+    let id = baseops_jobs::enqueue(&txn, baseops_jobs::Enqueue::new(&PurgeFinished).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    txn.commit().await.unwrap();
+
+    let mut command = tokio::process::Command::from(baseops(dir.path()));
+    command
+        .args(["worker", "--concurrency", "2"])
+        .env("BASEOPS_DATABASE__URL", database.url())
+        .env("BASEOPS_LOG__FILES", "false")
+        .env("BASEOPS_JOBS__POLL_INTERVAL_MS", "50")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let state = loop {
+        let row = job::Entity::find_by_id(id).one(&connection).await.unwrap().unwrap();
+        if row.state == "done" || Instant::now() > deadline {
+            break row.state;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(state, "done");
+    let pid = child.id().unwrap().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap();
+    assert_eq!(status.code(), Some(0));
+
+    let (code, stdout, _) = run(baseops(dir.path())
+        .args(["jobs", "list", "--state", "done"])
+        .env("BASEOPS_DATABASE__URL", database.url())
+        .env("BASEOPS_LOG__FILES", "false"));
+    assert_eq!(code, 0);
+    assert!(stdout.contains(&id.to_string()) && stdout.contains("jobs.purge_finished"), "{stdout}");
+    let (code, stdout, _) = run(baseops(dir.path())
+        .args(["jobs", "purge", "--older-than", "0s"])
+        .env("BASEOPS_DATABASE__URL", database.url())
+        .env("BASEOPS_LOG__FILES", "false"));
+    assert_eq!(code, 0);
+    // Ours, and perhaps the daily purge the worker's scheduler enqueued on start.
+    let deleted: u32 = stdout.split_whitespace().next().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&deleted) && stdout.contains("finished job(s) deleted"), "{stdout}");
+    let (code, _, stderr) = run(baseops(dir.path()).args(["jobs", "purge", "--older-than", "7 weeks"]));
+    assert_eq!(code, 2, "{stderr}");
+    connection.close().await.unwrap();
+    database.drop_now().await;
+}

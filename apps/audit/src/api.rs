@@ -77,7 +77,7 @@ fn filter(ctx: &RequestContext, query: EventQuery) -> Result<EventFilter, ApiErr
 }
 
 /// The active organization's audit events, newest first, a page at a time.
-#[utoipa::path(get, path = "/audit/events", tag = "audit", params(EventQuery),
+#[utoipa::path(get, path = "/audit/events", operation_id = "audit_events", tag = "audit", params(EventQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "A page of events; `next_cursor` fetches the next", body = Page<AuditEvent>),
@@ -143,7 +143,7 @@ fn render(event: &AuditEvent, format: Format) -> String {
 }
 
 /// Every matching event of the active organization, newest first, as CSV or JSON Lines.
-#[utoipa::path(get, path = "/audit/events/export", tag = "audit", params(EventQuery),
+#[utoipa::path(get, path = "/audit/events/export", operation_id = "audit_export", tag = "audit", params(EventQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The events, streamed: CSV, or JSON Lines (application/x-ndjson) with format=jsonl", content_type = "text/csv"),

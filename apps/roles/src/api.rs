@@ -21,7 +21,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Every permission the apps of this build declare.
-#[utoipa::path(get, path = "/permissions", tag = "roles", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(get, path = "/permissions", operation_id = "roles_permissions", tag = "roles", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The permission registry, in app order", body = [PermissionDef]),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -31,7 +31,7 @@ async fn permissions(State(state): State<AppState>, _ctx: RequestContext) -> Jso
 }
 
 /// The active organization's roles with their grants.
-#[utoipa::path(get, path = "/roles", tag = "roles", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(get, path = "/roles", operation_id = "roles_list", tag = "roles", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Roles by name", body = [RoleOut]),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -48,7 +48,7 @@ async fn one(state: &AppState, organization_id: Uuid, id: Uuid) -> Result<RoleOu
 }
 
 /// Creates a custom role.
-#[utoipa::path(post, path = "/roles", tag = "roles", request_body = RoleInput, security(("bearer" = []), ("session" = [])),
+#[utoipa::path(post, path = "/roles", operation_id = "roles_create", tag = "roles", request_body = RoleInput, security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Created", body = RoleOut),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -70,7 +70,7 @@ async fn create(
 }
 
 /// Edits a role's name, description or grants (the grants given replace all of them).
-#[utoipa::path(patch, path = "/roles/{id}", tag = "roles", request_body = RoleInput,
+#[utoipa::path(patch, path = "/roles/{id}", operation_id = "roles_update", tag = "roles", request_body = RoleInput,
     params(("id" = Uuid, Path, description = "Role id")), security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Updated", body = RoleOut),
@@ -95,7 +95,7 @@ async fn update(
 }
 
 /// Deletes a role; its members lose it.
-#[utoipa::path(delete, path = "/roles/{id}", tag = "roles",
+#[utoipa::path(delete, path = "/roles/{id}", operation_id = "roles_remove", tag = "roles",
     params(("id" = Uuid, Path, description = "Role id")), security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Deleted"),

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::model::{api_token, membership, user};
 use crate::secret::{digest, same};
 use crate::selector::organization_by_ref;
-use crate::service::session::{find_live, touch};
 use crate::service::token::{TOKEN_PREFIX, scopes_of};
+use crate::session_store::SessionStore;
 
 /// The header that chooses the organization for session users with several.
 pub const ORGANIZATION_HEADER: &str = "x-organization";
@@ -119,7 +119,9 @@ async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Re
     let db = state.db();
     let now = Utc::now();
     let expired = || unauthenticated("The session has ended; log in again.");
-    let found = find_live(db.write(), state.settings(), cookie_value, now).await?.ok_or_else(expired)?;
+    let sessions = SessionStore::of(state);
+    let found =
+        sessions.find_live(db.write(), state.settings(), cookie_value, now).await?.ok_or_else(expired)?;
     let owner = user::Entity::find_by_id(found.user_id)
         .one(db.read())
         .await?
@@ -134,7 +136,7 @@ async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Re
             });
         }
     }
-    touch(db.write(), &found, now).await?;
+    sessions.touch(db.write(), state.settings(), &found, now).await?;
     let organization_id = active_organization(state, parts, owner.id, owner.is_superuser).await?;
     let grants = match organization_id {
         Some(org) => baseops_roles::grants_for(db.read(), owner.id, org).await?.unwrap_or_default(),

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod authenticator;
+pub mod email;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`; documenting each twice adds nothing.
 #[allow(missing_docs)]
@@ -18,6 +19,7 @@ pub mod permission;
 pub mod secret;
 pub mod selector;
 pub mod service;
+pub mod session_store;
 pub mod two_factor;
 pub mod validate;
 

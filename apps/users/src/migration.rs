@@ -4,7 +4,7 @@ use sea_orm_migration::prelude::*;
 
 /// The users app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateIdentityTables), Box::new(AddTwoFactor)]
+    vec![Box::new(CreateIdentityTables), Box::new(CreateOneTimeTokens), Box::new(AddTwoFactor)]
 }
 
 #[derive(DeriveIden)]
@@ -353,5 +353,90 @@ impl MigrationTrait for AddTwoFactor {
             manager.alter_table(Table::alter().table(Users::Table).drop_column(column).to_owned()).await?;
         }
         Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum OneTimeTokens {
+    Table,
+    Id,
+    Purpose,
+    TokenHash,
+    UserId,
+    OrganizationId,
+    Email,
+    RoleKey,
+    CreatedBy,
+    ExpiresAt,
+    UsedAt,
+    CreatedAt,
+}
+
+/// Single-use links: password resets, e-mail verifications and invitations.
+struct CreateOneTimeTokens;
+
+impl MigrationName for CreateOneTimeTokens {
+    fn name(&self) -> &str {
+        "users_0002_create_one_time_tokens"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateOneTimeTokens {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(OneTimeTokens::Table)
+                    .col(ColumnDef::new(OneTimeTokens::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(OneTimeTokens::Purpose).string_len(32).not_null())
+                    .col(ColumnDef::new(OneTimeTokens::TokenHash).string_len(64).not_null().unique_key())
+                    .col(ColumnDef::new(OneTimeTokens::UserId).uuid().null())
+                    .col(ColumnDef::new(OneTimeTokens::OrganizationId).uuid().null())
+                    .col(ColumnDef::new(OneTimeTokens::Email).string_len(254).not_null())
+                    .col(ColumnDef::new(OneTimeTokens::RoleKey).string_len(32).null())
+                    .col(ColumnDef::new(OneTimeTokens::CreatedBy).uuid().null())
+                    .col(timestamp(OneTimeTokens::ExpiresAt))
+                    .col(optional_timestamp(OneTimeTokens::UsedAt))
+                    .col(timestamp(OneTimeTokens::CreatedAt))
+                    .foreign_key(&mut cascade(
+                        "fk_one_time_tokens_user",
+                        (OneTimeTokens::Table, OneTimeTokens::UserId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .foreign_key(&mut cascade(
+                        "fk_one_time_tokens_organization",
+                        (OneTimeTokens::Table, OneTimeTokens::OrganizationId),
+                        (Organizations::Table, Organizations::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        // The per-user throttle counts a user's recent links; an organization lists its
+        // invitations.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_one_time_tokens_user")
+                    .table(OneTimeTokens::Table)
+                    .col(OneTimeTokens::UserId)
+                    .col(OneTimeTokens::Purpose)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_one_time_tokens_organization")
+                    .table(OneTimeTokens::Table)
+                    .col(OneTimeTokens::OrganizationId)
+                    .col(OneTimeTokens::Purpose)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(OneTimeTokens::Table).to_owned()).await
     }
 }

@@ -190,3 +190,34 @@ pub mod login_throttle {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A single-use link: a password reset, an e-mail verification or an invitation. The link
+/// carries a random token; the row keeps only its SHA-256.
+pub mod one_time_token {
+    use sea_orm::entity::prelude::*;
+
+    /// A one-time token row. `purpose` is a [`crate::service::onetime::Purpose`] as text;
+    /// `user_id` is set for resets and verifications, `organization_id` and `role_key` for
+    /// invitations.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "one_time_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub purpose: String,
+        pub token_hash: String,
+        pub user_id: Option<Uuid>,
+        pub organization_id: Option<Uuid>,
+        pub email: String,
+        pub role_key: Option<String>,
+        pub created_by: Option<Uuid>,
+        pub expires_at: DateTimeUtc,
+        pub used_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -114,29 +114,60 @@ impl PasswordHashing {
     ///
     /// # Errors
     /// A failure of the hashing library.
-    pub fn hash(&self, password: &str) -> Result<String, HashingError> {
-        self.argon2
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|error| HashingError(error.to_string()))
+    pub async fn hash(&self, password: &str) -> Result<String, HashingError> {
+        let (argon2, password) = (self.argon2.clone(), password.to_owned());
+        off_the_runtime(move || hash_now(&argon2, &password))
+            .await
+            .unwrap_or_else(|| Err(HashingError("the hashing task was cancelled".into())))
     }
 
     /// Whether `password` matches `phc` (in constant time, with the parameters stored in it).
-    pub fn verify(&self, password: &str, phc: &str) -> bool {
-        match PasswordHash::new(phc) {
-            Ok(parsed) => self.argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
-            Err(_) => false,
-        }
+    pub async fn verify(&self, password: &str, phc: &str) -> bool {
+        let (argon2, password, phc) = (self.argon2.clone(), password.to_owned(), phc.to_owned());
+        off_the_runtime(move || verify_now(&argon2, &password, &phc)).await.unwrap_or(false)
     }
 
     /// Spends the time a verification would, for an account that does not exist, so the
     /// answer's timing does not reveal which e-mail addresses have accounts.
-    pub fn verify_nothing(&self, password: &str) {
+    pub async fn verify_nothing(&self, password: &str) {
         static DUMMY: OnceLock<String> = OnceLock::new();
-        let dummy =
-            DUMMY.get_or_init(|| self.hash("not a real password, only a timing decoy").unwrap_or_default());
-        let _ = self.verify(password, dummy);
+        let (argon2, password) = (self.argon2.clone(), password.to_owned());
+        off_the_runtime(move || {
+            let dummy = DUMMY.get_or_init(|| {
+                hash_now(&argon2, "not a real password, only a timing decoy").unwrap_or_default()
+            });
+            verify_now(&argon2, &password, dummy)
+        })
+        .await;
     }
+}
+
+fn hash_now(argon2: &Argon2<'static>, password: &str) -> Result<String, HashingError> {
+    argon2
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|error| HashingError(error.to_string()))
+}
+
+fn verify_now(argon2: &Argon2<'static>, password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(parsed) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Runs a hash on the blocking pool, at most one per CPU at a time: hashing is deliberately
+/// slow and memory-hungry, so it must neither stall the async workers serving other requests
+/// nor run 64-wide under a login storm (64 × 19 MiB).
+async fn off_the_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        )
+    });
+    let _permit = permits.acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
 }
 
 #[cfg(test)]
@@ -157,16 +188,16 @@ mod tests {
         }
     }
 
-    #[test]
-    fn hashes_verify_and_are_salted() {
+    #[tokio::test]
+    async fn hashes_verify_and_are_salted() {
         let hashing = PasswordHashing::new(&settings()).unwrap();
-        let first = hashing.hash("correct horse battery").unwrap();
-        let second = hashing.hash("correct horse battery").unwrap();
+        let first = hashing.hash("correct horse battery").await.unwrap();
+        let second = hashing.hash("correct horse battery").await.unwrap();
         assert!(first.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{first}");
         assert_ne!(first, second, "no salt");
-        assert!(hashing.verify("correct horse battery", &first));
-        assert!(!hashing.verify("correct horse batterY", &first));
-        assert!(!hashing.verify("correct horse battery", "not a phc string"));
+        assert!(hashing.verify("correct horse battery", &first).await);
+        assert!(!hashing.verify("correct horse batterY", &first).await);
+        assert!(!hashing.verify("correct horse battery", "not a phc string").await);
     }
 
     #[test]

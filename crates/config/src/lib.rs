@@ -18,8 +18,9 @@ pub use deploy::deploy_findings;
 pub use load::{DEV_SECRET_KEY, ENV_PREFIX, SECRET_KEYS, Sources, load, render_masked, variable_name};
 pub use secret::{MASK, Secret, masked_url};
 pub use settings::{
-    AuthSettings, DatabaseKind, DatabaseSettings, Environment, LogFormat, LogSettings, ServerSettings,
-    SessionSettings, Settings, database_kind,
+    AuthSettings, DatabaseKind, DatabaseSettings, EmailBackend, EmailSettings, Environment, JobsSettings,
+    LogFormat, LogSettings, RedisSettings, ServerSettings, SessionSettings, SessionStoreKind, Settings,
+    database_kind,
 };
 
 /// Why settings could not be loaded. Each message names what to fix.
@@ -79,6 +80,17 @@ impl Settings {
         {
             problems.push("database.replica_url must be a postgres:// URL".to_owned());
         }
+        if self.session.store == SessionStoreKind::Redis && self.redis.url.is_none() {
+            problems.push(format!("session.store is redis but {} is not set", variable_name("redis.url")));
+        }
+        if let Some(url) = &self.redis.url
+            && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
+        {
+            problems.push("redis.url must be a redis:// or rediss:// URL".to_owned());
+        }
+        if self.jobs.concurrency == 0 || self.jobs.queues.is_empty() {
+            problems.push("jobs.concurrency must be at least 1 and jobs.queues must name a queue".to_owned());
+        }
         if db.max_connections == 0 {
             problems.push("database.max_connections must be at least 1".to_owned());
         }
@@ -94,6 +106,10 @@ impl Settings {
         }
         if !matches!(server.public_url.scheme(), "http" | "https") {
             problems.push("server.public_url must be an http:// or https:// URL".to_owned());
+        }
+        let from = self.email.from.trim();
+        if from.is_empty() || from.chars().any(char::is_control) {
+            problems.push("email.from must be an address (Name <address>) on one line".to_owned());
         }
         if self.log.level.trim().is_empty() {
             problems.push("log.level must not be empty".to_owned());

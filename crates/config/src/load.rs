@@ -14,7 +14,7 @@ use crate::{ConfigError, Environment, Settings};
 pub const ENV_PREFIX: &str = "BASEOPS_";
 
 /// Settings that hold secrets: they may only come from the environment (or `.env`).
-pub const SECRET_KEYS: [&str; 3] = ["secret_key", "database.url", "database.replica_url"];
+pub const SECRET_KEYS: [&str; 4] = ["secret_key", "database.url", "database.replica_url", "redis.url"];
 
 /// Secrets that staging and prod must set; there is no default for them there.
 const REQUIRED_SECRETS: [&str; 2] = ["secret_key", "database.url"];
@@ -151,7 +151,19 @@ fn defaults(env: Environment) -> serde_json::Value {
             "cookie_name": "baseops_session",
             "idle_minutes": 480,
             "max_age_hours": 336,
+            "store": "database",
             "cookie_secure": production_like,
+        },
+        "jobs": {
+            "queues": ["default"],
+            "concurrency": 4,
+            "lease_secs": 300,
+            "poll_interval_ms": 1000,
+            "backoff_base_ms": 1000,
+            "retention_days": 14,
+        },
+        "redis": {
+            "key_prefix": "baseops:",
         },
         "auth": {
             "argon2_memory_kib": 19456,
@@ -163,6 +175,11 @@ fn defaults(env: Environment) -> serde_json::Value {
             "lockout_secs": 30,
             "link_valid_minutes": 60,
             "invitation_valid_days": 7,
+        },
+        "email": {
+            "backend": "console",
+            "file_dir": "data/outbox",
+            "from": "baseops <no-reply@localhost>",
         },
         "log": {
             "level": "info",
@@ -239,6 +256,9 @@ pub fn render_masked(settings: &Settings) -> String {
     value["database"]["url"] = json!(crate::masked_url(&settings.database.url));
     if let Some(replica) = &settings.database.replica_url {
         value["database"]["replica_url"] = json!(crate::masked_url(replica));
+    }
+    if let Some(redis) = &settings.redis.url {
+        value["redis"]["url"] = json!(crate::masked_url(redis));
     }
     serde_json::to_string_pretty(&value).unwrap_or_default()
 }

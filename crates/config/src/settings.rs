@@ -65,6 +65,12 @@ pub struct Settings {
     pub session: SessionSettings,
     /// Passwords and login protection.
     pub auth: AuthSettings,
+    /// Redis connection, when used.
+    pub redis: RedisSettings,
+    /// Background jobs.
+    pub jobs: JobsSettings,
+    /// How e-mail leaves baseops.
+    pub email: EmailSettings,
     /// Logging settings.
     pub log: LogSettings,
 }
@@ -157,6 +163,47 @@ pub struct SessionSettings {
     pub idle_minutes: u64,
     /// A session ends this long after login, used or not.
     pub max_age_hours: u64,
+    /// Where sessions live: `database` (default) or `redis` (needs `redis.url`).
+    pub store: SessionStoreKind,
+}
+
+/// Where sessions are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStoreKind {
+    /// The `sessions` table.
+    Database,
+    /// Redis, with expiry by TTL.
+    Redis,
+}
+
+/// Background jobs (`[jobs]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsSettings {
+    /// Queues a worker takes jobs from.
+    pub queues: Vec<String>,
+    /// Jobs one worker runs at once.
+    pub concurrency: usize,
+    /// How long a claimed job stays a worker's without a heartbeat (a lost worker's jobs run
+    /// again after this).
+    pub lease_secs: u64,
+    /// How often an idle worker looks for due jobs when nothing woke it.
+    pub poll_interval_ms: u64,
+    /// The first retry's delay; each further one doubles, up to an hour, with jitter.
+    pub backoff_base_ms: u64,
+    /// `jobs purge` without `--older-than` deletes finished jobs older than this.
+    pub retention_days: u64,
+}
+
+/// Redis, for deployments that use it (`[redis]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://[:password@]host:port/db`. Environment only.
+    pub url: Option<Secret>,
+    /// Prefix of every key baseops writes, so several deployments can share a server.
+    pub key_prefix: String,
 }
 
 /// Passwords and login protection (`[auth]`).
@@ -181,6 +228,30 @@ pub struct AuthSettings {
     pub link_valid_minutes: u64,
     /// How long an invitation stays valid.
     pub invitation_valid_days: u64,
+}
+
+/// Outgoing e-mail (`[email]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// Where messages go.
+    pub backend: EmailBackend,
+    /// Directory the `file` backend writes one `.eml` file per message into (created when
+    /// missing).
+    pub file_dir: PathBuf,
+    /// The `From` of every message: `Name <address>` or a bare address.
+    pub from: String,
+}
+
+/// Where outgoing e-mail goes. Neither backend delivers mail to a mailbox: they are for
+/// development and tests until an SMTP backend exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailBackend {
+    /// The whole message is written to the log (target `baseops_email`, level info).
+    Console,
+    /// Each message is written as a file into `email.file_dir`.
+    File,
 }
 
 /// How log lines on stdout look.

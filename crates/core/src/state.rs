@@ -19,6 +19,7 @@ struct Inner {
     migrator: Migrator,
     authenticator: Option<Arc<dyn Authenticator>>,
     permissions: Vec<PermissionDef>,
+    extensions: http::Extensions,
 }
 
 impl std::fmt::Debug for AppState {
@@ -36,7 +37,14 @@ impl AppState {
     /// endpoint answers 401) and without permissions.
     pub fn new(settings: Settings, db: Database, migrator: Migrator) -> Self {
         Self {
-            inner: Arc::new(Inner { settings, db, migrator, authenticator: None, permissions: Vec::new() }),
+            inner: Arc::new(Inner {
+                settings,
+                db,
+                migrator,
+                authenticator: None,
+                permissions: Vec::new(),
+                extensions: http::Extensions::new(),
+            }),
         }
     }
 
@@ -53,6 +61,23 @@ impl AppState {
         inner.authenticator = Some(authenticator);
         inner.permissions = permissions;
         self
+    }
+
+    /// Adds a shared service an app reaches by type (a session store, an e-mail sender), so
+    /// the platform need not know every app's services.
+    ///
+    /// # Panics
+    /// When called on a state that was already cloned (it is meant for start-up).
+    pub fn with_extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        let inner =
+            Arc::get_mut(&mut self.inner).expect("with_extension is called before the state is shared");
+        inner.extensions.insert(value);
+        self
+    }
+
+    /// A service added with [`AppState::with_extension`].
+    pub fn extension<T: Clone + Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.extensions.get::<T>()
     }
 
     /// The installed authenticator, if any.

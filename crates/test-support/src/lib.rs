@@ -50,6 +50,7 @@ pub struct TestAppBuilder {
     vars: Vec<(String, String)>,
     skip_migrations: bool,
     authenticator: Option<Arc<dyn Authenticator>>,
+    prepare: Option<fn(AppState) -> AppState>,
 }
 
 impl TestAppBuilder {
@@ -68,6 +69,13 @@ impl TestAppBuilder {
     /// Authenticates requests with `authenticator` (the identity apps' one, usually).
     pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
         self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// Finishes the state before the router is built, as the composition root does
+    /// (installing apps' services with [`AppState::with_extension`]).
+    pub fn prepare(mut self, prepare: fn(AppState) -> AppState) -> Self {
+        self.prepare = Some(prepare);
         self
     }
 
@@ -100,6 +108,9 @@ impl TestAppBuilder {
         let mut state = AppState::new(settings, db, migrator);
         if let Some(authenticator) = self.authenticator {
             state = state.with_auth(authenticator, App::permissions_of(&self.apps));
+        }
+        if let Some(prepare) = self.prepare {
+            state = prepare(state);
         }
         let router = baseops_server::build_router(state.clone(), &self.apps);
         TestApp { router, state, apps: self.apps, database }

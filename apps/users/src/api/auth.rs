@@ -13,6 +13,7 @@ use crate::authenticator::cookie;
 use crate::password::PasswordHashing;
 use crate::service::session::{self, Credentials};
 use crate::service::two_factor::SecondFactor;
+use crate::session_store::SessionStore;
 
 /// Login input.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -51,7 +52,7 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
 }
 
 /// Logs in with e-mail and password and starts a session (cookie).
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginInput,
+#[utoipa::path(post, path = "/auth/login", operation_id = "auth_login", tag = "auth", request_body = LoginInput,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = LoginOut),
         (status = 401, description = "Wrong e-mail or password (invalid_credentials), second factor missing (two_factor_required) or wrong (invalid_second_factor)", body = Problem),
@@ -68,6 +69,7 @@ pub(super) async fn login(
     let parts_cookie = existing_cookie(&state, &headers);
     let opened = session::login(
         state.db(),
+        &SessionStore::of(&state),
         state.settings(),
         &hashing,
         &origin,
@@ -105,13 +107,14 @@ async fn end_session(
     everywhere: bool,
 ) -> Result<Response, ApiError> {
     let token = existing_cookie(state, headers);
+    let sessions = SessionStore::of(state);
     let found = match token {
-        Some(token) => session::find_live(state.db().write(), state.settings(), &token, Utc::now()).await?,
+        Some(token) => sessions.find_live(state.db().write(), state.settings(), &token, Utc::now()).await?,
         None => None,
     };
     match found {
         Some(found) if found.user_id == ctx.user_id() => {
-            session::logout(state.db(), &ctx.origin, &found, everywhere).await?;
+            session::logout(state.db(), &sessions, &ctx.origin, &found, everywhere).await?;
         }
         // A token user has no session to end.
         _ => {
@@ -127,7 +130,7 @@ async fn end_session(
 }
 
 /// Ends this session.
-#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("session" = [])),
+#[utoipa::path(post, path = "/auth/logout", operation_id = "auth_logout", tag = "auth", security(("session" = [])),
     responses(
         (status = 204, description = "Logged out; the cookie is cleared"),
         (status = 401, description = "Not logged in", body = Problem),
@@ -142,7 +145,7 @@ pub(super) async fn logout(
 }
 
 /// Ends every session of the current user, on every device.
-#[utoipa::path(post, path = "/auth/logout-all", tag = "auth", security(("session" = [])),
+#[utoipa::path(post, path = "/auth/logout-all", operation_id = "auth_logout_everywhere", tag = "auth", security(("session" = [])),
     responses(
         (status = 204, description = "Every session ended; the cookie is cleared"),
         (status = 401, description = "Not logged in", body = Problem),

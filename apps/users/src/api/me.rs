@@ -15,8 +15,8 @@ use super::{OrganizationOut, UserOut};
 use crate::authenticator::cookie;
 use crate::password::PasswordHashing;
 use crate::selector::{organizations_of, user_by_id};
-use crate::service::session::find_live;
-use crate::service::user::{ProfileChange, set_password, update_profile};
+use crate::service::user::{NewPassword, ProfileChange, set_password, update_profile};
+use crate::session_store::SessionStore;
 
 /// The current user, their organizations and their permissions in the active one.
 #[derive(Debug, Serialize, ToSchema)]
@@ -34,7 +34,7 @@ pub struct MeOut {
 }
 
 /// Who am I, where, and what may I do.
-#[utoipa::path(get, path = "/me", tag = "me", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(get, path = "/me", operation_id = "me_get", tag = "me", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The current user", body = MeOut),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -61,7 +61,7 @@ pub(super) async fn me(State(state): State<AppState>, ctx: RequestContext) -> Re
 }
 
 /// Changes the current user's name, time zone or locale.
-#[utoipa::path(patch, path = "/me", tag = "me", request_body = ProfileChange, security(("bearer" = []), ("session" = [])),
+#[utoipa::path(patch, path = "/me", operation_id = "me_update_me", tag = "me", request_body = ProfileChange, security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The updated user", body = UserOut),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -89,7 +89,7 @@ pub struct PasswordChange {
 }
 
 /// Changes the current user's password; ends their other sessions.
-#[utoipa::path(post, path = "/me/password", tag = "me", request_body = PasswordChange, security(("session" = [])),
+#[utoipa::path(post, path = "/me/password", operation_id = "me_change_password", tag = "me", request_body = PasswordChange, security(("session" = [])),
     responses(
         (status = 204, description = "Changed; other sessions ended"),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -104,14 +104,18 @@ pub(super) async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     // Only a person at a browser changes a password: not a token.
     let cookie_value = cookie(&headers, &state.settings().session.cookie_name).ok_or(ApiError::Forbidden)?;
-    let current = find_live(state.db().write(), state.settings(), cookie_value, Utc::now())
+    let sessions = SessionStore::of(&state);
+    let current = sessions
+        .find_live(state.db().write(), state.settings(), cookie_value, Utc::now())
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     let settings = &state.settings().auth;
     let hashing = PasswordHashing::new(settings).map_err(ApiError::internal)?;
     let user = user_by_id(state.db().write(), ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
-    let matches =
-        user.password_hash.as_deref().is_some_and(|hash| hashing.verify(&input.current_password, hash));
+    let matches = match user.password_hash.as_deref() {
+        Some(hash) => hashing.verify(&input.current_password, hash).await,
+        None => false,
+    };
     if !matches {
         return Err(ApiError::Refused {
             code: "wrong_password",
@@ -119,8 +123,9 @@ pub(super) async fn change_password(
         });
     }
     let txn = state.db().write().begin().await?;
-    set_password(&txn, ctx.acting(), user.id, &input.new_password, Some(current.id), &hashing, settings)
-        .await?;
+    let change =
+        NewPassword { password: &input.new_password, keep_session: Some(current.id), sessions: &sessions };
+    set_password(&txn, ctx.acting(), user.id, change, &hashing, settings).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

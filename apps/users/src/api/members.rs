@@ -39,7 +39,7 @@ pub struct MemberOut {
 const MAX_MEMBERS: u64 = 1000;
 
 /// The organization's members, by e-mail address.
-#[utoipa::path(get, path = "/members", tag = "members", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(get, path = "/members", operation_id = "members_list", tag = "members", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Members (at most 1000)", body = [MemberOut]),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -88,7 +88,7 @@ pub struct MemberRoles {
 }
 
 /// Replaces a member's roles.
-#[utoipa::path(put, path = "/members/{id}/roles", tag = "members", request_body = MemberRoles,
+#[utoipa::path(put, path = "/members/{id}/roles", operation_id = "members_set_roles", tag = "members", request_body = MemberRoles,
     params(("id" = Uuid, Path, description = "Membership id")), security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Roles replaced"),
@@ -117,7 +117,7 @@ pub(super) async fn set_roles(
 }
 
 /// Removes a member; anyone may remove themself (leave), others need members.manage.
-#[utoipa::path(delete, path = "/members/{id}", tag = "members",
+#[utoipa::path(delete, path = "/members/{id}", operation_id = "members_remove", tag = "members",
     params(("id" = Uuid, Path, description = "Membership id")), security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Removed"),
@@ -144,7 +144,7 @@ pub(super) async fn remove(
 
 /// Deactivates a user everywhere: they cannot log in, their sessions end, their tokens are
 /// revoked. Superusers only; the record and its history stay.
-#[utoipa::path(post, path = "/users/{id}/deactivate", tag = "users",
+#[utoipa::path(post, path = "/users/{id}/deactivate", operation_id = "members_deactivate_user", tag = "users",
     params(("id" = Uuid, Path, description = "User id")), security(("session" = [])),
     responses(
         (status = 204, description = "Deactivated"),
@@ -168,7 +168,7 @@ pub(super) async fn deactivate_user(
         });
     }
     let txn = state.db().write().begin().await?;
-    deactivate(&txn, ctx.acting(), id).await?;
+    deactivate(&txn, ctx.acting(), id, &crate::session_store::SessionStore::of(&state)).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

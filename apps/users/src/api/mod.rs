@@ -1,9 +1,11 @@
 //! The users app's JSON API: authentication, the current user, organizations and tokens.
 
 mod auth;
+mod invitations;
 mod me;
 mod members;
 mod organizations;
+mod recovery;
 mod tokens;
 mod two_factor;
 
@@ -36,6 +38,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(two_factor::setup))
         .routes(routes!(two_factor::enable))
         .routes(routes!(two_factor::disable))
+        .routes(routes!(recovery::request_password_reset))
+        .routes(routes!(recovery::confirm_password_reset))
+        .routes(routes!(recovery::request_email_verification))
+        .routes(routes!(recovery::confirm_email_verification))
+        .routes(routes!(invitations::list, invitations::create))
+        .routes(routes!(invitations::revoke))
+        .routes(routes!(invitations::accept))
 }
 
 /// A user as the API shows it: never the password hash.

@@ -15,7 +15,7 @@ use crate::service::organization::{
 };
 
 /// The organizations the current user belongs to.
-#[utoipa::path(get, path = "/organizations", tag = "organizations", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(get, path = "/organizations", operation_id = "organizations_list", tag = "organizations", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The user's organizations, by name", body = [OrganizationOut]),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -29,7 +29,7 @@ pub(super) async fn list(
 }
 
 /// Creates an organization; its creator becomes its owner and the default roles are seeded.
-#[utoipa::path(post, path = "/organizations", tag = "organizations", request_body = NewOrganization,
+#[utoipa::path(post, path = "/organizations", operation_id = "organizations_create", tag = "organizations", request_body = NewOrganization,
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Created", body = OrganizationOut),
@@ -54,7 +54,7 @@ pub(super) async fn create(
 }
 
 /// Edits the active organization (the id must be the active one).
-#[utoipa::path(patch, path = "/organizations/{id}", tag = "organizations", request_body = OrganizationChange,
+#[utoipa::path(patch, path = "/organizations/{id}", operation_id = "organizations_update", tag = "organizations", request_body = OrganizationChange,
     params(("id" = Uuid, Path, description = "Organization id")), security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Updated", body = OrganizationOut),
@@ -81,7 +81,7 @@ pub(super) async fn update(
 }
 
 /// Deletes the active organization and everything it owns; its audit trail stays.
-#[utoipa::path(delete, path = "/organizations/{id}", tag = "organizations",
+#[utoipa::path(delete, path = "/organizations/{id}", operation_id = "organizations_delete", tag = "organizations",
     params(("id" = Uuid, Path, description = "Organization id")), security(("session" = [])),
     responses(
         (status = 204, description = "Deleted"),

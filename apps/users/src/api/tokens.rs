@@ -75,7 +75,7 @@ pub struct CreatedTokenOut {
 }
 
 /// The current user's tokens, newest first.
-#[utoipa::path(get, path = "/tokens", tag = "tokens", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(get, path = "/tokens", operation_id = "tokens_list", tag = "tokens", security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Tokens, without their secrets", body = [TokenOut]),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -89,7 +89,7 @@ pub(super) async fn list(
 }
 
 /// Creates a token for the active organization, limited to the given permissions.
-#[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewTokenIn, security(("session" = [])),
+#[utoipa::path(post, path = "/tokens", operation_id = "tokens_create", tag = "tokens", request_body = NewTokenIn, security(("session" = [])),
     responses(
         (status = 201, description = "Created; the secret is in `token`, shown once", body = CreatedTokenOut),
         (status = 400, description = "No active organization (code organization_required)", body = Problem),
@@ -120,7 +120,7 @@ pub(super) async fn create(
 }
 
 /// Revokes one of the current user's tokens.
-#[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path, description = "Token id")),
+#[utoipa::path(delete, path = "/tokens/{id}", operation_id = "tokens_revoke", tag = "tokens", params(("id" = Uuid, Path, description = "Token id")),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Revoked"),

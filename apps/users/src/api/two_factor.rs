@@ -26,7 +26,7 @@ async fn session_user(
 
 /// Starts enrolment: a new secret, as text, URL and QR code. Nothing changes at login until
 /// it is confirmed with `/enable`.
-#[utoipa::path(post, path = "/me/two-factor/setup", tag = "me", security(("session" = [])),
+#[utoipa::path(post, path = "/me/two-factor/setup", operation_id = "two_factor_setup", tag = "me", security(("session" = [])),
     responses(
         (status = 200, description = "Scan the QR code or type the secret, then confirm with a code", body = Enrolment),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -60,7 +60,7 @@ pub struct RecoveryCodesOut {
 }
 
 /// Confirms enrolment with the app's current code; from now on login needs a code.
-#[utoipa::path(post, path = "/me/two-factor/enable", tag = "me", request_body = CodeInput, security(("session" = [])),
+#[utoipa::path(post, path = "/me/two-factor/enable", operation_id = "two_factor_enable", tag = "me", request_body = CodeInput, security(("session" = [])),
     responses(
         (status = 200, description = "On; the recovery codes are shown this once", body = RecoveryCodesOut),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -89,7 +89,7 @@ pub struct PasswordInput {
 }
 
 /// Turns two-factor login off (needs the password).
-#[utoipa::path(post, path = "/me/two-factor/disable", tag = "me", request_body = PasswordInput, security(("session" = [])),
+#[utoipa::path(post, path = "/me/two-factor/disable", operation_id = "two_factor_disable", tag = "me", request_body = PasswordInput, security(("session" = [])),
     responses(
         (status = 204, description = "Off; recovery codes deleted"),
         (status = 401, description = "Not authenticated", body = Problem),
@@ -103,7 +103,11 @@ pub(super) async fn disable(
     let hashing = PasswordHashing::new(&state.settings().auth).map_err(ApiError::internal)?;
     let txn = state.db().write().begin().await?;
     let found = session_user(&ctx, &txn).await?;
-    if !found.password_hash.as_deref().is_some_and(|hash| hashing.verify(&input.password, hash)) {
+    let matches = match found.password_hash.as_deref() {
+        Some(hash) => hashing.verify(&input.password, hash).await,
+        None => false,
+    };
+    if !matches {
         return Err(ApiError::Refused { code: "wrong_password", detail: "The password is wrong.".into() });
     }
     turn_off(&txn, ctx.acting(), found).await?;

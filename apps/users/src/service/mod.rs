@@ -1,7 +1,10 @@
 //! Every write of the users app. Each public function either takes the caller's transaction
 //! (and records its audit events in it) or opens exactly one of its own.
 
+pub mod invitation;
+pub mod onetime;
 pub mod organization;
+pub mod recovery;
 pub mod session;
 pub mod throttle;
 pub mod token;

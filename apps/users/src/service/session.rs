@@ -4,9 +4,9 @@ use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::Settings;
 use baseops_core::{Acting, Actor, ApiError, Origin};
 use baseops_db::Database;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use super::throttle::{self, Keys};
@@ -14,6 +14,7 @@ use super::two_factor::{self, SecondFactor};
 use crate::model::{session, user};
 use crate::password::{MAX_PASSWORD_LEN, PasswordHashing};
 use crate::secret::{digest, random_token};
+use crate::session_store::SessionStore;
 
 /// A session just opened: the cookie value is shown here once and never stored.
 #[derive(Debug, Clone)]
@@ -54,6 +55,7 @@ fn invalid_credentials() -> ApiError {
 /// As above; database errors are 500.
 pub async fn login(
     db: &Database,
+    sessions: &SessionStore,
     settings: &Settings,
     hashing: &PasswordHashing,
     origin: &Origin,
@@ -69,9 +71,9 @@ pub async fn login(
     let normalized = email.trim().to_lowercase();
     let found = user::Entity::find().filter(user::Column::Email.eq(normalized)).one(db.write()).await?;
     let password_ok = match found.as_ref().and_then(|user| user.password_hash.as_deref()) {
-        Some(hash) if password.len() <= MAX_PASSWORD_LEN * 4 => hashing.verify(password, hash),
+        Some(hash) if password.len() <= MAX_PASSWORD_LEN * 4 => hashing.verify(password, hash).await,
         _ => {
-            hashing.verify_nothing(password);
+            hashing.verify_nothing(password).await;
             false
         }
     };
@@ -103,7 +105,7 @@ pub async fn login(
     }
     throttle::clear_account(&txn, &keys).await?;
     if let Some(old) = replaces {
-        session::Entity::delete_many().filter(session::Column::TokenHash.eq(digest(old))).exec(&txn).await?;
+        sessions.remove_token(&txn, old).await?;
     }
     let token = random_token();
     let session = session::Model {
@@ -117,7 +119,7 @@ pub async fn login(
         last_seen_at: now,
         expires_at: now + hours(settings.session.max_age_hours),
     };
-    session::Entity::insert(session.clone().into_active_model()).exec_without_returning(&txn).await?;
+    sessions.insert(&txn, settings, &session).await?;
     let mut active = user.clone().into_active_model();
     active.last_login_at = Set(Some(now));
     sea_orm::ActiveModelTrait::update(active, &txn).await?;
@@ -135,63 +137,24 @@ fn hours(value: u64) -> Duration {
     Duration::hours(i64::try_from(value).unwrap_or(i64::MAX / 3_600_000))
 }
 
-/// The live session a cookie names: not past its absolute expiry nor idle too long.
-///
-/// # Errors
-/// Database errors.
-pub async fn find_live(
-    db: &impl ConnectionTrait,
-    settings: &Settings,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<session::Model>, sea_orm::DbErr> {
-    let idle = Duration::minutes(i64::try_from(settings.session.idle_minutes).unwrap_or(i64::MAX / 60_000));
-    let found = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(digest(token)))
-        .filter(session::Column::ExpiresAt.gt(now))
-        .filter(session::Column::LastSeenAt.gt(now - idle))
-        .one(db)
-        .await?;
-    Ok(found)
-}
-
-/// Marks a session used, at most once a minute (a write per request would cost more than
-/// idle expiry is worth).
-///
-/// # Errors
-/// Database errors.
-pub async fn touch(
-    db: &impl ConnectionTrait,
-    found: &session::Model,
-    now: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
-    if now - found.last_seen_at < Duration::seconds(60) {
-        return Ok(());
-    }
-    session::Entity::update_many()
-        .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
-        .filter(session::Column::Id.eq(found.id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Ends one session (`everywhere = false`) or every session of its user.
 ///
 /// # Errors
 /// Database errors.
 pub async fn logout(
     db: &Database,
+    sessions: &SessionStore,
     origin: &Origin,
     found: &session::Model,
     everywhere: bool,
 ) -> Result<u64, ApiError> {
     let txn = db.write().begin().await?;
-    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(found.user_id));
-    if !everywhere {
-        delete = delete.filter(session::Column::Id.eq(found.id));
-    }
-    let ended = delete.exec(&txn).await?.rows_affected;
+    let ended = if everywhere {
+        sessions.remove_for_user(&txn, found.user_id, None).await?
+    } else {
+        sessions.remove(&txn, found).await?;
+        1
+    };
     let actor = Actor::User { user_id: found.user_id };
     let action = if everywhere { "user.logout_everywhere" } else { "user.logout" };
     let entry = AuditEntry::new(Acting { actor: &actor, origin }, None, action, "session", found.id);

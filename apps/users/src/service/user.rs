@@ -10,8 +10,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::conflict_on_unique;
-use crate::model::{api_token, session, user};
+use crate::model::{api_token, user};
 use crate::password::{PasswordHashing, check_strength};
+use crate::session_store::SessionStore;
 use crate::validate::{check_time_zone, clean_name, normalize_email};
 
 /// What a new user starts with.
@@ -70,8 +71,10 @@ pub async fn create_user(
         errors.add("password", weak.to_string());
     }
     errors.into_result()?;
-    let password_hash =
-        new.password.map(|password| hashing.hash(password)).transpose().map_err(ApiError::internal)?;
+    let password_hash = match new.password {
+        Some(password) => Some(hashing.hash(password).await.map_err(ApiError::internal)?),
+        None => None,
+    };
 
     let now = Utc::now();
     let model = user::Model {
@@ -162,6 +165,17 @@ pub async fn update_profile(
     Ok(after)
 }
 
+/// A new password, and which sessions survive it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPassword<'a> {
+    /// The new password (checked for strength).
+    pub password: &'a str,
+    /// The session that made the change, which stays; every other one ends.
+    pub keep_session: Option<Uuid>,
+    /// Where sessions live.
+    pub sessions: &'a SessionStore,
+}
+
 /// Sets a new password (checked for strength) and ends every session but `keep_session`.
 ///
 /// # Errors
@@ -170,24 +184,20 @@ pub async fn set_password(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
-    password: &str,
-    keep_session: Option<Uuid>,
+    change: NewPassword<'_>,
     hashing: &PasswordHashing,
     settings: &AuthSettings,
 ) -> Result<(), ApiError> {
+    let NewPassword { password, keep_session, sessions } = change;
     let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
     check_strength(password, &found.email, settings)
         .map_err(|weak| ApiError::invalid("password", weak.to_string()))?;
-    let hash = hashing.hash(password).map_err(ApiError::internal)?;
+    let hash = hashing.hash(password).await.map_err(ApiError::internal)?;
     let mut active = found.into_active_model();
     active.password_hash = Set(Some(hash));
     active.updated_at = Set(Utc::now());
     active.update(txn).await?;
-    let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
-    if let Some(keep) = keep_session {
-        others = others.filter(session::Column::Id.ne(keep));
-    }
-    others.exec(txn).await?;
+    sessions.remove_for_user(txn, user_id, keep_session).await?;
     record(
         txn,
         AuditEntry::new(acting, None, "user.password_change", "user", user_id).changes(Changes::new().set(
@@ -209,6 +219,7 @@ pub async fn deactivate(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
+    sessions: &SessionStore,
 ) -> Result<(), ApiError> {
     let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
     if !found.is_active {
@@ -219,7 +230,7 @@ pub async fn deactivate(
     active.is_active = Set(false);
     active.updated_at = Set(now);
     active.update(txn).await?;
-    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(txn).await?;
+    sessions.remove_for_user(txn, user_id, None).await?;
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
         .filter(api_token::Column::UserId.eq(user_id))

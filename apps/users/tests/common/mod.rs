@@ -10,6 +10,7 @@ use baseops_core::{Acting, Actor, App, Origin};
 use baseops_test_support::{TestApp, TestResponse};
 use baseops_users::service::organization::{NewOrganization, create_organization};
 use baseops_users::service::user::{NewUser, create_user};
+use baseops_users::session_store::SessionStore;
 use baseops_users::{PasswordHashing, UsersAuthenticator};
 use http::{Method, Request, header};
 use sea_orm::TransactionTrait;
@@ -27,7 +28,11 @@ pub async fn identity_app() -> TestApp {
 }
 
 pub async fn identity_app_with(settings: &[(&str, &str)]) -> TestApp {
-    let mut builder = TestApp::builder().apps(apps()).authenticator(Arc::new(UsersAuthenticator));
+    let mut builder =
+        TestApp::builder().apps(apps()).authenticator(Arc::new(UsersAuthenticator)).prepare(|state| {
+            let sessions = SessionStore::from_settings(state.settings()).expect("the session store");
+            state.with_extension(sessions)
+        });
     for (var, value) in settings {
         builder = builder.setting(var, value);
     }
@@ -171,4 +176,67 @@ pub async fn superuser(app: &TestApp, email: &str) -> (Uuid, ()) {
         create_user(&txn, Acting { actor: &actor, origin: &origin }, new, &hashing, settings).await.unwrap();
     txn.commit().await.unwrap();
     (user.id, ())
+}
+
+/// The directory the file e-mail backend writes this test's messages into.
+pub struct Outbox {
+    dir: tempfile::TempDir,
+}
+
+impl Outbox {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("a temporary directory") }
+    }
+
+    pub fn path(&self) -> &str {
+        self.dir.path().to_str().expect("a UTF-8 temporary path")
+    }
+
+    /// Every message sent so far, oldest first.
+    pub fn messages(&self) -> Vec<String> {
+        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
+            .expect("the outbox")
+            .map(|entry| entry.expect("an outbox entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .collect();
+        names.sort();
+        names.iter().map(|path| std::fs::read_to_string(path).expect("a message")).collect()
+    }
+
+    /// The only message sent to `to` so far.
+    pub fn only_message_to(&self, to: &str) -> String {
+        let header = format!("\r\nTo: {to}\r\n");
+        let mut found: Vec<String> = self.messages().into_iter().filter(|m| m.contains(&header)).collect();
+        assert_eq!(found.len(), 1, "messages to {to}: {found:?}");
+        found.remove(0)
+    }
+}
+
+/// An identity app whose e-mail goes to a fresh [`Outbox`], with more settings.
+pub async fn identity_app_with_outbox(settings: &[(&str, &str)]) -> (TestApp, Outbox) {
+    let outbox = Outbox::new();
+    let mut all = vec![("BASEOPS_EMAIL__FILE_DIR", outbox.path())];
+    all.extend_from_slice(settings);
+    let app = identity_app_with(&all).await;
+    (app, outbox)
+}
+
+/// The token in the link of a message (`…?token=<token>`).
+pub fn token_in(message: &str) -> String {
+    let start = message.find("?token=").expect("a link with a token") + "?token=".len();
+    message[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+/// The audit events with this action, in an organization's chain or (`None`) the platform's.
+pub async fn audit_events(
+    app: &TestApp,
+    organization_id: Option<Uuid>,
+    action: &str,
+) -> Vec<baseops_audit::AuditEvent> {
+    let filter = baseops_audit::EventFilter {
+        organization_id,
+        action: Some(action.to_owned()),
+        ..baseops_audit::EventFilter::default()
+    };
+    baseops_audit::list(app.state().db().read(), &filter).await.expect("the audit trail").items
 }

@@ -1,0 +1,139 @@
+//! Mailed links: `POST /auth/password-reset` and `/auth/password-reset/confirm`,
+//! `POST /me/verify-email` and `/auth/verify-email/confirm`.
+//!
+//! Messages are sent after the transaction commits; a failed send is logged, not answered.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use baseops_core::{Acting, Actor, ApiError, AppState, Json, Origin, Problem, RequestContext};
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::email::deliver;
+use crate::password::PasswordHashing;
+use crate::service::recovery;
+use crate::session_store::SessionStore;
+
+/// A request for a link: the same answer whatever happened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkRequested {
+    /// What to expect.
+    pub detail: &'static str,
+}
+
+/// Password-reset request input.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    /// The account's e-mail address (at most 254 characters).
+    pub email: String,
+}
+
+/// Asks for a password-reset link by e-mail. The answer is the same whether or not the
+/// address has an account; at most 3 live links an hour are sent to one account.
+#[utoipa::path(post, path = "/auth/password-reset", operation_id = "recovery_request_password_reset", tag = "auth", request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If the address has an account, a link is on its way", body = LinkRequested),
+        (status = 422, description = "Not an e-mail address", body = Problem),
+    ))]
+pub(super) async fn request_password_reset(
+    State(state): State<AppState>,
+    origin: Origin,
+    Json(input): Json<PasswordResetRequest>,
+) -> Result<(StatusCode, Json<LinkRequested>), ApiError> {
+    let acting = Acting { actor: &Actor::Anonymous, origin: &origin };
+    let txn = state.db().write().begin().await?;
+    let message =
+        recovery::request_password_reset(&txn, acting, &input.email, state.settings(), Utc::now()).await?;
+    txn.commit().await?;
+    if let Some(message) = message {
+        deliver(state.settings(), &message).await;
+    }
+    let detail = "If an account has this address, a link to reset its password is on its way.";
+    Ok((StatusCode::ACCEPTED, Json(LinkRequested { detail })))
+}
+
+/// Password-reset input.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirm {
+    /// The token from the link.
+    pub token: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// Sets a new password with a reset link's token; every session of the account ends.
+#[utoipa::path(post, path = "/auth/password-reset/confirm", operation_id = "recovery_confirm_password_reset", tag = "auth", request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "Password set; every session ended"),
+        (status = 400, description = "Unknown, used or expired link (invalid_link)", body = Problem),
+        (status = 422, description = "The new password is too weak; the link still works", body = Problem),
+    ))]
+pub(super) async fn confirm_password_reset(
+    State(state): State<AppState>,
+    origin: Origin,
+    Json(input): Json<PasswordResetConfirm>,
+) -> Result<StatusCode, ApiError> {
+    let settings = state.settings();
+    let hashing = PasswordHashing::new(&settings.auth).map_err(ApiError::internal)?;
+    let acting = Acting { actor: &Actor::Anonymous, origin: &origin };
+    let txn = state.db().write().begin().await?;
+    let sessions = SessionStore::of(&state);
+    let reset = recovery::PasswordReset { token: &input.token, new_password: &input.new_password };
+    recovery::reset_password(&txn, acting, reset, &sessions, &hashing, settings, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sends a link that verifies the current user's e-mail address (at most 3 live links an
+/// hour).
+#[utoipa::path(post, path = "/me/verify-email", operation_id = "recovery_request_email_verification", tag = "me", security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 202, description = "A link is on its way", body = LinkRequested),
+        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 409, description = "The address is already verified (already_verified)", body = Problem),
+    ))]
+pub(super) async fn request_email_verification(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<(StatusCode, Json<LinkRequested>), ApiError> {
+    let txn = state.db().write().begin().await?;
+    let message =
+        recovery::request_email_verification(&txn, ctx.acting(), ctx.user_id(), state.settings(), Utc::now())
+            .await?;
+    txn.commit().await?;
+    if let Some(message) = message {
+        deliver(state.settings(), &message).await;
+    }
+    let detail = "A link to verify your e-mail address is on its way.";
+    Ok((StatusCode::ACCEPTED, Json(LinkRequested { detail })))
+}
+
+/// E-mail verification input.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailVerificationConfirm {
+    /// The token from the link.
+    pub token: String,
+}
+
+/// Marks an address verified with a verification link's token.
+#[utoipa::path(post, path = "/auth/verify-email/confirm", operation_id = "recovery_confirm_email_verification", tag = "auth", request_body = EmailVerificationConfirm,
+    responses(
+        (status = 204, description = "The address is verified"),
+        (status = 400, description = "Unknown, used or expired link (invalid_link)", body = Problem),
+    ))]
+pub(super) async fn confirm_email_verification(
+    State(state): State<AppState>,
+    origin: Origin,
+    Json(input): Json<EmailVerificationConfirm>,
+) -> Result<StatusCode, ApiError> {
+    let acting = Acting { actor: &Actor::Anonymous, origin: &origin };
+    let txn = state.db().write().begin().await?;
+    recovery::verify_email(&txn, acting, &input.token, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,343 @@
+//! Invitations: a member with `members.invite` asks someone, by e-mail address, into the
+//! organization with one of the default roles; the mailed single-use link makes them a
+//! member, creating their account when the address has none.
+//!
+//! Invitations are tenant-owned: every function takes the organization and finds nothing of
+//! another one. Owner and admin invitations need `roles.manage` as well, since they hand out
+//! everything.
+
+use baseops_audit::{AuditEntry, Changes, record};
+use baseops_config::Settings;
+use baseops_core::{Acting, Actor, ApiError, FieldErrors};
+use baseops_roles::{DEFAULT_ROLES, OWNER, give_role, role_by_key};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::onetime::{self, NewToken, Purpose, days_after, invalid_link, link};
+use super::organization::add_member;
+use super::recovery::mark_verified;
+use super::user::{NewUser, create_user};
+use crate::email::Email;
+use crate::model::{membership, one_time_token, organization, user};
+use crate::password::PasswordHashing;
+use crate::validate::normalize_email;
+
+/// Most pending invitations an organization may have at once.
+pub const MAX_PENDING_INVITATIONS: u64 = 200;
+/// The console page an invitation link opens.
+pub const ACCEPT_PATH: &str = "/accept-invitation";
+/// Default roles only a member holding `roles.manage` may invite to.
+pub const PRIVILEGED_ROLES: [&str; 2] = [OWNER, "admin"];
+
+/// Who is invited, and as what.
+#[derive(Debug, Clone, Copy)]
+pub struct NewInvitation<'a> {
+    /// Their e-mail address (normalized here).
+    pub email: &'a str,
+    /// A default role's key: `owner`, `admin`, `manager`, `sales`, …
+    pub role: &'a str,
+}
+
+/// An invitation just created: its row and the message to send after commit.
+#[derive(Debug, Clone)]
+pub struct CreatedInvitation {
+    /// The stored invitation.
+    pub invitation: one_time_token::Model,
+    /// The message carrying the link.
+    pub email: Email,
+}
+
+/// Invites `new.email` into the organization. `inviter_grants` is `None` when the inviter
+/// holds `roles.manage` (or is a superuser) and may invite with any role; otherwise the
+/// inviter's own permissions, which must cover the role's — nobody hands out more than they
+/// hold — and owner and admin invitations are refused.
+///
+/// # Errors
+/// 422 for a bad address or an unknown role; 403 `role_not_allowed` for an owner or admin
+/// invitation without `roles.manage`; 409 `already_member`, `already_invited`,
+/// `too_many_invitations`; database errors.
+pub async fn create_invitation(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    new: NewInvitation<'_>,
+    inviter_grants: Option<&baseops_core::Grants>,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<CreatedInvitation, ApiError> {
+    let mut errors = FieldErrors::new();
+    let email =
+        normalize_email(new.email).map_err(|message| errors.add("email", message)).unwrap_or_default();
+    let role = DEFAULT_ROLES.iter().find(|role| role.key == new.role);
+    if role.is_none() {
+        let keys: Vec<&str> = DEFAULT_ROLES.iter().map(|role| role.key).collect();
+        errors.add("role", format!("must be one of {}", keys.join(", ")));
+    }
+    errors.into_result()?;
+    let role = role.ok_or_else(|| ApiError::invalid("role", "is not a default role"))?;
+    if let Some(held) = inviter_grants {
+        if PRIVILEGED_ROLES.contains(&role.key) {
+            return Err(ApiError::Refused {
+                code: "role_not_allowed",
+                detail: format!("Inviting someone as {} needs the roles.manage permission.", role.name),
+            });
+        }
+        let roles = baseops_roles::roles_of(txn, organization_id).await?;
+        let granted =
+            roles.iter().find(|found| found.key.as_deref() == Some(role.key)).map(|found| &found.grants);
+        let exceeds = granted.is_none_or(|granted| {
+            granted.iter().any(|(permission, scope)| held.get(permission).is_none_or(|mine| mine < scope))
+        });
+        if exceeds {
+            return Err(ApiError::Refused {
+                code: "role_not_allowed",
+                detail: format!("The {} role grants permissions you do not hold.", role.name),
+            });
+        }
+    }
+    let org = organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    if role_by_key(txn, organization_id, role.key).await?.is_none() {
+        return Err(role_unavailable());
+    }
+    if let Some(existing) = user::Entity::find().filter(user::Column::Email.eq(&email)).one(txn).await?
+        && is_member(txn, organization_id, existing.id).await?
+    {
+        return Err(ApiError::Conflict {
+            code: "already_member",
+            detail: "Someone with this e-mail address is already a member.".into(),
+        });
+    }
+    let pending = pending_query(organization_id, now);
+    if pending.clone().filter(one_time_token::Column::Email.eq(&email)).count(txn).await? > 0 {
+        return Err(ApiError::Conflict {
+            code: "already_invited",
+            detail: "This address has a pending invitation; revoke it to send a new one.".into(),
+        });
+    }
+    if pending.count(txn).await? >= MAX_PENDING_INVITATIONS {
+        return Err(ApiError::Conflict {
+            code: "too_many_invitations",
+            detail: format!(
+                "The organization has {MAX_PENDING_INVITATIONS} pending invitations; revoke some first."
+            ),
+        });
+    }
+
+    let valid_days = settings.auth.invitation_valid_days;
+    let inviter = acting.actor.user_id();
+    let issued = onetime::issue(
+        txn,
+        NewToken {
+            purpose: Purpose::Invitation,
+            user_id: None,
+            organization_id: Some(organization_id),
+            email: &email,
+            role_key: Some(role.key),
+            created_by: inviter,
+            expires_at: days_after(now, valid_days),
+        },
+        now,
+    )
+    .await?;
+    record(
+        txn,
+        AuditEntry::new(acting, Some(organization_id), "invitation.create", "invitation", issued.row.id)
+            .changes(Changes::new().set("email", None::<()>, &email).set("role", None::<()>, role.key).set(
+                "expires_at",
+                None::<()>,
+                issued.row.expires_at,
+            )),
+    )
+    .await?;
+
+    let inviter_name = match inviter {
+        Some(id) => user::Entity::find_by_id(id).one(txn).await?.map(|user| user.display_name),
+        None => None,
+    }
+    .unwrap_or_else(|| "Someone".to_owned());
+    let url = link(settings, ACCEPT_PATH, &issued.token);
+    let message = Email {
+        to: email.clone(),
+        subject: format!("You are invited to {} on baseops", org.name),
+        text: format!(
+            "{inviter_name} invited you to join {org} on baseops as {role}.\n\n\
+             To accept, open this link within {valid_days} days (it works once):\n\
+             {url}\n\n\
+             Or paste this code into the invitation page: {token}\n\n\
+             If you do not know {org}, ignore this message.\n",
+            org = org.name,
+            role = role.name,
+            token = issued.token,
+        ),
+        html: None,
+    };
+    Ok(CreatedInvitation { invitation: issued.row, email: message })
+}
+
+/// The organization's pending invitations (not used, not expired), newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn pending_invitations(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<one_time_token::Model>, DbErr> {
+    pending_query(organization_id, now)
+        .order_by_desc(one_time_token::Column::Id)
+        .limit(MAX_PENDING_INVITATIONS)
+        .all(db)
+        .await
+}
+
+/// Revokes an invitation of this organization that was not accepted: its link stops working.
+///
+/// # Errors
+/// 404 for an unknown or accepted invitation, or another organization's.
+pub async fn revoke_invitation(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    invitation_id: Uuid,
+) -> Result<(), ApiError> {
+    let found = one_time_token::Entity::find_by_id(invitation_id)
+        .filter(one_time_token::Column::OrganizationId.eq(organization_id))
+        .filter(one_time_token::Column::Purpose.eq(Purpose::Invitation.as_str()))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .one(txn)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    one_time_token::Entity::delete_by_id(invitation_id).exec(txn).await?;
+    record(
+        txn,
+        AuditEntry::new(acting, Some(organization_id), "invitation.revoke", "invitation", invitation_id)
+            .changes(Changes::new().set("email", &found.email, None::<()>).set(
+                "role",
+                &found.role_key,
+                None::<()>,
+            )),
+    )
+    .await?;
+    Ok(())
+}
+
+/// What someone accepting an invitation sends: the link's token and, to create an account
+/// when the address has none, a display name and a password.
+#[derive(Debug, Clone, Copy)]
+pub struct Acceptance<'a> {
+    /// The token from the link.
+    pub token: &'a str,
+    /// Their display name, for a new account.
+    pub display_name: Option<&'a str>,
+    /// Their password, for a new account.
+    pub password: Option<&'a str>,
+}
+
+/// The membership an accepted invitation made.
+#[derive(Debug, Clone, Copy)]
+pub struct Accepted {
+    /// The organization joined.
+    pub organization_id: Uuid,
+    /// The member (created now, or the signed-in user).
+    pub user_id: Uuid,
+    /// The new membership.
+    pub membership_id: Uuid,
+}
+
+/// Accepts an invitation. When the invited address has an account, `signed_in` must be that
+/// account; otherwise `acceptance` must carry a display name and a password and the account is
+/// created (its address counts as verified: the link reached it). The user becomes a member
+/// with the invited role, and the link stops working.
+///
+/// # Errors
+/// 400 `invalid_link`; 403 `wrong_account`; 422 for a missing or bad display name or
+/// password; 409 `already_member` or `role_unavailable`; database errors.
+pub async fn accept_invitation(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    signed_in: Option<Uuid>,
+    acceptance: Acceptance<'_>,
+    hashing: &PasswordHashing,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Accepted, ApiError> {
+    let invitation = onetime::consume(txn, Purpose::Invitation, acceptance.token, now).await?;
+    let organization_id = invitation.organization_id.ok_or_else(invalid_link)?;
+    let role_key = invitation.role_key.as_deref().ok_or_else(invalid_link)?;
+    let role_id = role_by_key(txn, organization_id, role_key).await?.ok_or_else(role_unavailable)?;
+
+    let existing = user::Entity::find().filter(user::Column::Email.eq(&invitation.email)).one(txn).await?;
+    let (user_id, created) = match existing {
+        Some(existing) if signed_in == Some(existing.id) => (existing.id, false),
+        Some(_) => {
+            return Err(ApiError::Refused {
+                code: "wrong_account",
+                detail: "This invitation is for an existing account: log in as it, then accept.".into(),
+            });
+        }
+        None => {
+            let mut errors = FieldErrors::new();
+            if acceptance.display_name.is_none() {
+                errors.add("display_name", "is required to create your account");
+            }
+            if acceptance.password.is_none() {
+                errors.add("password", "is required to create your account");
+            }
+            errors.into_result()?;
+            let new = NewUser {
+                email: &invitation.email,
+                display_name: acceptance.display_name.unwrap_or_default(),
+                password: acceptance.password,
+                is_superuser: false,
+            };
+            let created = create_user(txn, acting, new, hashing, &settings.auth).await?;
+            let id = created.id;
+            mark_verified(txn, acting, created, now).await?;
+            (id, true)
+        }
+    };
+    // From here on the new member acts: the trail shows who joined, not an anonymous caller.
+    let member = Actor::User { user_id };
+    let acting = if created { Acting { actor: &member, origin: acting.origin } } else { acting };
+    let membership = add_member(txn, acting, organization_id, user_id).await?;
+    give_role(txn, acting, organization_id, membership.id, role_id).await?;
+    record(
+        txn,
+        AuditEntry::new(acting, Some(organization_id), "invitation.accept", "invitation", invitation.id)
+            .changes(
+                Changes::new()
+                    .set("user_id", None::<()>, user_id)
+                    .set("membership_id", None::<()>, membership.id)
+                    .set("account_created", None::<()>, created),
+            ),
+    )
+    .await?;
+    Ok(Accepted { organization_id, user_id, membership_id: membership.id })
+}
+
+fn role_unavailable() -> ApiError {
+    ApiError::Conflict {
+        code: "role_unavailable",
+        detail: "The organization no longer has the role this invitation grants.".into(),
+    }
+}
+
+fn pending_query(organization_id: Uuid, now: DateTime<Utc>) -> sea_orm::Select<one_time_token::Entity> {
+    one_time_token::Entity::find()
+        .filter(one_time_token::Column::OrganizationId.eq(organization_id))
+        .filter(one_time_token::Column::Purpose.eq(Purpose::Invitation.as_str()))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .filter(one_time_token::Column::ExpiresAt.gt(now))
+}
+
+async fn is_member(db: &impl ConnectionTrait, organization_id: Uuid, user_id: Uuid) -> Result<bool, DbErr> {
+    let found = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::UserId.eq(user_id))
+        .count(db)
+        .await?;
+    Ok(found > 0)
+}

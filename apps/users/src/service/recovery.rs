@@ -1,0 +1,255 @@
+//! Password reset and e-mail verification by mailed single-use links.
+//!
+//! Each request function returns the message to send, if any; the caller sends it after its
+//! transaction commits ([`crate::email::deliver`]). A reset request answers the same whether
+//! or not the address has an account, and a user is sent at most
+//! [`MAX_LINKS_PER_HOUR`] live links of each kind an hour: further requests send nothing.
+
+use baseops_audit::{AuditEntry, Changes, record};
+use baseops_config::Settings;
+use baseops_core::{Acting, ApiError};
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use uuid::Uuid;
+
+use super::onetime::{
+    self, NewToken, Purpose, end_others, invalid_link, link, live_in_last_hour, minutes_after,
+};
+use super::user::{NewPassword, set_password};
+use crate::email::Email;
+use crate::model::user;
+use crate::password::PasswordHashing;
+use crate::session_store::SessionStore;
+use crate::validate::normalize_email;
+
+/// Most live links of one kind a user is sent in an hour.
+pub const MAX_LINKS_PER_HOUR: u64 = 3;
+/// The console page a reset link opens.
+pub const RESET_PATH: &str = "/reset-password";
+/// The console page a verification link opens.
+pub const VERIFY_PATH: &str = "/verify-email";
+
+/// Issues a password-reset link for the account with this address, if there is an active
+/// one and it was not sent too many already. Returns the message to send after commit.
+///
+/// # Errors
+/// 422 for a malformed address (whether or not it has an account: that reveals nothing);
+/// database errors.
+pub async fn request_password_reset(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    email: &str,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Option<Email>, ApiError> {
+    let email = normalize_email(email).map_err(|message| ApiError::invalid("email", message))?;
+    let Some(found) = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .filter(user::Column::IsActive.eq(true))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if live_in_last_hour(txn, Purpose::PasswordReset, found.id, now).await? >= MAX_LINKS_PER_HOUR {
+        tracing::info!(user_id = %found.id, "password reset link not sent: too many in the last hour");
+        return Ok(None);
+    }
+    let valid_minutes = settings.auth.link_valid_minutes;
+    let issued = onetime::issue(
+        txn,
+        NewToken {
+            purpose: Purpose::PasswordReset,
+            user_id: Some(found.id),
+            organization_id: None,
+            email: &found.email,
+            role_key: None,
+            created_by: acting.actor.user_id(),
+            expires_at: minutes_after(now, valid_minutes),
+        },
+        now,
+    )
+    .await?;
+    record(
+        txn,
+        AuditEntry::new(acting, None, "user.password_reset_request", "user", found.id).changes(
+            Changes::new().set("link_id", None::<()>, issued.row.id).set(
+                "expires_at",
+                None::<()>,
+                issued.row.expires_at,
+            ),
+        ),
+    )
+    .await?;
+    let url = link(settings, RESET_PATH, &issued.token);
+    Ok(Some(Email {
+        to: found.email.clone(),
+        subject: "Reset your baseops password".to_owned(),
+        text: format!(
+            "Someone, hopefully you, asked to reset the password of the baseops account {email}.\n\n\
+             To choose a new password, open this link within {valid_minutes} minutes (it works once):\n\
+             {url}\n\n\
+             Or paste this code into the reset page: {token}\n\n\
+             If you did not ask, ignore this message: your password stays as it is.\n",
+            email = found.email,
+            token = issued.token,
+        ),
+        html: None,
+    }))
+}
+
+/// A reset link's token and the password to set with it.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordReset<'a> {
+    /// The token from the link.
+    pub token: &'a str,
+    /// The new password.
+    pub new_password: &'a str,
+}
+
+/// Sets a new password with a reset link: every session of the user ends, the link and the
+/// user's other reset links stop working.
+///
+/// # Errors
+/// 400 `invalid_link` for an unknown, used or expired link (or a deactivated account); 422
+/// for a weak password, after which the caller rolls back and the link still works.
+pub async fn reset_password(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    reset: PasswordReset<'_>,
+    sessions: &SessionStore,
+    hashing: &PasswordHashing,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Uuid, ApiError> {
+    let used = onetime::consume(txn, Purpose::PasswordReset, reset.token, now).await?;
+    let user_id = used.user_id.ok_or_else(invalid_link)?;
+    let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or_else(invalid_link)?;
+    if !found.is_active {
+        return Err(invalid_link());
+    }
+    let change = NewPassword { password: reset.new_password, keep_session: None, sessions };
+    set_password(txn, acting, user_id, change, hashing, &settings.auth).await?;
+    end_others(txn, Purpose::PasswordReset, user_id, now).await?;
+    record(
+        txn,
+        AuditEntry::new(acting, None, "user.password_reset", "user", user_id)
+            .changes(Changes::new().set("link_id", None::<()>, used.id)),
+    )
+    .await?;
+    Ok(user_id)
+}
+
+/// Issues an e-mail verification link to the user's address, unless they were sent too many
+/// already. Returns the message to send after commit.
+///
+/// # Errors
+/// 409 `already_verified`; 404 for an unknown user; database errors.
+pub async fn request_email_verification(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    user_id: Uuid,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Option<Email>, ApiError> {
+    let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    if found.email_verified_at.is_some() {
+        return Err(ApiError::Conflict {
+            code: "already_verified",
+            detail: "Your e-mail address is already verified.".into(),
+        });
+    }
+    if live_in_last_hour(txn, Purpose::EmailVerification, user_id, now).await? >= MAX_LINKS_PER_HOUR {
+        tracing::info!(%user_id, "verification link not sent: too many in the last hour");
+        return Ok(None);
+    }
+    let valid_minutes = settings.auth.link_valid_minutes;
+    let issued = onetime::issue(
+        txn,
+        NewToken {
+            purpose: Purpose::EmailVerification,
+            user_id: Some(user_id),
+            organization_id: None,
+            email: &found.email,
+            role_key: None,
+            created_by: acting.actor.user_id(),
+            expires_at: minutes_after(now, valid_minutes),
+        },
+        now,
+    )
+    .await?;
+    record(
+        txn,
+        AuditEntry::new(acting, None, "user.email_verification_request", "user", user_id).changes(
+            Changes::new().set("link_id", None::<()>, issued.row.id).set(
+                "expires_at",
+                None::<()>,
+                issued.row.expires_at,
+            ),
+        ),
+    )
+    .await?;
+    let url = link(settings, VERIFY_PATH, &issued.token);
+    Ok(Some(Email {
+        to: found.email.clone(),
+        subject: "Verify your e-mail address for baseops".to_owned(),
+        text: format!(
+            "To confirm that {email} is your address, open this link within {valid_minutes} minutes:\n\
+             {url}\n\n\
+             Or paste this code into the verification page: {token}\n\n\
+             If you did not ask, ignore this message.\n",
+            email = found.email,
+            token = issued.token,
+        ),
+        html: None,
+    }))
+}
+
+/// Marks the user's address verified with a verification link.
+///
+/// # Errors
+/// 400 `invalid_link` for an unknown, used or expired link, or one sent to an address the
+/// user no longer has.
+pub async fn verify_email(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, ApiError> {
+    let used = onetime::consume(txn, Purpose::EmailVerification, token, now).await?;
+    let user_id = used.user_id.ok_or_else(invalid_link)?;
+    let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or_else(invalid_link)?;
+    if found.email != used.email {
+        return Err(invalid_link());
+    }
+    end_others(txn, Purpose::EmailVerification, user_id, now).await?;
+    if found.email_verified_at.is_none() {
+        mark_verified(txn, acting, found, now).await?;
+    }
+    Ok(user_id)
+}
+
+/// Sets `email_verified_at` and records `user.email_verified`.
+pub(crate) async fn mark_verified(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    found: user::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let user_id = found.id;
+    let mut active = found.into_active_model();
+    active.email_verified_at = Set(Some(now));
+    active.updated_at = Set(now);
+    active.update(txn).await?;
+    record(
+        txn,
+        AuditEntry::new(acting, None, "user.email_verified", "user", user_id).changes(Changes::new().set(
+            "email_verified_at",
+            None::<()>,
+            now,
+        )),
+    )
+    .await?;
+    Ok(())
+}

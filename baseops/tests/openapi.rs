@@ -1,0 +1,27 @@
+//! The OpenAPI document of the whole build: every operation has a unique id, every response
+//! a description, and every authenticated operation names its security.
+
+use std::collections::HashSet;
+
+#[test]
+fn the_documents_operations_are_unique_described_and_secured() {
+    let document = serde_json::to_value(baseops_server::openapi_document(&baseops::apps())).unwrap();
+    let mut ids = HashSet::new();
+    let public = ["/healthz", "/readyz", "/metrics", "/api/v1/auth/login", "/api/v1/invitations/accept"];
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                assert!(response["description"].is_string(), "{method} {path} {status} has no description");
+            }
+            let open = public.contains(&path.as_str()) || path.starts_with("/api/v1/auth/");
+            if !open {
+                assert!(operation["security"].is_array(), "{method} {path} does not say how to authenticate");
+            }
+        }
+    }
+    assert!(ids.len() > 30, "only {} operations", ids.len());
+}

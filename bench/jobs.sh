@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Jobs per second, end to end (enqueue → done), for a trivial job, with 1 and 4 worker tasks,
+# on SQLite and on PostgreSQL (BASEOPS_BENCH_DATABASE_URL, default the local server).
+#
+#   bench/jobs.sh            # 20,000 jobs per run
+#   bench/jobs.sh 50000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs="${1:-20000}"
+pg="${BASEOPS_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+cargo build --release --locked -p baseops-jobs --example throughput >&2
+binary="${CARGO_TARGET_DIR:-$PWD/target}/release/examples/throughput"
+printf 'baseops jobs · %s · %s cores · %s jobs per run\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$jobs"
+BASEOPS_TEST_DATABASE_URL= "$binary" "$jobs" 1 4
+if timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/5432" 2>/dev/null; then
+    BASEOPS_TEST_DATABASE_URL="$pg" "$binary" "$jobs" 1 4
+else
+    echo "PostgreSQL not reachable: skipped"
+fi

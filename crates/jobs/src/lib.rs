@@ -1,0 +1,32 @@
+//! Background jobs: typed jobs ([`Job`]) enqueued with [`enqueue`] inside the transaction of
+//! the change that causes them — a job exists exactly when its change committed — and the
+//! [`Worker`] that runs them with retries, exponential back-off with jitter, dead-lettering,
+//! leases renewed by heartbeat (a crashed worker's jobs run again), and graceful shutdown.
+//!
+//! The queue is a table on the application database: PostgreSQL claims with
+//! `FOR UPDATE SKIP LOCKED` and wakes idle workers with `LISTEN/NOTIFY`; SQLite claims with
+//! an atomic `UPDATE … RETURNING`. See `docs/jobs.md` and `docs/decisions/0008-job-queue.md`.
+
+pub mod admin;
+mod api;
+pub mod job;
+pub mod maintenance;
+mod migration;
+// Entity fields mirror the columns created in `migration.rs`.
+#[allow(missing_docs)]
+pub mod model;
+pub mod queue;
+pub mod schedule;
+pub mod worker;
+
+use baseops_core::App;
+
+pub use job::{Job, JobContext, JobError, Registry};
+pub use queue::{Enqueue, enqueue};
+pub use schedule::Recurring;
+pub use worker::{Worker, WorkerConfig};
+
+/// The jobs app: its table and the superuser API.
+pub fn app() -> App {
+    App::new("jobs").with_api(api::routes).with_migrations(migration::migrations)
+}

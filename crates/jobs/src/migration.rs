@@ -1,0 +1,133 @@
+//! The jobs table.
+
+use sea_orm_migration::prelude::*;
+
+/// The jobs crate's migrations, oldest first.
+pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CreateJobs), Box::new(CreateJobTicks)]
+}
+
+#[derive(DeriveIden)]
+enum Jobs {
+    Table,
+    Id,
+    Queue,
+    Name,
+    Payload,
+    Priority,
+    State,
+    Attempts,
+    MaxAttempts,
+    TimeoutSecs,
+    RunAt,
+    LockedUntil,
+    LockedBy,
+    DedupKey,
+    LastError,
+    OrganizationId,
+    RequestId,
+    CreatedAt,
+    FinishedAt,
+}
+
+struct CreateJobs;
+
+impl MigrationName for CreateJobs {
+    fn name(&self) -> &str {
+        "jobs_0001_create_jobs"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateJobs {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Jobs::Table)
+                    .col(ColumnDef::new(Jobs::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Jobs::Queue).string_len(64).not_null())
+                    .col(ColumnDef::new(Jobs::Name).string_len(100).not_null())
+                    .col(ColumnDef::new(Jobs::Payload).text().not_null())
+                    .col(ColumnDef::new(Jobs::Priority).integer().not_null())
+                    .col(ColumnDef::new(Jobs::State).string_len(16).not_null())
+                    .col(ColumnDef::new(Jobs::Attempts).integer().not_null())
+                    .col(ColumnDef::new(Jobs::MaxAttempts).integer().not_null())
+                    .col(ColumnDef::new(Jobs::TimeoutSecs).integer().not_null())
+                    .col(ColumnDef::new(Jobs::RunAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(Jobs::LockedUntil).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(Jobs::LockedBy).string_len(64).null())
+                    .col(ColumnDef::new(Jobs::DedupKey).string_len(200).null())
+                    .col(ColumnDef::new(Jobs::LastError).text().null())
+                    .col(ColumnDef::new(Jobs::OrganizationId).uuid().null())
+                    .col(ColumnDef::new(Jobs::RequestId).string_len(128).null())
+                    .col(ColumnDef::new(Jobs::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(Jobs::FinishedAt).timestamp_with_time_zone().null())
+                    .to_owned(),
+            )
+            .await?;
+        // What workers scan: due jobs of a queue, best priority first.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_jobs_claim")
+                    .table(Jobs::Table)
+                    .col(Jobs::State)
+                    .col(Jobs::Queue)
+                    .col(Jobs::RunAt)
+                    .to_owned(),
+            )
+            .await?;
+        // One live job per de-duplication key; finished jobs free the key. A partial unique
+        // index, written the same way for SQLite and PostgreSQL.
+        manager
+            .get_connection()
+            .execute_unprepared(&format!(
+                "CREATE UNIQUE INDEX ux_jobs_dedup_key ON jobs (dedup_key) WHERE {}",
+                crate::queue::DEDUP_INDEX_CONDITION
+            ))
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Jobs::Table).to_owned()).await
+    }
+}
+
+#[derive(DeriveIden)]
+enum JobTicks {
+    Table,
+    Schedule,
+    Tick,
+    CreatedAt,
+}
+
+struct CreateJobTicks;
+
+impl MigrationName for CreateJobTicks {
+    fn name(&self) -> &str {
+        "jobs_0002_create_job_ticks"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateJobTicks {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(JobTicks::Table)
+                    .col(ColumnDef::new(JobTicks::Schedule).string_len(100).not_null())
+                    .col(ColumnDef::new(JobTicks::Tick).big_integer().not_null())
+                    .col(ColumnDef::new(JobTicks::CreatedAt).timestamp_with_time_zone().not_null())
+                    .primary_key(Index::create().col(JobTicks::Schedule).col(JobTicks::Tick))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(JobTicks::Table).to_owned()).await
+    }
+}
