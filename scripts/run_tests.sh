@@ -10,6 +10,10 @@
 # each test creates its own database there and drops it afterwards.
 # Redis: BASEOPS_TEST_REDIS_URL (default redis://127.0.0.1:6379/ when something listens there);
 # the session-store tests then run against Redis, each under its own key prefix.
+# Python: target/tools/venv gets openapi-spec-validator and aiosmtpd (PyPI); its python is
+# exported as BASEOPS_TEST_PYTHON, which the e-mail tests use to run a real SMTP server
+# (scripts/smtp_sink.py). Set BASEOPS_TEST_PYTHON yourself to use another Python with aiosmtpd;
+# without python3 the SMTP tests are skipped (and say so) unless it is set (CI sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +22,7 @@ for arg in "$@"; do
     case "$arg" in
         --postgres) postgres=required ;;
         --sqlite-only) postgres=off ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -48,6 +52,26 @@ if [[ -n "$redis_url" ]] && timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/6379" 
 else
     unset BASEOPS_TEST_REDIS_URL
     echo "Redis not reachable: session-store tests use the database store"
+fi
+
+venv=target/tools/venv
+step "Python test tools ($venv)"
+if command -v python3 >/dev/null 2>&1; then
+    [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+    if ! "$venv/bin/python" -c 'import aiosmtpd, openapi_spec_validator' 2>/dev/null; then
+        "$venv/bin/pip" install --quiet --disable-pip-version-check \
+            'openapi-spec-validator>=0.7,<0.8' 'aiosmtpd>=1.4,<2'
+    fi
+    export BASEOPS_TEST_PYTHON="${BASEOPS_TEST_PYTHON:-$PWD/$venv/bin/python}"
+elif [[ -z "${BASEOPS_TEST_PYTHON:-}" ]]; then
+    echo "python3 not found: the SMTP tests are skipped and the OpenAPI document is not validated"
+fi
+if [[ -n "${BASEOPS_TEST_PYTHON:-}" ]]; then
+    if ! "$BASEOPS_TEST_PYTHON" -c 'import aiosmtpd' 2>/dev/null; then
+        echo "BASEOPS_TEST_PYTHON=$BASEOPS_TEST_PYTHON cannot import aiosmtpd (pip install aiosmtpd)" >&2
+        exit 1
+    fi
+    echo "SMTP tests use $BASEOPS_TEST_PYTHON"
 fi
 
 step "format check"
@@ -82,12 +106,7 @@ fi
 
 step "OpenAPI document validation"
 cargo run --quiet --locked -p baseops -- openapi > target/openapi.json
-if command -v python3 >/dev/null 2>&1; then
-    venv=target/tools/venv
-    if [[ ! -x "$venv/bin/openapi-spec-validator" ]]; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check 'openapi-spec-validator>=0.7,<0.8'
-    fi
+if [[ -x "$venv/bin/openapi-spec-validator" ]]; then
     "$venv/bin/openapi-spec-validator" target/openapi.json
 else
     echo "python3 not found: the OpenAPI document was generated but not validated"

@@ -161,6 +161,8 @@ async fn serve(
     let depth = work::publish_queue_depth(db.clone());
     // One signal stops both: the server drains requests while the worker finishes jobs.
     let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+    // In dev the quick start's `serve` runs the worker too, so mailed links reach the log.
+    let with_worker = with_worker || state.settings().env == Environment::Dev;
     let worker = with_worker.then(|| {
         let mut stopped = stop.subscribe();
         tokio::spawn(work::worker(&state, None, None).run(async move {

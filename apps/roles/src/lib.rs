@@ -7,6 +7,7 @@
 
 mod api;
 pub mod defaults;
+pub mod event;
 mod migration;
 mod model;
 pub mod permission;

@@ -430,5 +430,7 @@ pub async fn set_member_roles(
     let entry =
         AuditEntry::new(acting, Some(organization_id), "membership.roles_set", "membership", membership_id);
     record(txn, entry.changes(Changes::new().set("role_ids", &current_sorted, &wanted))).await?;
+    let changed = crate::event::RoleChanged { membership_id, before: current_sorted, after: wanted };
+    baseops_jobs::emit(txn, acting, Some(organization_id), &changed).await?;
     Ok(())
 }

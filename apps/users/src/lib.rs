@@ -9,7 +9,6 @@
 
 pub mod api;
 pub mod authenticator;
-pub mod email;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`; documenting each twice adds nothing.
 #[allow(missing_docs)]

@@ -55,7 +55,7 @@ async fn an_invited_person_without_an_account_joins_with_the_invited_role() {
     assert_eq!(listed.status, 200, "{}", listed.text());
     assert_eq!(listed.json()[0]["id"], created["id"]);
 
-    let message = outbox.only_message_to("new@example.com");
+    let message = outbox.only_message_to("new@example.com").await;
     assert!(message.contains("Subject: You are invited to Acme on baseops"), "{message}");
     assert!(message.contains("as Sales"), "{message}");
     let token = token_in(&message);
@@ -130,7 +130,7 @@ async fn an_existing_account_accepts_only_when_signed_in_as_itself() {
     let (bob_id, _) = user(&app, "bob@example.com", Some("Bob's Shop")).await;
     user(&app, "carol@example.com", None).await;
     assert_eq!(invite(&app, &owner, "bob@example.com", "support").await.status, 201);
-    let token = token_in(&outbox.only_message_to("bob@example.com"));
+    let token = token_in(&outbox.only_message_to("bob@example.com").await);
 
     let anonymous = accept(
         &app,
@@ -171,7 +171,7 @@ async fn who_may_invite_whom() {
     for role in ["admin", "owner"] {
         invite(&app, &manager, "y@example.com", role).await.assert_problem(403, "role_not_allowed");
     }
-    assert!(outbox.messages().is_empty(), "a refused invitation was sent");
+    assert!(outbox.messages().await.is_empty(), "a refused invitation was sent");
     assert_eq!(pending_count(&owner.get(&app, "/api/v1/invitations").await.json()), 0);
     assert!(audit_events(&app, Some(org), "invitation.create").await.is_empty());
 
@@ -179,7 +179,7 @@ async fn who_may_invite_whom() {
     assert_eq!(by_manager.status, 201, "{}", by_manager.text());
     let by_owner = invite(&app, &owner, "z@example.com", "admin").await;
     assert_eq!(by_owner.status, 201, "{}", by_owner.text());
-    assert_eq!(outbox.messages().len(), 2);
+    assert_eq!(outbox.messages().await.len(), 2);
     assert_eq!(pending_count(&manager.get(&app, "/api/v1/invitations").await.json()), 2);
     let event = &audit_events(&app, Some(org), "invitation.create").await;
     assert_eq!(event.len(), 2);
@@ -204,7 +204,7 @@ async fn members_duplicates_and_bad_input_are_refused_and_send_nothing() {
         let response = owner.post(&app, "/api/v1/invitations", body.clone()).await;
         assert_eq!(response.status, 422, "{body}: {}", response.text());
     }
-    assert_eq!(outbox.messages().len(), 1);
+    assert_eq!(outbox.messages().await.len(), 1);
     assert_eq!(pending_count(&owner.get(&app, "/api/v1/invitations").await.json()), 1);
 }
 
@@ -212,7 +212,7 @@ async fn members_duplicates_and_bad_input_are_refused_and_send_nothing() {
 async fn a_revoked_or_expired_invitation_no_longer_works() {
     let (app, outbox, org, owner) = acme().await;
     let created = invite(&app, &owner, "new@example.com", "viewer").await.json();
-    let token = token_in(&outbox.only_message_to("new@example.com"));
+    let token = token_in(&outbox.only_message_to("new@example.com").await);
     let path = format!("/api/v1/invitations/{}", created["id"].as_str().unwrap());
     let revoked = owner.send(&app, Method::DELETE, &path, None).await;
     assert_eq!(revoked.status, 204, "{}", revoked.text());
@@ -225,7 +225,7 @@ async fn a_revoked_or_expired_invitation_no_longer_works() {
 
     // Revoking freed the address for a new invitation, which expires like any link.
     assert_eq!(invite(&app, &owner, "new@example.com", "viewer").await.status, 201);
-    let token = token_in(&outbox.messages()[1]);
+    let token = token_in(&outbox.messages().await[1]);
     let past = chrono::Utc::now() - chrono::Duration::minutes(1);
     one_time_token::Entity::update_many()
         .col_expr(one_time_token::Column::ExpiresAt, Expr::value(past))
@@ -284,5 +284,5 @@ async fn nobody_invites_with_more_permissions_than_they_hold() {
 
     // The viewer role grants members.view and roles.view, which the recruiter lacks.
     invite(&app, &recruiter, "x@example.com", "viewer").await.assert_problem(403, "role_not_allowed");
-    assert!(outbox.messages().is_empty());
+    assert!(outbox.messages().await.is_empty());
 }

@@ -344,3 +344,36 @@ async fn only_the_right_roles_edit_or_delete_the_organization() {
     let events = baseops_audit::list(app.state().db().read(), &filter).await.unwrap();
     assert_eq!(events.items[0].action, "organization.delete");
 }
+
+#[tokio::test]
+async fn changing_a_members_roles_emits_role_changed_in_the_same_transaction() {
+    use baseops_jobs::model::event;
+    use sea_orm::EntityTrait;
+
+    let app = identity_app().await;
+    let org = organization_with_every_role(&app).await;
+    let owner = &org.clients[0].1;
+    let roles = owner.get(&app, "/api/v1/roles").await.json();
+    let members = owner.get(&app, "/api/v1/members").await.json();
+    let sales = member_id(&members, "sales@acme.test");
+    let before = event::Entity::find().all(app.state().db().read()).await.unwrap().len();
+    let refused = owner
+        .send(&app, Method::PUT, &format!("/api/v1/members/{sales}/roles"), Some(json!({"roles": ["nope"]})))
+        .await;
+    assert_eq!(refused.status, 422);
+    let changed = owner
+        .send(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/members/{sales}/roles"),
+            Some(json!({"roles": [role_id(&roles, "viewer")]})),
+        )
+        .await;
+    assert_eq!(changed.status, 204, "{}", changed.text());
+    let events = event::Entity::find().all(app.state().db().read()).await.unwrap();
+    assert_eq!(events.len(), before + 1, "{events:?}");
+    let last = events.last().unwrap();
+    assert_eq!(last.name, "role.changed");
+    assert_eq!(last.organization_id, Some(org.id));
+    assert_eq!(last.request_id, changed.header("x-request-id").unwrap());
+}

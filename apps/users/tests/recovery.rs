@@ -3,8 +3,12 @@
 
 mod common;
 
+use baseops_jobs::model::job;
 use baseops_users::model::one_time_token;
-use common::{Client, PASSWORD, audit_events, identity_app_with, identity_app_with_outbox, token_in, user};
+use common::{
+    Client, PASSWORD, audit_events, identity_app_with, identity_app_with_outbox, send_queued_email, token_in,
+    user,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
@@ -34,8 +38,8 @@ async fn a_reset_request_answers_the_same_for_known_and_unknown_addresses() {
     assert_eq!(known.status, 202, "{}", known.text());
     assert_eq!((unknown.status, unknown.json()), (known.status, known.json()));
 
-    assert_eq!(outbox.messages().len(), 1, "the unknown address was mailed");
-    let message = outbox.only_message_to("jane@example.com");
+    assert_eq!(outbox.messages().await.len(), 1, "the unknown address was mailed");
+    let message = outbox.only_message_to("jane@example.com").await;
     assert!(message.contains("Subject: Reset your baseops password"), "{message}");
     let token = token_in(&message);
     assert_eq!(token.len(), 43);
@@ -59,7 +63,7 @@ async fn a_reset_request_answers_the_same_for_known_and_unknown_addresses() {
         let refused = Client::anonymous().post(&app, "/api/v1/auth/password-reset", bad.clone()).await;
         assert_eq!(refused.status, 422, "{bad}: {}", refused.text());
     }
-    assert_eq!(outbox.messages().len(), 1);
+    assert_eq!(outbox.messages().await.len(), 1);
 }
 
 #[tokio::test]
@@ -70,7 +74,7 @@ async fn a_reset_link_sets_the_password_once_and_ends_every_session() {
     let phone = Client::logged_in(&app, "jane@example.com").await;
 
     Client::anonymous().post(&app, "/api/v1/auth/password-reset", json!({"email": "jane@example.com"})).await;
-    let token = token_in(&outbox.only_message_to("jane@example.com"));
+    let token = token_in(&outbox.only_message_to("jane@example.com").await);
     let body = json!({"token": token, "new_password": NEW_PASSWORD});
     let reset = Client::anonymous().post(&app, "/api/v1/auth/password-reset/confirm", body.clone()).await;
     assert_eq!(reset.status, 204, "{}", reset.text());
@@ -106,7 +110,7 @@ async fn a_weak_password_is_refused_and_the_link_still_works() {
     user(&app, "jane@example.com", None).await;
     let session = Client::logged_in(&app, "jane@example.com").await;
     Client::anonymous().post(&app, "/api/v1/auth/password-reset", json!({"email": "jane@example.com"})).await;
-    let token = token_in(&outbox.only_message_to("jane@example.com"));
+    let token = token_in(&outbox.only_message_to("jane@example.com").await);
 
     for weak in ["password123", "short", "jane@example.com"] {
         let refused = Client::anonymous()
@@ -134,7 +138,7 @@ async fn expired_unknown_and_malformed_links_get_the_same_answer() {
     let (app, outbox) = identity_app_with_outbox(&[]).await;
     user(&app, "jane@example.com", None).await;
     Client::anonymous().post(&app, "/api/v1/auth/password-reset", json!({"email": "jane@example.com"})).await;
-    let token = token_in(&outbox.only_message_to("jane@example.com"));
+    let token = token_in(&outbox.only_message_to("jane@example.com").await);
     expire_every_link(&app).await;
 
     let mut details = Vec::new();
@@ -167,13 +171,13 @@ async fn reset_links_are_throttled_per_account_without_saying_so() {
             .await;
         assert_eq!(response.status, 202);
     }
-    assert_eq!(outbox.messages().len(), 3);
+    assert_eq!(outbox.messages().await.len(), 3);
     let live = one_time_token::Entity::find().count(app.state().db().read()).await.unwrap();
     assert_eq!(live, 3);
 
     // Using one link ends the others, and the account may ask again.
-    let first = token_in(&outbox.messages()[0]);
-    let second = token_in(&outbox.messages()[1]);
+    let first = token_in(&outbox.messages().await[0]);
+    let second = token_in(&outbox.messages().await[1]);
     let reset = Client::anonymous()
         .post(
             &app,
@@ -191,11 +195,11 @@ async fn reset_links_are_throttled_per_account_without_saying_so() {
         .await
         .assert_problem(400, "invalid_link");
     Client::anonymous().post(&app, "/api/v1/auth/password-reset", json!({"email": "jane@example.com"})).await;
-    assert_eq!(outbox.messages().len(), 4);
+    assert_eq!(outbox.messages().await.len(), 4);
 }
 
 #[tokio::test]
-async fn a_message_that_cannot_be_sent_does_not_fail_the_request() {
+async fn a_message_that_cannot_be_sent_is_retried_and_does_not_fail_the_request() {
     let not_a_directory = tempfile::NamedTempFile::new().unwrap();
     let outbox = not_a_directory.path().join("outbox");
     let app = identity_app_with(&[("BASEOPS_EMAIL__FILE_DIR", outbox.to_str().unwrap())]).await;
@@ -204,13 +208,20 @@ async fn a_message_that_cannot_be_sent_does_not_fail_the_request() {
         .post(&app, "/api/v1/auth/password-reset", json!({"email": "jane@example.com"}))
         .await;
     assert_eq!(response.status, 202, "{}", response.text());
-    // The link was committed; asking again (once the mail works) sends a new one.
+    // The link and its message were committed together; the message waits in the queue.
     let stored = one_time_token::Entity::find()
         .filter(one_time_token::Column::Purpose.eq("password_reset"))
         .count(app.state().db().read())
         .await
         .unwrap();
     assert_eq!(stored, 1);
+    send_queued_email(app.state()).await;
+    let jobs = job::Entity::find().all(app.state().db().read()).await.unwrap();
+    let mail: Vec<_> = jobs.iter().filter(|job| job.name == "email.send").collect();
+    assert_eq!(mail.len(), 1, "{jobs:?}");
+    assert_eq!((mail[0].state.as_str(), mail[0].attempts, mail[0].queue.as_str()), ("pending", 1, "email"));
+    let error = mail[0].last_error.as_deref().unwrap_or_default();
+    assert!(error.contains("could not be written"), "a disk error is retried: {error}");
 }
 
 #[tokio::test]
@@ -226,11 +237,11 @@ async fn a_verification_link_marks_the_address_verified() {
         .post(&app, "/api/v1/me/verify-email", json!({}))
         .await
         .assert_problem(403, "csrf_failed");
-    assert!(outbox.messages().is_empty());
+    assert!(outbox.messages().await.is_empty());
 
     let requested = client.post(&app, "/api/v1/me/verify-email", json!({})).await;
     assert_eq!(requested.status, 202, "{}", requested.text());
-    let message = outbox.only_message_to("jane@example.com");
+    let message = outbox.only_message_to("jane@example.com").await;
     let token = token_in(&message);
     assert!(message.contains(&format!("/verify-email?token={token}")), "{message}");
     // A reset link does not verify, nor the other way round.
@@ -253,7 +264,7 @@ async fn a_verification_link_marks_the_address_verified() {
         .await
         .assert_problem(400, "invalid_link");
     client.post(&app, "/api/v1/me/verify-email", json!({})).await.assert_problem(409, "already_verified");
-    assert_eq!(outbox.messages().len(), 1);
+    assert_eq!(outbox.messages().await.len(), 1);
 
     let events = audit_events(&app, None, "user.email_verified").await;
     assert_eq!(events.len(), 1);
@@ -273,5 +284,5 @@ async fn an_api_token_can_ask_for_a_verification_link() {
     let events = audit_events(&app, None, "user.email_verification_request").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor_type, "token");
-    outbox.only_message_to("jane@example.com");
+    outbox.only_message_to("jane@example.com").await;
 }

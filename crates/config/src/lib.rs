@@ -20,8 +20,15 @@ pub use secret::{MASK, Secret, masked_url};
 pub use settings::{
     AuthSettings, DatabaseKind, DatabaseSettings, EmailBackend, EmailSettings, Environment, JobsSettings,
     LogFormat, LogSettings, RedisSettings, ServerSettings, SessionSettings, SessionStoreKind, Settings,
-    database_kind,
+    SmtpTls, database_kind,
 };
+
+/// `localhost`, `127.0.0.0/8` or `::1`: a server on this machine.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
+}
 
 /// Why settings could not be loaded. Each message names what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -111,10 +118,50 @@ impl Settings {
         if from.is_empty() || from.chars().any(char::is_control) {
             problems.push("email.from must be an address (Name <address>) on one line".to_owned());
         }
+        problems.extend(self.email_problems());
         if self.log.level.trim().is_empty() {
             problems.push("log.level must not be empty".to_owned());
         }
         if problems.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(problems.join("; "))) }
+    }
+
+    /// What is wrong with the SMTP settings (checked whatever the backend, so a mistake shows
+    /// before the backend is switched on).
+    fn email_problems(&self) -> Vec<String> {
+        let email = &self.email;
+        let mut problems = Vec::new();
+        let host = email.smtp_host.as_deref().map(str::trim).filter(|host| !host.is_empty());
+        match host {
+            None if email.backend == EmailBackend::Smtp => {
+                problems.push(format!(
+                    "email.backend is smtp but {} is not set",
+                    variable_name("email.smtp_host")
+                ));
+            }
+            Some(host) if host.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/') => {
+                problems.push("email.smtp_host must be a host name or an IP address".to_owned());
+            }
+            Some(host)
+                if email.smtp_tls == SmtpTls::None && !is_loopback(host) && self.env != Environment::Dev =>
+            {
+                problems.push(format!(
+                    "email.smtp_tls = none sends mail (and the SMTP password) unencrypted: \
+                     allowed only for a loopback host or in dev, not for {host}"
+                ));
+            }
+            _ => {}
+        }
+        if email.smtp_username.is_some() != email.smtp_password.is_some() {
+            problems.push(format!(
+                "email.smtp_username and {} must be set together",
+                variable_name("email.smtp_password")
+            ));
+        }
+        if email.smtp_port == 0 || email.smtp_timeout_secs == 0 || email.smtp_pool_size == 0 {
+            problems
+                .push("email.smtp_port, smtp_timeout_secs and smtp_pool_size must be at least 1".to_owned());
+        }
+        problems
     }
 
     /// Whether users reach baseops over HTTPS (then HSTS is sent).

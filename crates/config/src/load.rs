@@ -14,7 +14,8 @@ use crate::{ConfigError, Environment, Settings};
 pub const ENV_PREFIX: &str = "BASEOPS_";
 
 /// Settings that hold secrets: they may only come from the environment (or `.env`).
-pub const SECRET_KEYS: [&str; 4] = ["secret_key", "database.url", "database.replica_url", "redis.url"];
+pub const SECRET_KEYS: [&str; 5] =
+    ["secret_key", "database.url", "database.replica_url", "redis.url", "email.smtp_password"];
 
 /// Secrets that staging and prod must set; there is no default for them there.
 const REQUIRED_SECRETS: [&str; 2] = ["secret_key", "database.url"];
@@ -155,7 +156,7 @@ fn defaults(env: Environment) -> serde_json::Value {
             "cookie_secure": production_like,
         },
         "jobs": {
-            "queues": ["default"],
+            "queues": ["default", "email"],
             "concurrency": 4,
             "lease_secs": 300,
             "poll_interval_ms": 1000,
@@ -180,6 +181,10 @@ fn defaults(env: Environment) -> serde_json::Value {
             "backend": "console",
             "file_dir": "data/outbox",
             "from": "baseops <no-reply@localhost>",
+            "smtp_port": 587,
+            "smtp_tls": "starttls",
+            "smtp_timeout_secs": 10,
+            "smtp_pool_size": 4,
         },
         "log": {
             "level": "info",

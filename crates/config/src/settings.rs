@@ -241,17 +241,48 @@ pub struct EmailSettings {
     pub file_dir: PathBuf,
     /// The `From` of every message: `Name <address>` or a bare address.
     pub from: String,
+    /// A directory of templates that replace the built-in ones of the same name
+    /// (`password_reset.html`, `password_reset.de.txt`, `layout.html`, …).
+    pub templates_dir: Option<PathBuf>,
+    /// The SMTP server's host name or address (required by the `smtp` backend).
+    pub smtp_host: Option<String>,
+    /// The SMTP server's port: 587 for STARTTLS, 465 for TLS, 25 between servers.
+    pub smtp_port: u16,
+    /// How the SMTP connection is encrypted.
+    pub smtp_tls: SmtpTls,
+    /// The SMTP user name, when the server wants authentication.
+    pub smtp_username: Option<String>,
+    /// The SMTP password. Environment only.
+    pub smtp_password: Option<Secret>,
+    /// Longest wait for the SMTP server on connect and on each command.
+    pub smtp_timeout_secs: u64,
+    /// Most SMTP connections kept open for reuse.
+    pub smtp_pool_size: u32,
 }
 
-/// Where outgoing e-mail goes. Neither backend delivers mail to a mailbox: they are for
-/// development and tests until an SMTP backend exists.
+/// Where outgoing e-mail goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmailBackend {
-    /// The whole message is written to the log (target `baseops_email`, level info).
+    /// The whole message is written to the log (target `baseops_email`, level info). For
+    /// development: nothing reaches a mailbox.
     Console,
-    /// Each message is written as a file into `email.file_dir`.
+    /// Each message is written as a file into `email.file_dir`. For tests.
     File,
+    /// Messages are handed to the SMTP server `email.smtp_host`.
+    Smtp,
+}
+
+/// Encryption of the SMTP connection (`email.smtp_tls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// A plain connection upgraded with `STARTTLS`, which the server must offer (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a server on the loopback interface, or in development.
+    None,
 }
 
 /// How log lines on stdout look.

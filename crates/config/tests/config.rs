@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use baseops_config::{
-    ConfigError, DatabaseKind, Environment, MASK, Sources, deploy_findings, load, render_masked,
+    ConfigError, DatabaseKind, Environment, MASK, SmtpTls, Sources, deploy_findings, load, render_masked,
 };
 
 fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -194,4 +194,40 @@ fn repository_config_files_load_in_every_environment() {
         assert_eq!(settings.database.auto_migrate, !env.is_production_like(), "{}", env.name());
         assert_eq!(settings.session.cookie_secure, env.is_production_like(), "{}", env.name());
     }
+}
+
+#[test]
+fn smtp_settings_are_checked_and_the_password_stays_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = load(&sources(dir.path(), &[])).unwrap();
+    assert_eq!(settings.jobs.queues, ["default", "email"], "workers take the e-mail queue by default");
+    assert_eq!((settings.email.smtp_port, settings.email.smtp_tls), (587, SmtpTls::Starttls));
+
+    let message = load(&sources(dir.path(), &[("BASEOPS_EMAIL__BACKEND", "smtp")])).unwrap_err().to_string();
+    assert!(message.contains("BASEOPS_EMAIL__SMTP_HOST is not set"), "{message}");
+
+    let mut prod = vec![("BASEOPS_ENV", "prod")];
+    prod.extend(PROD_SECRETS);
+    prod.extend([
+        ("BASEOPS_EMAIL__BACKEND", "smtp"),
+        ("BASEOPS_EMAIL__SMTP_HOST", "smtp.example.com"),
+        ("BASEOPS_EMAIL__SMTP_TLS", "none"),
+    ]);
+    let message = load(&sources(dir.path(), &prod)).unwrap_err().to_string();
+    assert!(message.contains("smtp_tls = none") && message.contains("smtp.example.com"), "{message}");
+    prod.push(("BASEOPS_EMAIL__SMTP_HOST", "127.0.0.1"));
+    assert!(load(&sources(dir.path(), &prod)).is_ok(), "unencrypted SMTP is fine on loopback");
+
+    prod.extend([("BASEOPS_EMAIL__SMTP_TLS", "starttls"), ("BASEOPS_EMAIL__SMTP_USERNAME", "mailer")]);
+    let message = load(&sources(dir.path(), &prod)).unwrap_err().to_string();
+    assert!(message.contains("BASEOPS_EMAIL__SMTP_PASSWORD"), "{message}");
+    prod.push(("BASEOPS_EMAIL__SMTP_PASSWORD", "smtp-hunter2"));
+    let settings = load(&sources(dir.path(), &prod)).unwrap();
+    assert_eq!(settings.email.smtp_password.as_ref().map(|secret| secret.expose()), Some("smtp-hunter2"));
+    assert!(!render_masked(&settings).contains("smtp-hunter2"));
+    assert!(!format!("{settings:?}").contains("smtp-hunter2"));
+
+    write(dir.path(), "config/base.toml", "[email]\nsmtp_password = \"written-down\"\n");
+    let message = load(&sources(dir.path(), &[])).unwrap_err().to_string();
+    assert!(message.contains("BASEOPS_EMAIL__SMTP_PASSWORD"), "{message}");
 }

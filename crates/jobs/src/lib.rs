@@ -9,6 +9,7 @@
 
 pub mod admin;
 mod api;
+pub mod events;
 pub mod job;
 pub mod maintenance;
 mod migration;
@@ -21,6 +22,7 @@ pub mod worker;
 
 use baseops_core::App;
 
+pub use events::{Delivered, Event, EventBus, emit};
 pub use job::{Job, JobContext, JobError, Registry};
 pub use queue::{Enqueue, enqueue};
 pub use schedule::Recurring;

@@ -4,7 +4,7 @@ use sea_orm_migration::prelude::*;
 
 /// The jobs crate's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateJobs), Box::new(CreateJobTicks)]
+    vec![Box::new(CreateJobs), Box::new(CreateJobTicks), Box::new(CreateEvents)]
 }
 
 #[derive(DeriveIden)]
@@ -129,5 +129,78 @@ impl MigrationTrait for CreateJobTicks {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(JobTicks::Table).to_owned()).await
+    }
+}
+
+#[derive(DeriveIden)]
+enum Events {
+    Table,
+    Id,
+    Name,
+    Payload,
+    OrganizationId,
+    ActorType,
+    ActorId,
+    RequestId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum EventDeliveries {
+    Table,
+    EventId,
+    Handler,
+    DeliveredAt,
+}
+
+struct CreateEvents;
+
+impl MigrationName for CreateEvents {
+    fn name(&self) -> &str {
+        "jobs_0003_create_events"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateEvents {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Events::Table)
+                    .col(ColumnDef::new(Events::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Events::Name).string_len(100).not_null())
+                    .col(ColumnDef::new(Events::Payload).text().not_null())
+                    .col(ColumnDef::new(Events::OrganizationId).uuid().null())
+                    .col(ColumnDef::new(Events::ActorType).string_len(16).not_null())
+                    .col(ColumnDef::new(Events::ActorId).string_len(64).null())
+                    .col(ColumnDef::new(Events::RequestId).string_len(128).not_null())
+                    .col(ColumnDef::new(Events::CreatedAt).timestamp_with_time_zone().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(EventDeliveries::Table)
+                    .col(ColumnDef::new(EventDeliveries::EventId).uuid().not_null())
+                    .col(ColumnDef::new(EventDeliveries::Handler).string_len(100).not_null())
+                    .col(ColumnDef::new(EventDeliveries::DeliveredAt).timestamp_with_time_zone().not_null())
+                    .primary_key(Index::create().col(EventDeliveries::EventId).col(EventDeliveries::Handler))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_event_deliveries_event")
+                            .from(EventDeliveries::Table, EventDeliveries::EventId)
+                            .to(Events::Table, Events::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(EventDeliveries::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Events::Table).to_owned()).await
     }
 }

@@ -15,7 +15,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::authenticator::cookie;
-use crate::email::deliver;
 use crate::model::one_time_token;
 use crate::password::PasswordHashing;
 use crate::permission::MEMBERS_INVITE;
@@ -94,7 +93,6 @@ pub(super) async fn create(
     )
     .await?;
     txn.commit().await?;
-    deliver(state.settings(), &created.email).await;
     Ok((StatusCode::CREATED, Json(created.invitation.into())))
 }
 

@@ -1,7 +1,8 @@
 //! Mailed links: `POST /auth/password-reset` and `/auth/password-reset/confirm`,
 //! `POST /me/verify-email` and `/auth/verify-email/confirm`.
 //!
-//! Messages are sent after the transaction commits; a failed send is logged, not answered.
+//! Each request enqueues its message in its transaction; the worker sends it after commit,
+//! retrying while the mail server is away. The answer never waits on the mail server.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,7 +12,6 @@ use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::email::deliver;
 use crate::password::PasswordHashing;
 use crate::service::recovery;
 use crate::session_store::SessionStore;
@@ -45,12 +45,8 @@ pub(super) async fn request_password_reset(
 ) -> Result<(StatusCode, Json<LinkRequested>), ApiError> {
     let acting = Acting { actor: &Actor::Anonymous, origin: &origin };
     let txn = state.db().write().begin().await?;
-    let message =
-        recovery::request_password_reset(&txn, acting, &input.email, state.settings(), Utc::now()).await?;
+    recovery::request_password_reset(&txn, acting, &input.email, state.settings(), Utc::now()).await?;
     txn.commit().await?;
-    if let Some(message) = message {
-        deliver(state.settings(), &message).await;
-    }
     let detail = "If an account has this address, a link to reset its password is on its way.";
     Ok((StatusCode::ACCEPTED, Json(LinkRequested { detail })))
 }
@@ -101,13 +97,9 @@ pub(super) async fn request_email_verification(
     ctx: RequestContext,
 ) -> Result<(StatusCode, Json<LinkRequested>), ApiError> {
     let txn = state.db().write().begin().await?;
-    let message =
-        recovery::request_email_verification(&txn, ctx.acting(), ctx.user_id(), state.settings(), Utc::now())
-            .await?;
+    recovery::request_email_verification(&txn, ctx.acting(), ctx.user_id(), state.settings(), Utc::now())
+        .await?;
     txn.commit().await?;
-    if let Some(message) = message {
-        deliver(state.settings(), &message).await;
-    }
     let detail = "A link to verify your e-mail address is on its way.";
     Ok((StatusCode::ACCEPTED, Json(LinkRequested { detail })))
 }

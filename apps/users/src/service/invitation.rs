@@ -9,6 +9,7 @@
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::Settings;
 use baseops_core::{Acting, Actor, ApiError, FieldErrors};
+use baseops_email::{Templates, enqueue_email};
 use baseops_roles::{DEFAULT_ROLES, OWNER, give_role, role_by_key};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -20,7 +21,6 @@ use super::onetime::{self, NewToken, Purpose, days_after, invalid_link, link};
 use super::organization::add_member;
 use super::recovery::mark_verified;
 use super::user::{NewUser, create_user};
-use crate::email::Email;
 use crate::model::{membership, one_time_token, organization, user};
 use crate::password::PasswordHashing;
 use crate::validate::normalize_email;
@@ -41,16 +41,18 @@ pub struct NewInvitation<'a> {
     pub role: &'a str,
 }
 
-/// An invitation just created: its row and the message to send after commit.
+/// An invitation just created: its row and the job that mails its link once the transaction
+/// commits.
 #[derive(Debug, Clone)]
 pub struct CreatedInvitation {
     /// The stored invitation.
     pub invitation: one_time_token::Model,
-    /// The message carrying the link.
-    pub email: Email,
+    /// The e-mail job carrying the link.
+    pub email_job_id: Uuid,
 }
 
-/// Invites `new.email` into the organization. `inviter_grants` is `None` when the inviter
+/// Invites `new.email` into the organization and enqueues the message carrying the link (in the
+/// invited account's language when the address has one). `inviter_grants` is `None` when the inviter
 /// holds `roles.manage` (or is a superuser) and may invite with any role; otherwise the
 /// inviter's own permissions, which must cover the role's — nobody hands out more than they
 /// hold — and owner and admin invitations are refused.
@@ -58,7 +60,7 @@ pub struct CreatedInvitation {
 /// # Errors
 /// 422 for a bad address or an unknown role; 403 `role_not_allowed` for an owner or admin
 /// invitation without `roles.manage`; 409 `already_member`, `already_invited`,
-/// `too_many_invitations`; database errors.
+/// `too_many_invitations`; database errors; 500 for a template that does not render.
 pub async fn create_invitation(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
@@ -102,7 +104,8 @@ pub async fn create_invitation(
     if role_by_key(txn, organization_id, role.key).await?.is_none() {
         return Err(role_unavailable());
     }
-    if let Some(existing) = user::Entity::find().filter(user::Column::Email.eq(&email)).one(txn).await?
+    let existing = user::Entity::find().filter(user::Column::Email.eq(&email)).one(txn).await?;
+    if let Some(existing) = &existing
         && is_member(txn, organization_id, existing.id).await?
     {
         return Err(ApiError::Conflict {
@@ -158,23 +161,31 @@ pub async fn create_invitation(
         None => None,
     }
     .unwrap_or_else(|| "Someone".to_owned());
-    let url = link(settings, ACCEPT_PATH, &issued.token);
-    let message = Email {
-        to: email.clone(),
-        subject: format!("You are invited to {} on baseops", org.name),
-        text: format!(
-            "{inviter_name} invited you to join {org} on baseops as {role}.\n\n\
-             To accept, open this link within {valid_days} days (it works once):\n\
-             {url}\n\n\
-             Or paste this code into the invitation page: {token}\n\n\
-             If you do not know {org}, ignore this message.\n",
-            org = org.name,
-            role = role.name,
-            token = issued.token,
-        ),
-        html: None,
+    let context = InvitationMail {
+        inviter_name: &inviter_name,
+        organization: &org.name,
+        role: role.name,
+        url: link(settings, ACCEPT_PATH, &issued.token),
+        token: &issued.token,
+        valid_days,
     };
-    Ok(CreatedInvitation { invitation: issued.row, email: message })
+    let locale = existing.as_ref().map(|user| user.locale.as_str());
+    let message = Templates::from_settings(settings)
+        .render("invitation", locale, &email, context)
+        .map_err(ApiError::internal)?;
+    let email_job_id = enqueue_email(txn, acting, Some(organization_id), message).await?;
+    Ok(CreatedInvitation { invitation: issued.row, email_job_id })
+}
+
+/// What the invitation templates see.
+#[derive(serde::Serialize)]
+struct InvitationMail<'a> {
+    inviter_name: &'a str,
+    organization: &'a str,
+    role: &'a str,
+    url: String,
+    token: &'a str,
+    valid_days: u64,
 }
 
 /// The organization's pending invitations (not used, not expired), newest first.

@@ -1,13 +1,15 @@
 //! Password reset and e-mail verification by mailed single-use links.
 //!
-//! Each request function returns the message to send, if any; the caller sends it after its
-//! transaction commits ([`crate::email::deliver`]). A reset request answers the same whether
-//! or not the address has an account, and a user is sent at most
-//! [`MAX_LINKS_PER_HOUR`] live links of each kind an hour: further requests send nothing.
+//! Each request function renders its message and enqueues it in the caller's transaction
+//! ([`baseops_email::enqueue_email`]): the worker sends it once the link's token committed, and
+//! the request never waits on the mail server. A reset request answers the same whether or not
+//! the address has an account, and a user is sent at most [`MAX_LINKS_PER_HOUR`] live links of
+//! each kind an hour: further requests send nothing.
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::Settings;
 use baseops_core::{Acting, ApiError};
+use baseops_email::{Templates, enqueue_email};
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
@@ -17,7 +19,6 @@ use super::onetime::{
     self, NewToken, Purpose, end_others, invalid_link, link, live_in_last_hour, minutes_after,
 };
 use super::user::{NewPassword, set_password};
-use crate::email::Email;
 use crate::model::user;
 use crate::password::PasswordHashing;
 use crate::session_store::SessionStore;
@@ -31,18 +32,19 @@ pub const RESET_PATH: &str = "/reset-password";
 pub const VERIFY_PATH: &str = "/verify-email";
 
 /// Issues a password-reset link for the account with this address, if there is an active
-/// one and it was not sent too many already. Returns the message to send after commit.
+/// one and it was not sent too many already, and enqueues the message carrying it. Returns
+/// the e-mail job's id when a link was issued.
 ///
 /// # Errors
 /// 422 for a malformed address (whether or not it has an account: that reveals nothing);
-/// database errors.
+/// database errors; 500 for a template that does not render.
 pub async fn request_password_reset(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     email: &str,
     settings: &Settings,
     now: DateTime<Utc>,
-) -> Result<Option<Email>, ApiError> {
+) -> Result<Option<Uuid>, ApiError> {
     let email = normalize_email(email).map_err(|message| ApiError::invalid("email", message))?;
     let Some(found) = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
@@ -82,21 +84,25 @@ pub async fn request_password_reset(
         ),
     )
     .await?;
-    let url = link(settings, RESET_PATH, &issued.token);
-    Ok(Some(Email {
-        to: found.email.clone(),
-        subject: "Reset your baseops password".to_owned(),
-        text: format!(
-            "Someone, hopefully you, asked to reset the password of the baseops account {email}.\n\n\
-             To choose a new password, open this link within {valid_minutes} minutes (it works once):\n\
-             {url}\n\n\
-             Or paste this code into the reset page: {token}\n\n\
-             If you did not ask, ignore this message: your password stays as it is.\n",
-            email = found.email,
-            token = issued.token,
-        ),
-        html: None,
-    }))
+    let context = LinkMail {
+        email: &found.email,
+        url: link(settings, RESET_PATH, &issued.token),
+        token: &issued.token,
+        valid_minutes,
+    };
+    let message = Templates::from_settings(settings)
+        .render("password_reset", Some(&found.locale), &found.email, context)
+        .map_err(ApiError::internal)?;
+    Ok(Some(enqueue_email(txn, acting, None, message).await?))
+}
+
+/// What the password-reset and verification templates see.
+#[derive(serde::Serialize)]
+struct LinkMail<'a> {
+    email: &'a str,
+    url: String,
+    token: &'a str,
+    valid_minutes: u64,
 }
 
 /// A reset link's token and the password to set with it.
@@ -142,17 +148,19 @@ pub async fn reset_password(
 }
 
 /// Issues an e-mail verification link to the user's address, unless they were sent too many
-/// already. Returns the message to send after commit.
+/// already, and enqueues the message carrying it. Returns the e-mail job's id when a link was
+/// issued.
 ///
 /// # Errors
-/// 409 `already_verified`; 404 for an unknown user; database errors.
+/// 409 `already_verified`; 404 for an unknown user; database errors; 500 for a template that
+/// does not render.
 pub async fn request_email_verification(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
     settings: &Settings,
     now: DateTime<Utc>,
-) -> Result<Option<Email>, ApiError> {
+) -> Result<Option<Uuid>, ApiError> {
     let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
     if found.email_verified_at.is_some() {
         return Err(ApiError::Conflict {
@@ -190,20 +198,16 @@ pub async fn request_email_verification(
         ),
     )
     .await?;
-    let url = link(settings, VERIFY_PATH, &issued.token);
-    Ok(Some(Email {
-        to: found.email.clone(),
-        subject: "Verify your e-mail address for baseops".to_owned(),
-        text: format!(
-            "To confirm that {email} is your address, open this link within {valid_minutes} minutes:\n\
-             {url}\n\n\
-             Or paste this code into the verification page: {token}\n\n\
-             If you did not ask, ignore this message.\n",
-            email = found.email,
-            token = issued.token,
-        ),
-        html: None,
-    }))
+    let context = LinkMail {
+        email: &found.email,
+        url: link(settings, VERIFY_PATH, &issued.token),
+        token: &issued.token,
+        valid_minutes,
+    };
+    let message = Templates::from_settings(settings)
+        .render("email_verification", Some(&found.locale), &found.email, context)
+        .map_err(ApiError::internal)?;
+    Ok(Some(enqueue_email(txn, acting, None, message).await?))
 }
 
 /// Marks the user's address verified with a verification link.

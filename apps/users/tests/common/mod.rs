@@ -20,7 +20,7 @@ use uuid::Uuid;
 pub const PASSWORD: &str = "blue-kettle-41-marsh";
 
 pub fn apps() -> Vec<App> {
-    vec![baseops_audit::app(), baseops_users::app(), baseops_roles::app()]
+    vec![baseops_jobs::app(), baseops_audit::app(), baseops_users::app(), baseops_roles::app()]
 }
 
 pub async fn identity_app() -> TestApp {
@@ -178,22 +178,27 @@ pub async fn superuser(app: &TestApp, email: &str) -> (Uuid, ()) {
     (user.id, ())
 }
 
-/// The directory the file e-mail backend writes this test's messages into.
+/// The directory the file e-mail backend writes this test's messages into. Reading it first
+/// sends the queued e-mail, as the worker would.
 pub struct Outbox {
     dir: tempfile::TempDir,
+    state: Option<baseops_core::AppState>,
 }
 
 impl Outbox {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("a temporary directory") }
+        Self { dir: tempfile::tempdir().expect("a temporary directory"), state: None }
     }
 
     pub fn path(&self) -> &str {
         self.dir.path().to_str().expect("a UTF-8 temporary path")
     }
 
-    /// Every message sent so far, oldest first.
-    pub fn messages(&self) -> Vec<String> {
+    /// Every message sent so far, oldest first, once the due e-mail jobs have run.
+    pub async fn messages(&self) -> Vec<String> {
+        if let Some(state) = &self.state {
+            send_queued_email(state).await;
+        }
         let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
             .expect("the outbox")
             .map(|entry| entry.expect("an outbox entry").path())
@@ -204,20 +209,59 @@ impl Outbox {
     }
 
     /// The only message sent to `to` so far.
-    pub fn only_message_to(&self, to: &str) -> String {
+    pub async fn only_message_to(&self, to: &str) -> String {
         let header = format!("\r\nTo: {to}\r\n");
-        let mut found: Vec<String> = self.messages().into_iter().filter(|m| m.contains(&header)).collect();
+        let mut found: Vec<String> =
+            self.messages().await.into_iter().filter(|m| m.contains(&header)).collect();
         assert_eq!(found.len(), 1, "messages to {to}: {found:?}");
         found.remove(0)
     }
 }
 
+/// Runs the e-mail queue's due jobs with a worker, as `baseops worker` would, and stops once
+/// none is due or running (a failed one waits for its retry, not run here).
+pub async fn send_queued_email(state: &baseops_core::AppState) {
+    use baseops_jobs::model::job;
+    use baseops_jobs::queue::state as job_state;
+    use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter};
+
+    let mut config = baseops_jobs::WorkerConfig::new(vec![baseops_email::QUEUE.to_owned()]);
+    config.poll = std::time::Duration::from_millis(20);
+    config.grace = std::time::Duration::from_secs(5);
+    let registry = baseops_jobs::Registry::new().register::<baseops_email::SendEmail>();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(baseops_jobs::Worker::new(state.clone(), registry, config).run(async move {
+        let _ = stopped.await;
+    }));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let due = job::Column::State
+            .eq(job_state::PENDING)
+            .and(job::Column::RunAt.lte(chrono::Utc::now()))
+            .or(job::Column::State.eq(job_state::RUNNING));
+        let waiting = job::Entity::find()
+            .filter(job::Column::Queue.eq(baseops_email::QUEUE))
+            .filter(due)
+            .count(state.db().read())
+            .await
+            .expect("the jobs table");
+        if waiting == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{waiting} e-mail jobs still due after 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let _ = stop.send(());
+    worker.await.expect("the worker task").expect("the worker");
+}
+
 /// An identity app whose e-mail goes to a fresh [`Outbox`], with more settings.
 pub async fn identity_app_with_outbox(settings: &[(&str, &str)]) -> (TestApp, Outbox) {
-    let outbox = Outbox::new();
+    let mut outbox = Outbox::new();
     let mut all = vec![("BASEOPS_EMAIL__FILE_DIR", outbox.path())];
     all.extend_from_slice(settings);
     let app = identity_app_with(&all).await;
+    outbox.state = Some(app.state().clone());
     (app, outbox)
 }
 
