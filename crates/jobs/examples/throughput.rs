@@ -1,12 +1,12 @@
 //! Jobs per second, end to end (enqueue → done), for a trivial job. Run by
 //! `bench/jobs.sh`; not a test.
 //!
-//!   cargo run --release -p baseops-jobs --example throughput -- [JOBS] [TASKS...]
+//!   cargo run --release -p baseops-jobs --example throughput -- [JOBS] [PRODUCERS] [TASKS...]
 //!
 //! The database is a fresh SQLite file, or a fresh PostgreSQL database when
-//! BASEOPS_TEST_DATABASE_URL is set. One producer enqueues JOBS jobs, each in its own
-//! transaction, while one worker with TASKS concurrent tasks runs them; the clock stops when
-//! the last job is done.
+//! BASEOPS_TEST_DATABASE_URL is set. PRODUCERS concurrent producers (like concurrent
+//! requests) enqueue JOBS jobs in all, each in its own transaction, while one worker with
+//! TASKS concurrent tasks runs them; the clock stops when the last job is done.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,7 +38,8 @@ impl Job for Nothing {
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let jobs: u64 = args.first().and_then(|n| n.parse().ok()).unwrap_or(20_000);
-    let tasks: Vec<usize> = args.iter().skip(1).filter_map(|n| n.parse().ok()).collect();
+    let producers: u64 = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+    let tasks: Vec<usize> = args.iter().skip(2).filter_map(|n| n.parse().ok()).collect();
     let tasks = if tasks.is_empty() { vec![1, 4] } else { tasks };
     for concurrency in tasks {
         let app = TestApp::builder()
@@ -59,19 +60,22 @@ async fn main() {
 
         let started = Instant::now();
         let enqueued = Arc::new(AtomicU64::new(0));
-        let producer = {
+        let mut producing = Vec::new();
+        for p in 0..producers {
             let db = app.state().db().write().clone();
             let enqueued = enqueued.clone();
-            tokio::spawn(async move {
-                for n in 0..jobs {
+            producing.push(tokio::spawn(async move {
+                for n in (p..jobs).step_by(usize::try_from(producers).unwrap_or(1)) {
                     let txn = db.begin().await.expect("begin");
                     enqueue(&txn, Enqueue::new(&Nothing { n }).expect("serializes")).await.expect("enqueue");
                     txn.commit().await.expect("commit");
                     enqueued.fetch_add(1, Ordering::Relaxed);
                 }
-            })
-        };
-        producer.await.expect("producer");
+            }));
+        }
+        for producer in producing {
+            producer.await.expect("producer");
+        }
         let enqueue_secs = started.elapsed().as_secs_f64();
         let deadline = Instant::now() + Duration::from_secs(300);
         while DONE.load(Ordering::Relaxed) < jobs && Instant::now() < deadline {
@@ -86,7 +90,7 @@ async fn main() {
         #[allow(clippy::cast_precision_loss)]
         let enqueue_rate = jobs as f64 / enqueue_secs;
         println!(
-            "{engine:<8} tasks={concurrency:<2} jobs={jobs:<6} done={done:<6} end-to-end {rate:>8.0} jobs/s  ({total:.2} s; enqueue alone {enqueue_rate:.0}/s)"
+            "{engine:<8} producers={producers:<2} tasks={concurrency:<2} jobs={jobs:<6} done={done:<6} end-to-end {rate:>8.0} jobs/s  ({total:.2} s; enqueueing {enqueue_rate:.0}/s)"
         );
         app.database().drop_now().await;
     }

@@ -71,6 +71,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     const TIMEOUT_SECS: i32 = 300;
     /// Higher runs first.
     const PRIORITY: i32 = 0;
+    /// Whether the input may stay in the table once the job is done. Jobs carrying secrets
+    /// (an e-mail with a reset link) say `false`: their input is blanked on success.
+    const KEEP_INPUT: bool = true;
 
     /// Jobs with the same key are not enqueued twice while one is pending or running.
     fn dedup_key(&self) -> Option<String> {
@@ -84,6 +87,7 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
 #[async_trait::async_trait]
 trait Runner: Send + Sync {
     async fn run(&self, payload: &str, ctx: &JobContext) -> Result<(), JobError>;
+    fn keep_input(&self) -> bool;
 }
 
 struct Typed<J>(std::marker::PhantomData<fn() -> J>);
@@ -94,6 +98,10 @@ impl<J: Job> Runner for Typed<J> {
         let job: J = serde_json::from_str(payload)
             .map_err(|error| JobError::Permanent(format!("the stored input does not parse: {error}")))?;
         job.run(ctx).await
+    }
+
+    fn keep_input(&self) -> bool {
+        J::KEEP_INPUT
     }
 }
 
@@ -128,6 +136,11 @@ impl Registry {
     /// Whether a job name is known.
     pub fn knows(&self, name: &str) -> bool {
         self.runners.contains_key(name)
+    }
+
+    /// Whether a done job of this name keeps its input (unknown names do).
+    pub(crate) fn keeps_input(&self, name: &str) -> bool {
+        self.runners.get(name).is_none_or(|runner| runner.keep_input())
     }
 
     pub(crate) async fn run(&self, name: &str, payload: &str, ctx: &JobContext) -> Result<(), JobError> {

@@ -201,12 +201,24 @@ pub async fn claim(
         .await
 }
 
-/// Marks a job done (only while `worker` holds it).
+/// What a done job's stored input becomes when its type does not keep it.
+pub const BLANKED_INPUT: &str = "null";
+
+/// Marks a job done (only while `worker` holds it), blanking its input unless `keep_input`.
 ///
 /// # Errors
 /// Database errors.
-pub async fn complete(db: &impl ConnectionTrait, worker: &str, id: Uuid) -> Result<bool, DbErr> {
-    let updated = job::Entity::update_many()
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    id: Uuid,
+    keep_input: bool,
+) -> Result<bool, DbErr> {
+    let mut update = job::Entity::update_many();
+    if !keep_input {
+        update = update.col_expr(job::Column::Payload, Expr::value(BLANKED_INPUT));
+    }
+    let updated = update
         .col_expr(job::Column::State, Expr::value(state::DONE))
         .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
         .col_expr(job::Column::LockedBy, Expr::value(None::<String>))

@@ -294,7 +294,9 @@ async fn run_one(state: &AppState, registry: &Registry, worker: &str, found: job
     };
     let name = found.name.clone();
     let recorded = match &outcome {
-        Ok(()) => queue::complete(db, worker, found.id).await.map(|_| "done"),
+        Ok(()) => {
+            queue::complete(db, worker, found.id, registry.keeps_input(&found.name)).await.map(|_| "done")
+        }
         Err(error) => {
             let permanent = matches!(error, JobError::Permanent(_));
             let _enter = span.enter();

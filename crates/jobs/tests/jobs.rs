@@ -189,7 +189,10 @@ async fn a_lost_workers_job_is_run_again_once_its_lease_runs_out() {
     work_until(&app, config("rescuer"), || runs.of("orphan") == 1).await;
     let done = row(&app, id).await;
     assert_eq!((done.state.as_str(), done.attempts), (state::DONE, 2));
-    assert!(!queue::complete(db, "doomed", id).await.unwrap(), "the lost worker could still complete it");
+    assert!(
+        !queue::complete(db, "doomed", id, true).await.unwrap(),
+        "the lost worker could still complete it"
+    );
     assert_eq!(runs.of("orphan"), 1);
 }
 

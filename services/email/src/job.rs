@@ -34,6 +34,8 @@ impl Job for SendEmail {
     /// With `jobs.backoff_base_ms` = 1 s the delays double from 1 s to 34 min: thirteen
     /// attempts ride out about 70 minutes of mail-server outage.
     const MAX_ATTEMPTS: i32 = 13;
+    /// The message holds reset and invitation links: blank it once sent.
+    const KEEP_INPUT: bool = false;
     /// Connect, TLS, authentication and the message, each within `email.smtp_timeout_secs`.
     const TIMEOUT_SECS: i32 = 120;
     /// Links in e-mail are waited for: ahead of bulk work on a shared queue.

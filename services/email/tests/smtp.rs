@@ -248,6 +248,12 @@ async fn a_queued_message_arrives_with_its_headers_both_parts_and_the_recipient(
     let worker = Running::start(&app, Duration::from_millis(50));
     until(&app, &[id], "delivery", |rows| rows[0].state == state::DONE).await;
     worker.stop().await;
+    assert!(queued.payload.contains("new@example.com"));
+    assert_eq!(
+        row(&app, id).await.payload,
+        "null",
+        "a sent message, links and all, stayed in the jobs table"
+    );
 
     let messages = sink.messages();
     assert_eq!(messages.len(), 1, "{messages:#?}");
