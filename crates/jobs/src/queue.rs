@@ -214,6 +214,23 @@ pub async fn complete(
     id: Uuid,
     keep_input: bool,
 ) -> Result<bool, DbErr> {
+    Ok(complete_many(db, worker, vec![id], keep_input).await? == 1)
+}
+
+/// Marks several jobs done in one statement (the worker batches its completions); returns
+/// how many `worker` still held.
+///
+/// # Errors
+/// Database errors.
+pub async fn complete_many(
+    db: &impl ConnectionTrait,
+    worker: &str,
+    ids: Vec<Uuid>,
+    keep_input: bool,
+) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
     let mut update = job::Entity::update_many();
     if !keep_input {
         update = update.col_expr(job::Column::Payload, Expr::value(BLANKED_INPUT));
@@ -223,11 +240,11 @@ pub async fn complete(
         .col_expr(job::Column::FinishedAt, Expr::value(Utc::now()))
         .col_expr(job::Column::LockedBy, Expr::value(None::<String>))
         .col_expr(job::Column::LockedUntil, Expr::value(None::<DateTime<Utc>>))
-        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::Id.is_in(ids))
         .filter(job::Column::LockedBy.eq(worker))
         .exec(db)
         .await?;
-    Ok(updated.rows_affected == 1)
+    Ok(updated.rows_affected)
 }
 
 /// The delay before attempt `attempt + 1`: `base` × 2^(attempt − 1), capped at an hour,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use baseops_core::AppState;
 use sea_orm::DbErr;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -115,6 +115,7 @@ impl Worker {
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         let mut tasks = JoinSet::new();
         let db = self.state.db().write().clone();
+        let (done, completer) = self.completer(running.clone());
         tracing::info!(worker = %self.config.id, queues = ?self.config.queues, concurrency = self.config.concurrency, "worker started");
 
         while !*stop.borrow() {
@@ -128,8 +129,10 @@ impl Worker {
                 continue;
             }
             let wake = local().notified();
+            // Claim one batch ahead of the free tasks: fewer claim transactions per job.
+            let ahead = (free + self.config.concurrency).min(MAX_CLAIM) as u64;
             let claimed =
-                queue::claim(&db, &self.config.id, &self.config.queues, free as u64, self.config.lease).await;
+                queue::claim(&db, &self.config.id, &self.config.queues, ahead, self.config.lease).await;
             let jobs = match claimed {
                 Ok(jobs) => jobs,
                 Err(error) => {
@@ -146,20 +149,23 @@ impl Worker {
                 }
                 continue;
             }
+            running.lock().expect("running set").extend(jobs.iter().map(|found| found.id));
             for found in jobs {
                 let permit = permits.clone().acquire_owned().await.expect("the semaphore is never closed");
-                running.lock().expect("running set").insert(found.id);
-                let (state, registry, worker, running, backoff) = (
+                let (state, registry, worker, running, backoff, done) = (
                     self.state.clone(),
                     self.registry.clone(),
                     self.config.id.clone(),
                     running.clone(),
                     self.config.backoff_base,
+                    done.clone(),
                 );
                 tasks.spawn(async move {
                     let id = found.id;
-                    run_one(&state, &registry, &worker, found, backoff).await;
-                    running.lock().expect("running set").remove(&id);
+                    // Successes leave the running set when their completion is written.
+                    if !run_one(&state, &registry, &worker, found, backoff, &done).await {
+                        running.lock().expect("running set").remove(&id);
+                    }
                     drop(permit);
                 });
             }
@@ -172,13 +178,16 @@ impl Worker {
                 next = tasks.join_next() => if next.is_none() { break },
                 () = &mut deadline => {
                     tasks.abort_all();
-                    let unfinished: Vec<Uuid> = running.lock().expect("running set").drain().collect();
-                    tracing::warn!(count = unfinished.len(), "grace period over: giving jobs back");
-                    queue::release(&db, &self.config.id, unfinished).await?;
+                    while tasks.join_next().await.is_some() {}
+                    tracing::warn!("grace period over: giving running jobs back");
                     break;
                 }
             }
         }
+        drop(done);
+        let _ = completer.await;
+        let unfinished: Vec<Uuid> = running.lock().expect("running set").drain().collect();
+        queue::release(&db, &self.config.id, unfinished).await?;
         heartbeat.abort();
         scheduler.abort();
         if let Some(listener) = listener {
@@ -186,6 +195,40 @@ impl Worker {
         }
         tracing::info!(worker = %self.config.id, "worker stopped");
         Ok(())
+    }
+
+    /// Writes completions in batches: whatever finished while the previous batch was being
+    /// written goes in the next single UPDATE.
+    fn completer(
+        &self,
+        running: Arc<Mutex<HashSet<Uuid>>>,
+    ) -> (mpsc::UnboundedSender<Completion>, tokio::task::JoinHandle<()>) {
+        let (sender, mut receiver) = mpsc::unbounded_channel::<Completion>();
+        let db = self.state.db().write().clone();
+        let worker = self.config.id.clone();
+        let handle = tokio::spawn(async move {
+            while let Some(first) = receiver.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_COMPLETION_BATCH {
+                    match receiver.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                for keep_input in [true, false] {
+                    let ids: Vec<Uuid> =
+                        batch.iter().filter(|c| c.keep_input == keep_input).map(|c| c.id).collect();
+                    if let Err(error) = queue::complete_many(&db, &worker, ids, keep_input).await {
+                        tracing::error!(%error, "cannot record finished jobs; their leases will expire and they run again");
+                    }
+                }
+                let mut running = running.lock().expect("running set");
+                for completion in &batch {
+                    running.remove(&completion.id);
+                }
+            }
+        });
+        (sender, handle)
     }
 
     fn heartbeat(
@@ -270,7 +313,27 @@ impl Worker {
     }
 }
 
-async fn run_one(state: &AppState, registry: &Registry, worker: &str, found: job::Model, backoff: Duration) {
+/// A job that succeeded, waiting for its completion to be written.
+struct Completion {
+    id: Uuid,
+    keep_input: bool,
+}
+
+/// Most jobs claimed at once.
+const MAX_CLAIM: usize = 100;
+/// Most completions written in one statement.
+const MAX_COMPLETION_BATCH: usize = 500;
+
+/// Runs one job and records a failure; a success is handed to the completer. Returns whether
+/// the job succeeded.
+async fn run_one(
+    state: &AppState,
+    registry: &Registry,
+    worker: &str,
+    found: job::Model,
+    backoff: Duration,
+    done: &mpsc::UnboundedSender<Completion>,
+) -> bool {
     let db = state.db().write();
     let started = Instant::now();
     let ctx = JobContext {
@@ -295,7 +358,8 @@ async fn run_one(state: &AppState, registry: &Registry, worker: &str, found: job
     let name = found.name.clone();
     let recorded = match &outcome {
         Ok(()) => {
-            queue::complete(db, worker, found.id, registry.keeps_input(&found.name)).await.map(|_| "done")
+            let completion = Completion { id: found.id, keep_input: registry.keeps_input(&found.name) };
+            Ok(if done.send(completion).is_ok() { "done" } else { "lost" })
         }
         Err(error) => {
             let permanent = matches!(error, JobError::Permanent(_));
@@ -317,4 +381,5 @@ async fn run_one(state: &AppState, registry: &Registry, worker: &str, found: job
             tracing::error!(%error, job = %found.id, "cannot record the job's outcome; its lease will expire")
         }
     }
+    outcome.is_ok()
 }
