@@ -2,10 +2,11 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
 use baseops_config::AuthSettings;
+use subtle::ConstantTimeEq;
 
 /// Longest password accepted: hashing cost must not be the client's to choose.
 pub const MAX_PASSWORD_LEN: usize = 256;
@@ -80,7 +81,7 @@ pub fn check_strength(password: &str, email: &str, settings: &AuthSettings) -> R
 /// Hashes and verifies passwords with the configured Argon2id parameters.
 #[derive(Clone)]
 pub struct PasswordHashing {
-    argon2: Argon2<'static>,
+    params: Params,
 }
 
 impl std::fmt::Debug for PasswordHashing {
@@ -107,7 +108,7 @@ impl PasswordHashing {
             None,
         )
         .map_err(|error| HashingError(error.to_string()))?;
-        Ok(Self { argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params) })
+        Ok(Self { params })
     }
 
     /// A PHC string (`$argon2id$v=19$m=…`) with a fresh random salt.
@@ -115,45 +116,103 @@ impl PasswordHashing {
     /// # Errors
     /// A failure of the hashing library.
     pub async fn hash(&self, password: &str) -> Result<String, HashingError> {
-        let (argon2, password) = (self.argon2.clone(), password.to_owned());
-        off_the_runtime(move || hash_now(&argon2, &password))
+        let (params, password) = (self.params.clone(), password.to_owned());
+        off_the_runtime(move || hash_now(&params, &password))
             .await
             .unwrap_or_else(|| Err(HashingError("the hashing task was cancelled".into())))
     }
 
     /// Whether `password` matches `phc` (in constant time, with the parameters stored in it).
     pub async fn verify(&self, password: &str, phc: &str) -> bool {
-        let (argon2, password, phc) = (self.argon2.clone(), password.to_owned(), phc.to_owned());
-        off_the_runtime(move || verify_now(&argon2, &password, &phc)).await.unwrap_or(false)
+        let (password, phc) = (password.to_owned(), phc.to_owned());
+        off_the_runtime(move || verify_now(&password, &phc)).await.unwrap_or(false)
     }
 
     /// Spends the time a verification would, for an account that does not exist, so the
     /// answer's timing does not reveal which e-mail addresses have accounts.
     pub async fn verify_nothing(&self, password: &str) {
         static DUMMY: OnceLock<String> = OnceLock::new();
-        let (argon2, password) = (self.argon2.clone(), password.to_owned());
+        let (params, password) = (self.params.clone(), password.to_owned());
         off_the_runtime(move || {
             let dummy = DUMMY.get_or_init(|| {
-                hash_now(&argon2, "not a real password, only a timing decoy").unwrap_or_default()
+                hash_now(&params, "not a real password, only a timing decoy").unwrap_or_default()
             });
-            verify_now(&argon2, &password, dummy)
+            verify_now(&password, dummy)
         })
         .await;
     }
 }
 
-fn hash_now(argon2: &Argon2<'static>, password: &str) -> Result<String, HashingError> {
-    argon2
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|error| HashingError(error.to_string()))
+const SALT_LEN: usize = 16;
+const OUTPUT_LEN: usize = 32;
+/// Largest memory cost accepted from a stored hash (1 GiB).
+const MAX_M_COST_KIB: u32 = 1 << 20;
+
+fn hash_now(params: &Params, password: &str) -> Result<String, HashingError> {
+    let fail = |error: &dyn std::fmt::Display| HashingError(error.to_string());
+    let mut salt = [0_u8; SALT_LEN];
+    getrandom::fill(&mut salt).map_err(|error| fail(&error))?;
+    let mut out = [0_u8; OUTPUT_LEN];
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    with_blocks(params.block_count(), |blocks| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+    })
+    .map_err(|error| fail(&error))?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(out)
+    ))
 }
 
-fn verify_now(argon2: &Argon2<'static>, password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
+/// The parts of `$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>`.
+fn parse_phc(phc: &str) -> Option<(Params, Vec<u8>, Vec<u8>)> {
+    let mut parts = phc.split('$');
+    let (empty, algorithm, version, costs, salt, hash) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if !empty.is_empty() || algorithm != "argon2id" || version != "v=19" || parts.next().is_some() {
+        return None;
     }
+    let cost = |name: &str| -> Option<u32> {
+        costs.split(',').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+    };
+    let (m, t, p) = (cost("m")?, cost("t")?, cost("p")?);
+    if m > MAX_M_COST_KIB {
+        return None;
+    }
+    let salt = STANDARD_NO_PAD.decode(salt).ok()?;
+    let hash = STANDARD_NO_PAD.decode(hash).ok()?;
+    Some((Params::new(m, t, p, Some(hash.len())).ok()?, salt, hash))
+}
+
+fn verify_now(password: &str, phc: &str) -> bool {
+    let Some((params, salt, expected)) = parse_phc(phc) else {
+        return false;
+    };
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = vec![0_u8; expected.len()];
+    let computed = with_blocks(params.block_count(), |blocks| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+    });
+    computed.is_ok() && bool::from(out.ct_eq(&expected))
+}
+
+/// Runs `work` with this thread's Argon2 memory, grown once to the largest cost seen and then
+/// reused: a hashing thread allocates nothing per password.
+fn with_blocks<T>(count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() < count {
+            blocks.resize(count, Block::default());
+        }
+        work(&mut blocks[..count])
+    })
 }
 
 /// Runs a hash on one of a few long-lived hashing threads (one per CPU). Hashing is
@@ -224,6 +283,29 @@ mod tests {
         assert!(hashing.verify("correct horse battery", &first).await);
         assert!(!hashing.verify("correct horse batterY", &first).await);
         assert!(!hashing.verify("correct horse battery", "not a phc string").await);
+    }
+
+    #[tokio::test]
+    async fn hashes_are_standard_phc_strings_both_ways() {
+        use argon2::password_hash::phc::PasswordHash;
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+        let hashing = PasswordHashing::new(&settings()).unwrap();
+        let library =
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).unwrap());
+        // A hash the argon2 crate wrote (as earlier builds stored) verifies here…
+        let theirs = library.hash_password(b"violet-harbor-77-lamp").unwrap().to_string();
+        assert!(hashing.verify("violet-harbor-77-lamp", &theirs).await);
+        assert!(!hashing.verify("violet-harbor-77-lamP", &theirs).await);
+        // …and ours verifies with the argon2 crate.
+        let ours = hashing.hash("violet-harbor-77-lamp").await.unwrap();
+        assert!(
+            library.verify_password(b"violet-harbor-77-lamp", &PasswordHash::new(&ours).unwrap()).is_ok()
+        );
+        let tampered = format!("{}A", &ours[..ours.len() - 1]);
+        assert!(!hashing.verify("violet-harbor-77-lamp", &tampered).await || tampered == ours);
+        assert!(!hashing.verify("x", "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$aGFzaA").await);
+        assert!(!hashing.verify("x", "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA").await);
     }
 
     #[test]
