@@ -40,6 +40,8 @@ fn safe_prod(command: &mut Command) -> &mut Command {
         .env("BASEOPS_DATABASE__URL", "postgres://baseops:hunter2-db-password@db.internal:5432/baseops")
         .env("BASEOPS_SERVER__ALLOWED_HOSTS", "[ops.example.com]")
         .env("BASEOPS_SERVER__PUBLIC_URL", "https://ops.example.com")
+        .env("BASEOPS_EMAIL__BACKEND", "smtp")
+        .env("BASEOPS_EMAIL__SMTP_HOST", "smtp.example.com")
 }
 
 #[test]
@@ -59,12 +61,18 @@ fn check_deploy_lists_every_unsafe_setting_of_a_development_configuration() {
     let (code, _, stderr) = run(baseops(dir.path()).args(["check", "--deploy"]));
     assert_eq!(code, 3, "{stderr}");
     let findings: Vec<&str> = stderr.lines().filter(|line| line.starts_with("unsafe: ")).collect();
-    for expected in
-        ["debug is on", "development default", "SQLite", "cookie_secure", "allowed_hosts", "HTTPS"]
-    {
+    for expected in [
+        "debug is on",
+        "development default",
+        "SQLite",
+        "cookie_secure",
+        "allowed_hosts",
+        "HTTPS",
+        "email.backend",
+    ] {
         assert!(findings.iter().any(|line| line.contains(expected)), "no finding about {expected}: {stderr}");
     }
-    assert_eq!(findings.len(), 6, "{stderr}");
+    assert_eq!(findings.len(), 7, "{stderr}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `baseops check --deploy`: settings that are unsafe for a production deployment.
 
-use crate::{DEV_SECRET_KEY, DatabaseKind, Settings};
+use crate::{DEV_SECRET_KEY, DatabaseKind, EmailBackend, Settings};
 
 /// Minimum length of a production secret key.
 pub const MIN_SECRET_KEY_LEN: usize = 32;
@@ -35,6 +35,12 @@ pub fn deploy_findings(settings: &Settings) -> Vec<String> {
     }
     if settings.server.public_url.scheme() != "https" {
         findings.push(format!("server.public_url is not HTTPS: {}", settings.server.public_url));
+    }
+    if settings.email.backend != EmailBackend::Smtp {
+        findings.push(
+            "email.backend is not smtp: password-reset and invitation mail would never reach a mailbox"
+                .to_owned(),
+        );
     }
     if settings.server.cors_allowed_origins.iter().any(|origin| origin == "*") {
         findings.push("server.cors_allowed_origins contains \"*\": any web site may call the API".to_owned());

@@ -149,9 +149,15 @@ fn deploy_check_flags_every_unsafe_setting() {
     let dir = tempfile::tempdir().unwrap();
     let dev = load(&sources(dir.path(), &[])).unwrap();
     let findings = deploy_findings(&dev).join("\n");
-    for expected in
-        ["debug is on", "development default", "SQLite", "cookie_secure", "allowed_hosts", "not HTTPS"]
-    {
+    for expected in [
+        "debug is on",
+        "development default",
+        "SQLite",
+        "cookie_secure",
+        "allowed_hosts",
+        "not HTTPS",
+        "email.backend",
+    ] {
         assert!(findings.contains(expected), "missing {expected:?} in:\n{findings}");
     }
 
@@ -168,6 +174,8 @@ fn deploy_check_flags_every_unsafe_setting() {
         ("BASEOPS_ENV", "prod"),
         ("BASEOPS_SERVER__PUBLIC_URL", "https://ops.example.com"),
         ("BASEOPS_SERVER__ALLOWED_HOSTS", "[ops.example.com]"),
+        ("BASEOPS_EMAIL__BACKEND", "smtp"),
+        ("BASEOPS_EMAIL__SMTP_HOST", "smtp.example.com"),
     ];
     safe.extend(PROD_SECRETS);
     let prod = load(&sources(dir.path(), &safe)).unwrap();
