@@ -54,15 +54,44 @@ pub async fn request_password_reset(
     else {
         return Ok(None);
     };
-    if live_in_last_hour(txn, Purpose::PasswordReset, found.id, now).await? >= MAX_LINKS_PER_HOUR {
-        tracing::info!(user_id = %found.id, "password reset link not sent: too many in the last hour");
+    let kind = LinkKind {
+        purpose: Purpose::PasswordReset,
+        action: "user.password_reset_request",
+        template: "password_reset",
+        path: RESET_PATH,
+    };
+    send_link(txn, acting, &found, kind, settings, now).await
+}
+
+/// One kind of e-mailed link.
+struct LinkKind {
+    purpose: Purpose,
+    /// The audit action of issuing it.
+    action: &'static str,
+    template: &'static str,
+    /// The console page it opens.
+    path: &'static str,
+}
+
+/// Issues a link of `kind` to `found` unless too many were sent in the last hour, records
+/// it, and enqueues the message carrying it. Returns the e-mail job's id when one was issued.
+async fn send_link(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    found: &user::Model,
+    kind: LinkKind,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, ApiError> {
+    if live_in_last_hour(txn, kind.purpose, found.id, now).await? >= MAX_LINKS_PER_HOUR {
+        tracing::info!(user_id = %found.id, action = kind.action, "link not sent: too many in the last hour");
         return Ok(None);
     }
     let valid_minutes = settings.auth.link_valid_minutes;
     let issued = onetime::issue(
         txn,
         NewToken {
-            purpose: Purpose::PasswordReset,
+            purpose: kind.purpose,
             user_id: Some(found.id),
             organization_id: None,
             email: &found.email,
@@ -73,25 +102,20 @@ pub async fn request_password_reset(
         now,
     )
     .await?;
-    record(
-        txn,
-        AuditEntry::new(acting, None, "user.password_reset_request", "user", found.id).changes(
-            Changes::new().set("link_id", None::<()>, issued.row.id).set(
-                "expires_at",
-                None::<()>,
-                issued.row.expires_at,
-            ),
-        ),
-    )
-    .await?;
+    let changes = Changes::new().set("link_id", None::<()>, issued.row.id).set(
+        "expires_at",
+        None::<()>,
+        issued.row.expires_at,
+    );
+    record(txn, AuditEntry::new(acting, None, kind.action, "user", found.id).changes(changes)).await?;
     let context = LinkMail {
         email: &found.email,
-        url: link(settings, RESET_PATH, &issued.token),
+        url: link(settings, kind.path, &issued.token),
         token: &issued.token,
         valid_minutes,
     };
     let message = Templates::from_settings(settings)
-        .render("password_reset", Some(&found.locale), &found.email, context)
+        .render(kind.template, Some(&found.locale), &found.email, context)
         .map_err(ApiError::internal)?;
     Ok(Some(enqueue_email(txn, acting, None, message).await?))
 }
@@ -168,46 +192,13 @@ pub async fn request_email_verification(
             detail: "Your e-mail address is already verified.".into(),
         });
     }
-    if live_in_last_hour(txn, Purpose::EmailVerification, user_id, now).await? >= MAX_LINKS_PER_HOUR {
-        tracing::info!(%user_id, "verification link not sent: too many in the last hour");
-        return Ok(None);
-    }
-    let valid_minutes = settings.auth.link_valid_minutes;
-    let issued = onetime::issue(
-        txn,
-        NewToken {
-            purpose: Purpose::EmailVerification,
-            user_id: Some(user_id),
-            organization_id: None,
-            email: &found.email,
-            role_key: None,
-            created_by: acting.actor.user_id(),
-            expires_at: minutes_after(now, valid_minutes),
-        },
-        now,
-    )
-    .await?;
-    record(
-        txn,
-        AuditEntry::new(acting, None, "user.email_verification_request", "user", user_id).changes(
-            Changes::new().set("link_id", None::<()>, issued.row.id).set(
-                "expires_at",
-                None::<()>,
-                issued.row.expires_at,
-            ),
-        ),
-    )
-    .await?;
-    let context = LinkMail {
-        email: &found.email,
-        url: link(settings, VERIFY_PATH, &issued.token),
-        token: &issued.token,
-        valid_minutes,
+    let kind = LinkKind {
+        purpose: Purpose::EmailVerification,
+        action: "user.email_verification_request",
+        template: "email_verification",
+        path: VERIFY_PATH,
     };
-    let message = Templates::from_settings(settings)
-        .render("email_verification", Some(&found.locale), &found.email, context)
-        .map_err(ApiError::internal)?;
-    Ok(Some(enqueue_email(txn, acting, None, message).await?))
+    send_link(txn, acting, &found, kind, settings, now).await
 }
 
 /// Marks the user's address verified with a verification link.
