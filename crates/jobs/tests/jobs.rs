@@ -10,7 +10,8 @@ use baseops_jobs::model::job;
 use baseops_jobs::queue::{self, state};
 use baseops_jobs::{Enqueue, Job, JobContext, JobError, Registry, Worker, WorkerConfig, enqueue};
 use baseops_test_support::TestApp;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -176,7 +177,7 @@ async fn a_lost_workers_job_is_run_again_once_its_lease_runs_out() {
     // A worker claims the job and dies without a word.
     let db = app.state().db().write();
     let claimed =
-        queue::claim(db, "doomed", &["default".to_owned()], 10, Duration::from_millis(200)).await.unwrap();
+        queue::claim(db, "doomed", &["default".to_owned()], 10, Duration::from_secs(60)).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert!(
         queue::claim(db, "other", &["default".to_owned()], 10, Duration::from_secs(60))
@@ -185,7 +186,14 @@ async fn a_lost_workers_job_is_run_again_once_its_lease_runs_out() {
             .is_empty(),
         "a leased job was claimed twice"
     );
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    // Its lease runs out (moved into the past rather than waited for, so a slow machine
+    // cannot make the check above race the clock).
+    job::Entity::update_many()
+        .col_expr(job::Column::LockedUntil, Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)))
+        .filter(job::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .unwrap();
     work_until(&app, config("rescuer"), || runs.of("orphan") == 1).await;
     let done = row(&app, id).await;
     assert_eq!((done.state.as_str(), done.attempts), (state::DONE, 2));
