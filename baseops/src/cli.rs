@@ -160,6 +160,8 @@ pub enum JobsCommand {
         #[arg(long, value_parser = parse_age)]
         older_than: Option<std::time::Duration>,
     },
+    /// List the recurring jobs with their effective cron expression, zone and next run.
+    Schedules,
 }
 
 fn parse_age(text: &str) -> Result<std::time::Duration, String> {

@@ -69,6 +69,7 @@ fn load_settings() -> anyhow::Result<Settings> {
 fn check(deploy: bool) -> anyhow::Result<ExitCode> {
     let settings = load_settings()?;
     baseops::migrator()?;
+    baseops_jobs::schedule::resolve(&baseops::schedules(), &settings.jobs).map_err(anyhow::Error::msg)?;
     println!("{}", render_masked(&settings));
     eprintln!("configuration is valid ({} environment)", settings.env.name());
     if deploy {
@@ -118,7 +119,7 @@ async fn run_worker(queues: Option<Vec<String>>, concurrency: Option<usize>) -> 
     prepare_schema(&settings, &migrator, &db, false).await?;
     let state = baseops::state(settings, db.clone(), migrator).context("cannot set up the session store")?;
     let depth = work::publish_queue_depth(db.clone());
-    work::worker(&state, queues, concurrency).run(baseops_server::shutdown_signal()).await?;
+    work::worker(&state, queues, concurrency)?.run(baseops_server::shutdown_signal()).await?;
     depth.abort();
     db.close().await;
     Ok(ExitCode::SUCCESS)
@@ -163,12 +164,15 @@ async fn serve(
     let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
     // In dev the quick start's `serve` runs the worker too, so mailed links reach the log.
     let with_worker = with_worker || state.settings().env == Environment::Dev;
-    let worker = with_worker.then(|| {
+    let worker = if with_worker {
+        let worker = work::worker(&state, None, None)?;
         let mut stopped = stop.subscribe();
-        tokio::spawn(work::worker(&state, None, None).run(async move {
+        Some(tokio::spawn(worker.run(async move {
             let _ = stopped.recv().await;
-        }))
-    });
+        })))
+    } else {
+        None
+    };
     let mut server_stopped = stop.subscribe();
     let signal = async move {
         baseops_server::shutdown_signal().await;

@@ -6,14 +6,22 @@ use std::time::Duration;
 use baseops_config::Settings;
 use baseops_core::AppState;
 use baseops_db::Database;
-use baseops_jobs::{Worker, WorkerConfig, admin, queue};
+use baseops_jobs::{Worker, WorkerConfig, admin, queue, schedule};
 
 use crate::cli::JobsCommand;
 
 /// A worker over `state` with the build's jobs and schedules.
-pub fn worker(state: &AppState, queues: Option<Vec<String>>, concurrency: Option<usize>) -> Worker {
+///
+/// # Errors
+/// `[jobs.schedules]` settings that name no schedule or do not parse.
+pub fn worker(
+    state: &AppState,
+    queues: Option<Vec<String>>,
+    concurrency: Option<usize>,
+) -> anyhow::Result<Worker> {
     let settings = &state.settings().jobs;
-    let mut config = WorkerConfig::from_settings(settings, baseops::schedules());
+    let schedules = schedule::resolve(&baseops::schedules(), settings).map_err(anyhow::Error::msg)?;
+    let mut config = WorkerConfig::from_settings(settings, schedules);
     if let Some(queues) = queues {
         config.queues = queues;
     }
@@ -21,7 +29,7 @@ pub fn worker(state: &AppState, queues: Option<Vec<String>>, concurrency: Option
         config.concurrency = concurrency.max(1);
     }
     config.grace = Duration::from_secs(state.settings().server.shutdown_grace_secs);
-    Worker::new(state.clone(), baseops::job_registry(), config)
+    Ok(Worker::new(state.clone(), baseops::job_registry(), config))
 }
 
 /// Keeps the `jobs_queue_depth` gauge current (every 15 s) for `/metrics`.
@@ -79,6 +87,21 @@ pub async fn jobs(settings: &Settings, db: &Database, command: JobsCommand) -> a
             if retried == 0 && !all_dead {
                 eprintln!("no dead job has this id");
                 return Ok(ExitCode::from(crate::cli::EXIT_FAILURE));
+            }
+        }
+        JobsCommand::Schedules => {
+            let schedules =
+                schedule::resolve(&baseops::schedules(), &settings.jobs).map_err(anyhow::Error::msg)?;
+            println!("{:<28}  {:<16}  {:<20}  next run (UTC)", "schedule", "cron", "time zone");
+            for schedule in schedules {
+                let next = schedule.next_tick(chrono::Utc::now()).map_or_else(
+                    || "never".to_owned(),
+                    |tick| tick.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                );
+                println!(
+                    "{:<28}  {:<16}  {:<20}  {next}",
+                    schedule.name, schedule.expression, schedule.timezone
+                );
             }
         }
         JobsCommand::Purge { older_than } => {

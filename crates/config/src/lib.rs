@@ -19,7 +19,7 @@ pub use load::{DEV_SECRET_KEY, ENV_PREFIX, SECRET_KEYS, Sources, load, render_ma
 pub use secret::{MASK, Secret, masked_url};
 pub use settings::{
     AuthSettings, DatabaseKind, DatabaseSettings, EmailBackend, EmailSettings, Environment, JobsSettings,
-    LogFormat, LogSettings, RedisSettings, ServerSettings, SessionSettings, SessionStoreKind, Settings,
+    LogFormat, LogSettings, RedisSettings, ScheduleSettings, ServerSettings, SessionSettings, SessionStoreKind, Settings,
     SmtpTls, database_kind,
 };
 

@@ -162,6 +162,7 @@ fn defaults(env: Environment) -> serde_json::Value {
             "poll_interval_ms": 1000,
             "backoff_base_ms": 1000,
             "retention_days": 14,
+            "timezone": "UTC",
         },
         "redis": {
             "key_prefix": "baseops:",

@@ -194,6 +194,23 @@ pub struct JobsSettings {
     pub backoff_base_ms: u64,
     /// `jobs purge` without `--older-than` deletes finished jobs older than this.
     pub retention_days: u64,
+    /// The IANA time zone cron expressions are read in, unless a schedule names its own.
+    pub timezone: String,
+    /// Overrides of the recurring jobs the build declares, by schedule name.
+    #[serde(default)]
+    pub schedules: std::collections::BTreeMap<String, ScheduleSettings>,
+}
+
+/// One recurring job's overrides (`[jobs.schedules.<name>]`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    /// A five-field cron expression (`minute hour day-of-month month day-of-week`).
+    pub cron: Option<String>,
+    /// The IANA time zone of `cron`; `jobs.timezone` when absent.
+    pub timezone: Option<String>,
+    /// `false` switches the schedule off.
+    pub enabled: Option<bool>,
 }
 
 /// Redis, for deployments that use it (`[redis]`).

@@ -25,7 +25,7 @@ use baseops_core::App;
 pub use events::{Delivered, Event, EventBus, emit};
 pub use job::{Job, JobContext, JobError, Registry};
 pub use queue::{Enqueue, enqueue};
-pub use schedule::Recurring;
+pub use schedule::{Recurring, Schedule};
 pub use worker::{Worker, WorkerConfig};
 
 /// The jobs app: its table and the superuser API.

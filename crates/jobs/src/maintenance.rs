@@ -1,7 +1,5 @@
 //! The queue's own upkeep: finished jobs older than `jobs.retention_days` are deleted daily.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
 use crate::job::{Job, JobContext, JobError};
@@ -26,9 +24,6 @@ impl Job for PurgeFinished {
     }
 }
 
-/// [`PurgeFinished`] once a day.
-pub const PURGE_DAILY: Recurring = Recurring {
-    name: PurgeFinished::NAME,
-    every: Duration::from_secs(86_400),
-    job: || Enqueue::new(&PurgeFinished),
-};
+/// [`PurgeFinished`] once a day, at a quiet hour.
+pub const PURGE_DAILY: Recurring =
+    Recurring { name: "purge_finished", cron: "17 3 * * *", job: || Enqueue::new(&PurgeFinished) };

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::job::{JobContext, JobError, Registry};
 use crate::model::job;
 use crate::queue::{self, NOTIFY_CHANNEL};
-use crate::schedule::Recurring;
+use crate::schedule::Schedule;
 
 /// Wakes idle workers of this process (SQLite enqueues, and PostgreSQL notifications).
 fn local() -> &'static Notify {
@@ -46,12 +46,12 @@ pub struct WorkerConfig {
     /// The first retry's delay; each further one doubles it.
     pub backoff_base: Duration,
     /// Recurring jobs this worker helps enqueue (each tick is enqueued once in all).
-    pub schedules: Vec<Recurring>,
+    pub schedules: Vec<Schedule>,
 }
 
 impl WorkerConfig {
-    /// From the `[jobs]` settings, with recurring `schedules`.
-    pub fn from_settings(settings: &baseops_config::JobsSettings, schedules: Vec<Recurring>) -> Self {
+    /// From the `[jobs]` settings, with recurring `schedules` (see [`crate::schedule::resolve`]).
+    pub fn from_settings(settings: &baseops_config::JobsSettings, schedules: Vec<Schedule>) -> Self {
         Self {
             concurrency: settings.concurrency.max(1),
             lease: Duration::from_secs(settings.lease_secs.max(1)),

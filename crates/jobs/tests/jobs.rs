@@ -274,33 +274,6 @@ async fn many_workers_run_each_job_exactly_once() {
     assert!(rows.iter().all(|row| row.state == state::DONE && row.attempts == 1));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn each_tick_of_a_schedule_is_enqueued_once_however_many_workers_try() {
-    use baseops_jobs::Recurring;
-    use baseops_jobs::schedule::run_due;
-
-    let (app, _) = app().await;
-    let every_minute = Recurring {
-        name: "test.every_minute",
-        every: Duration::from_secs(60),
-        job: || Enqueue::new(&Record::new("scheduled")),
-    };
-    let now = chrono::Utc::now();
-    let mut tries = Vec::new();
-    for _ in 0..8 {
-        let db = app.state().db().write().clone();
-        tries.push(tokio::spawn(async move { run_due(&db, &[every_minute], now).await.unwrap() }));
-    }
-    let mut enqueued = 0;
-    for attempt in tries {
-        enqueued += attempt.await.unwrap();
-    }
-    assert_eq!(enqueued, 1, "one tick was enqueued {enqueued} times");
-    let next_tick = now + chrono::Duration::seconds(60);
-    assert_eq!(run_due(app.state().db().write(), &[every_minute], next_tick).await.unwrap(), 1);
-    assert_eq!(job::Entity::find().all(app.state().db().read()).await.unwrap().len(), 2);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finished_jobs_past_retention_are_purged() {
     use baseops_jobs::admin::{purge, retry_dead};
