@@ -13,10 +13,12 @@
 #
 # BASEOPS_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the
 # server; the harness creates a database baseops_bench there and drops it at the end.
+# Shared pieces: bench/lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
-db=sqlite duration=10 connections=64 threads=2
+db=sqlite
 endpoints=()
 while (($#)); do
     case "$1" in
@@ -24,71 +26,37 @@ while (($#)); do
         --duration) duration="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
         --threads) threads="$2"; shift 2 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         /*|login|me|audit) endpoints+=("$1"); shift ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 ((${#endpoints[@]})) || endpoints=(/healthz /readyz login me audit)
 
-if ! command -v wrk >/dev/null 2>&1; then
-    echo "installing wrk (Debian package)" >&2
-    apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
-
-cargo build --release --locked -p baseops >&2
-binary="${CARGO_TARGET_DIR:-$PWD/target}/release/baseops"
-
+bench_ensure_wrk
+bench_build
 work=$(mktemp -d)
-pg_admin="${BASEOPS_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-pg_db=baseops_bench
-case "$db" in
-    sqlite) database_url="sqlite://$work/baseops.db" ;;
-    postgres)
-        psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" -c "CREATE DATABASE $pg_db"
-        database_url="${pg_admin%/*}/$pg_db" ;;
-    *) echo "--db is sqlite or postgres" >&2; exit 2 ;;
-esac
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-server_pid=
+bench_database "$db" "$work"
 cleanup() {
-    [[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    [[ "$db" == postgres ]] && psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)"
+    bench_stop
+    bench_drop_database
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-export BASEOPS_CONFIG_DIR="$PWD/config" BASEOPS_ENV=dev BASEOPS_DATABASE__URL="$database_url" \
-    BASEOPS_LOG__LEVEL=warn BASEOPS_LOG__FILES=false BASEOPS_DATABASE__LOG_STATEMENTS=false
+bench_env
 # Production's lock-out would stop the login benchmark after a handful of identical requests
 # only on failures; these succeed. The superuser and organization exist before serve starts.
-bench_email=bench@example.com bench_password=bench-password-0123456789
-(cd "$work" && "$binary" migrate >/dev/null 2>&1 &&
-    printf '%s\n' "$bench_password" | "$binary" createsuperuser --email "$bench_email" \
-        --organization "Bench" --password-stdin >/dev/null 2>&1)
-(cd "$work" && exec "$binary" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1) &
-server_pid=$!
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-    sleep 0.1
-done
-
-base="http://127.0.0.1:$port"
-login_body="{\"email\":\"$bench_email\",\"password\":\"$bench_password\"}"
-csrf=$(curl -fs -c "$work/jar" -H 'content-type: application/json' -d "$login_body" "$base/api/v1/auth/login" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["csrf_token"])')
-token=$(curl -fs -b "$work/jar" -H 'content-type: application/json' -H "x-csrf-token: $csrf" \
-    -d '{"name": "bench", "scopes": ["audit.view", "roles.view"]}' "$base/api/v1/tokens" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+bench_superuser "$work"
+bench_start "$work"
+bench_token "$work" '["audit.view", "roles.view"]'
 
 # One wrk Lua script per endpoint: method, headers and body.
 wrk_script() {
     local file="$work/$1.lua"
     case "$1" in
         login) printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' \
-            "$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$login_body")" >"$file" ;;
+            "$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' \
+                "{\"email\":\"$bench_email\",\"password\":\"$bench_password\"}")" >"$file" ;;
         me|audit) printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$token" >"$file" ;;
         *) : >"$file" ;;
     esac
@@ -103,25 +71,14 @@ endpoint_path() {
     esac
 }
 
-# wrk prints latencies as 452.00us / 1.21ms / 2.00s: normalize to milliseconds.
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
-
 printf '\nbaseops %s · %s · %s · %s connections, %s threads, %s s per endpoint · %s cores\n' \
     "$("$binary" version | cut -d' ' -f2)" "$db" "$(date -u +%Y-%m-%dT%H:%MZ)" "$connections" "$threads" "$duration" "$(nproc)"
-printf '%-24s %12s %10s %10s %8s\n' endpoint requests/s p50_ms p99_ms errors
+bench_header
 for endpoint in "${endpoints[@]}"; do
     # Logins hash a password (Argon2id, one per core at a time): 64 waiting clients would
     # only measure queueing and trip wrk's 2 s timeout, so they get 8.
     clients=$connections
     [[ "$endpoint" == login ]] && clients=$(( connections < 8 ? connections : 8 ))
-    out=$(wrk -t"$threads" -c"$clients" -d"${duration}s" --latency -s "$(wrk_script "$endpoint")" \
-        "$base$(endpoint_path "$endpoint")")
-    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-    p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
-    p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")
-    socket=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' <<<"$out")
-    printf '%-24s %12s %10s %10s %8s\n' "$endpoint" "$rps" "$p50" "$p99" "$(( ${non2xx:-0} + ${socket:-0} ))"
+    bench_wrk "$endpoint" "$(endpoint_path "$endpoint")" "$(wrk_script "$endpoint")" "$clients"
 done
-peak_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")
-printf 'server peak RSS: %.1f MiB\n' "$(awk -v k="$peak_kb" 'BEGIN { print k / 1024 }')"
+printf 'server peak RSS: %s MiB\n' "$(bench_peak_rss)"

@@ -2,7 +2,7 @@
 """A real SMTP server on loopback that keeps every message it accepts, for tests and dev.
 
     python3 scripts/smtp_sink.py --dir data/smtp [--port 2525] [--reject REGEX] [--defer REGEX]
-                                 [--auth USER:PASSWORD]
+                                 [--auth USER:PASSWORD] [--tls starttls|tls --cert PEM --key PEM]
 
 Needs aiosmtpd (scripts/run_tests.sh installs it into target/tools/venv). Each accepted message
 is written to --dir as <n>-<time>.eml (the bytes received) and, after it, <n>-<time>.json: the
@@ -12,7 +12,9 @@ a temporary name, then renamed.
 
 --reject answers 550 to recipients matching REGEX (a permanent failure), --defer answers 451
 (a transient one). --auth requires AUTH PLAIN/LOGIN with those credentials (over plain TCP:
-loopback only). Port 0 picks a free port. Once listening it prints one line,
+loopback only). --tls starttls offers and requires STARTTLS, --tls tls speaks TLS from the
+first byte (port 465 style), both with --cert/--key; the record notes whether the session was
+encrypted ("tls"). Port 0 picks a free port. Once listening it prints one line,
 "smtp_sink listening on 127.0.0.1:<port>", and runs until SIGTERM or SIGINT.
 """
 
@@ -26,6 +28,7 @@ import logging
 import os
 import re
 import signal
+import ssl
 import sys
 import time
 import warnings
@@ -75,6 +78,8 @@ class Sink:
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
             "auth_user": login,
+            # STARTTLS sets session.ssl; TLS from the first byte shows on the transport.
+            "tls": bool(session.ssl) or server.transport.get_extra_info("ssl_object") is not None,
             "headers": {key: str(value) for key, value in message.items()},
             "content_type": message.get_content_type(),
             "parts": parts,
@@ -115,8 +120,15 @@ async def serve(args):
         options.update(
             authenticator=authenticator_for(args.auth), auth_required=True, auth_require_tls=False
         )
+    context = None
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+    if args.tls == "starttls":
+        options.update(tls_context=context, require_starttls=True)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(sink, **options), args.host, args.port)
+    wrapper = context if args.tls == "tls" else None
+    server = await loop.create_server(lambda: SMTP(sink, **options), args.host, args.port, ssl=wrapper)
     port = server.sockets[0].getsockname()[1]
     print(f"smtp_sink listening on {args.host}:{port}", flush=True)
     stop = asyncio.Event()
@@ -135,7 +147,12 @@ def main():
     parser.add_argument("--reject", help="550 for recipients matching this regex")
     parser.add_argument("--defer", help="451 for recipients matching this regex")
     parser.add_argument("--auth", metavar="USER:PASSWORD", help="require these credentials")
+    parser.add_argument("--tls", choices=["starttls", "tls"], help="encrypt with --cert/--key")
+    parser.add_argument("--cert", help="the server's certificate chain (PEM)")
+    parser.add_argument("--key", help="the server's private key (PEM)")
     args = parser.parse_args()
+    if args.tls and not (args.cert and args.key):
+        sys.exit("--tls needs --cert and --key")
     if not (args.host.startswith("127.") or args.host in ("::1", "localhost")):
         sys.exit("smtp_sink listens on loopback only")
     asyncio.run(serve(args))

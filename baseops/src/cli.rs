@@ -113,6 +113,28 @@ pub enum Command {
   baseops seed-roles    # after an upgrade that added default roles or permissions"
     )]
     SeedRoles,
+    /// Fill an organization with demo data, fast (multi-row inserts): to try baseops out or
+    /// to benchmark it.
+    #[command(
+        name = "demo-data",
+        after_help = "Examples:
+  baseops demo-data tasks --org acme --count 10000
+  baseops demo-data tasks --org acme --count 1000000   # the benchmark's large organization"
+    )]
+    DemoData {
+        /// What to create.
+        #[arg(value_enum)]
+        app: DemoApp,
+        /// The organization, by slug or id.
+        #[arg(long, value_name = "SLUG")]
+        org: String,
+        /// How many records, at most 10,000,000.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        count: u64,
+    },
+    /// Lead tools: CSV import with a progress bar.
+    #[command(subcommand)]
+    Leads(LeadsCommand),
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -124,6 +146,50 @@ pub enum Command {
     Version,
 }
 
+/// The apps `demo-data` can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoApp {
+    /// Tasks in every stage, some assigned and labelled, due dates around now.
+    Tasks,
+    /// Leads over the default pipeline's stages, owned by the members in turn, some with a
+    /// value, tags and a UTM campaign.
+    Leads,
+}
+
+/// `baseops leads …`.
+#[derive(Debug, Subcommand)]
+pub enum LeadsCommand {
+    /// Import leads from a CSV file: validate every row, print the report, then write the
+    /// valid rows in batches with a progress bar.
+    #[command(after_help = "Examples:
+  baseops leads import contacts.csv --org acme
+  baseops leads import contacts.csv --org acme --map \"E-Mail=email,Firma=company\" --on-duplicate update
+  baseops leads import contacts.csv --org acme --dry-run        # the report only
+
+Fields: first_name, last_name, full_name, email, phone, company, title, website, address,
+source, tags, value, currency, score, utm_source, utm_medium, utm_campaign, utm_term,
+utm_content, notes, owner_email, ignore. Unmapped headers are suggested from their names.")]
+    Import {
+        /// The CSV file (UTF-8 or Latin-1; `,` `;` tab or `|` separated).
+        file: std::path::PathBuf,
+        /// The organization, by slug or id.
+        #[arg(long, value_name = "SLUG")]
+        org: String,
+        /// Column mapping, `Header=field,...`; headers not named are suggested.
+        #[arg(long, value_name = "PAIRS")]
+        map: Option<String>,
+        /// What to do with rows matching a lead (or an earlier row) by e-mail or phone.
+        #[arg(long, value_parser = ["skip", "update", "create"], default_value = "skip")]
+        on_duplicate: String,
+        /// The separator (one character); detected when absent.
+        #[arg(long)]
+        delimiter: Option<char>,
+        /// Validate and print the report, import nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
 /// `baseops jobs …`.
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
@@ -132,8 +198,8 @@ pub enum JobsCommand {
   baseops jobs list
   baseops jobs list --state dead --limit 100")]
     List {
-        /// Only jobs in this state: pending, running, done or dead.
-        #[arg(long, value_parser = ["pending", "running", "done", "dead"])]
+        /// Only jobs in this state: pending, queued (in Redis), running, done or dead.
+        #[arg(long, value_parser = ["pending", "queued", "running", "done", "dead"])]
         state: Option<String>,
         /// How many, at most 500.
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=500))]

@@ -8,8 +8,8 @@ use baseops_config::{Environment, Settings, Sources, deploy_findings, render_mas
 use baseops_db::Migrator;
 use baseops_telemetry::Console;
 
-use crate::cli::{AuditCommand, Cli, Command, EXIT_UNSAFE_SETTINGS};
-use crate::{identity, work};
+use crate::cli::{AuditCommand, Cli, Command, DemoApp, EXIT_UNSAFE_SETTINGS, LeadsCommand};
+use crate::{identity, leads, work};
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -31,6 +31,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::SeedRoles => {
             with_database(|_, db| Box::pin(async move { identity::seed_roles(&db).await })).await
+        }
+        Command::DemoData { app, org, count } => {
+            with_database(|_, db| Box::pin(async move { demo_data(&db, app, &org, count).await })).await
+        }
+        Command::Leads(LeadsCommand::Import { file, org, map, on_duplicate, delimiter, dry_run }) => {
+            let args = leads::ImportArgs { file, org, map, on_duplicate, delimiter, dry_run };
+            with_database(|settings, db| Box::pin(async move { leads::import(&settings, &db, args).await }))
+                .await
         }
         Command::Audit(AuditCommand::Verify { org }) => {
             with_database(|_, db| Box::pin(async move { identity::audit_verify(&db, org.as_deref()).await }))
@@ -117,7 +125,8 @@ async fn run_worker(queues: Option<Vec<String>>, concurrency: Option<usize>) -> 
     let migrator = baseops::migrator()?;
     let db = baseops_db::connect(&settings.database).await?;
     prepare_schema(&settings, &migrator, &db, false).await?;
-    let state = baseops::state(settings, db.clone(), migrator).context("cannot set up the session store")?;
+    let state =
+        baseops::state(settings, db.clone(), migrator).context("cannot set up the application services")?;
     let depth = work::publish_queue_depth(db.clone());
     work::worker(&state, queues, concurrency)?.run(baseops_server::shutdown_signal()).await?;
     depth.abort();
@@ -157,7 +166,8 @@ async fn serve(
     }
     tracing::info!(%address, env = settings.env.name(), version = env!("CARGO_PKG_VERSION"), "listening");
 
-    let state = baseops::state(settings, db.clone(), migrator).context("cannot set up the session store")?;
+    let state =
+        baseops::state(settings, db.clone(), migrator).context("cannot set up the application services")?;
     let router = baseops_server::build_router(state.clone(), &baseops::apps());
     let depth = work::publish_queue_depth(db.clone());
     // One signal stops both: the server drains requests while the worker finishes jobs.
@@ -174,6 +184,11 @@ async fn serve(
         None
     };
     let mut server_stopped = stop.subscribe();
+    // Live notification streams never end by themselves: end them so shutdown can finish.
+    let hub = state.extension::<baseops_notifications::Hub>().cloned();
+    if let Some(hub) = &hub {
+        hub.start();
+    }
     let signal = async move {
         baseops_server::shutdown_signal().await;
         let _ = stop.send(());
@@ -184,6 +199,9 @@ async fn serve(
         router,
         async move {
             let _ = server_stopped.recv().await;
+            if let Some(hub) = hub {
+                hub.close();
+            }
         },
         grace,
     )
@@ -194,6 +212,43 @@ async fn serve(
     depth.abort();
     db.close().await;
     tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `baseops demo-data <app> --org <slug> --count N`.
+async fn demo_data(
+    db: &baseops_db::Database,
+    app: DemoApp,
+    org: &str,
+    count: u64,
+) -> anyhow::Result<ExitCode> {
+    let organization = baseops_users::selector::organization_by_ref(db.write(), org)
+        .await?
+        .with_context(|| format!("no organization {org:?} (give its slug or id)"))?;
+    let actor = baseops_core::Actor::System { name: "demo-data".into() };
+    let origin = baseops_core::Origin::internal();
+    let acting = baseops_core::Acting { actor: &actor, origin: &origin };
+    let started = std::time::Instant::now();
+    let created = match app {
+        DemoApp::Tasks => {
+            baseops_tasks::demo::seed_tasks(db.write(), acting, organization.id, count, |done| {
+                eprint!("\r{done}/{count} tasks");
+            })
+            .await?
+        }
+        DemoApp::Leads => {
+            baseops_leads::demo::seed_leads(db.write(), acting, organization.id, count, |done| {
+                eprint!("\r{done}/{count} leads");
+            })
+            .await?
+        }
+    };
+    eprintln!();
+    let noun = match app {
+        DemoApp::Tasks => "tasks",
+        DemoApp::Leads => "leads",
+    };
+    println!("created {created} {noun} in {} in {:.1} s", organization.slug, started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 

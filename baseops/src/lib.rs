@@ -8,11 +8,20 @@ use std::sync::Arc;
 use baseops_config::Settings;
 use baseops_core::{App, AppState};
 use baseops_db::{Database, DbError, Migrator};
-use baseops_users::session_store::StoreError;
 
 /// Every app of this build, in dependency order.
 pub fn apps() -> Vec<App> {
-    vec![baseops_jobs::app(), baseops_audit::app(), baseops_users::app(), baseops_roles::app()]
+    vec![
+        baseops_jobs::app(),
+        baseops_audit::app(),
+        baseops_idempotency::app(),
+        baseops_users::app(),
+        baseops_roles::app(),
+        baseops_notifications::app(),
+        baseops_customers::app(),
+        baseops_leads::app(),
+        baseops_tasks::app(),
+    ]
 }
 
 /// Every job type of this build, so a worker can run what any app enqueues.
@@ -21,11 +30,25 @@ pub fn job_registry() -> baseops_jobs::Registry {
         .register::<baseops_jobs::maintenance::PurgeFinished>()
         .register::<baseops_jobs::events::Dispatch>()
         .register::<baseops_email::SendEmail>()
+        .register::<baseops_idempotency::PurgeIdempotencyKeys>()
+        .register::<baseops_notifications::SendDigests>()
+        .register::<baseops_leads::ValidateImport>()
+        .register::<baseops_leads::CommitImport>()
+        .register::<baseops_tasks::job::SendReminder>()
+        .register::<baseops_tasks::job::CreateNextOccurrence>()
+        .register::<baseops_tasks::job::RecurrenceTick>()
+        .register::<baseops_tasks::job::OverdueDigest>()
 }
 
 /// Every recurring job of this build.
 pub fn schedules() -> Vec<baseops_jobs::Recurring> {
-    vec![baseops_jobs::maintenance::PURGE_DAILY]
+    vec![
+        baseops_jobs::maintenance::PURGE_DAILY,
+        baseops_notifications::DIGEST_DAILY,
+        baseops_idempotency::PURGE_DAILY,
+        baseops_tasks::job::RECURRENCE_HOURLY,
+        baseops_tasks::job::OVERDUE_DIGEST_DAILY,
+    ]
 }
 
 /// The migrations of every app, in the order of [`apps`].
@@ -41,19 +64,27 @@ pub fn migrator() -> Result<Migrator, DbError> {
 /// connection pool every e-mail job shares).
 ///
 /// # Errors
-/// A service that cannot be set up from the settings (a Redis URL that does not parse).
-pub fn state(settings: Settings, db: Database, migrator: Migrator) -> Result<AppState, StoreError> {
+/// A service that cannot be set up from the settings (a Redis URL that does not parse, a
+/// storage directory that cannot be created).
+pub fn state(settings: Settings, db: Database, migrator: Migrator) -> anyhow::Result<AppState> {
     let sessions = baseops_users::session_store::SessionStore::from_settings(&settings)?;
     let mailer = baseops_email::Mailer::from_settings(&settings.email);
+    let storage = baseops_storage::Storage::from_settings(&settings.storage)?;
+    let hub = baseops_notifications::Hub::from_settings(&settings, db.write().clone())?;
     Ok(AppState::new(settings, db, migrator)
         .with_auth(Arc::new(baseops_users::UsersAuthenticator), App::permissions_of(&apps()))
         .with_extension(sessions)
         .with_extension(mailer)
+        .with_extension(storage)
+        .with_extension(hub)
         .with_extension(event_bus()))
 }
 
-/// Who listens to which domain event. Notifications, webhooks and analytics subscribe here
-/// as they arrive; events without a handler are recorded and dispatched to nobody.
+/// Who listens to which domain event: each app subscribes its handlers (notifications now;
+/// webhooks and analytics as they arrive). Events without a handler are recorded and
+/// dispatched to nobody.
 pub fn event_bus() -> baseops_jobs::EventBus {
-    baseops_jobs::EventBus::new()
+    let bus = baseops_users::event::subscribe(baseops_jobs::EventBus::new());
+    let bus = baseops_leads::subscribe(bus);
+    baseops_tasks::subscribe(bus)
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod identity;
+mod leads;
 mod work;
 
 use std::process::ExitCode;

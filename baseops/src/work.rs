@@ -40,9 +40,12 @@ pub fn publish_queue_depth(db: Database) -> tokio::task::JoinHandle<()> {
             every.tick().await;
             match queue::depth(db.read()).await {
                 Ok(depth) => {
-                    for (state, count) in
-                        [("pending", depth.pending), ("running", depth.running), ("dead", depth.dead)]
-                    {
+                    for (state, count) in [
+                        ("pending", depth.pending),
+                        ("queued", depth.queued),
+                        ("running", depth.running),
+                        ("dead", depth.dead),
+                    ] {
                         #[allow(clippy::cast_precision_loss)]
                         metrics::gauge!("jobs_queue_depth", "state" => state).set(count as f64);
                     }
@@ -79,7 +82,10 @@ pub async fn jobs(settings: &Settings, db: &Database, command: JobsCommand) -> a
                 );
             }
             let depth = queue::depth(db.read()).await?;
-            eprintln!("pending {}, running {}, dead {}", depth.pending, depth.running, depth.dead);
+            eprintln!(
+                "pending {}, queued {}, running {}, dead {}",
+                depth.pending, depth.queued, depth.running, depth.dead
+            );
         }
         JobsCommand::Retry { id, all_dead } => {
             let retried = admin::retry_dead(db.write(), if all_dead { None } else { id }).await?;

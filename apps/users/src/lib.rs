@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod authenticator;
+pub mod event;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`; documenting each twice adds nothing.
 #[allow(missing_docs)]

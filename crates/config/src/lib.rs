@@ -18,9 +18,10 @@ pub use deploy::deploy_findings;
 pub use load::{DEV_SECRET_KEY, ENV_PREFIX, SECRET_KEYS, Sources, load, render_masked, variable_name};
 pub use secret::{MASK, Secret, masked_url};
 pub use settings::{
-    AuthSettings, DatabaseKind, DatabaseSettings, EmailBackend, EmailSettings, Environment, JobsSettings,
-    LogFormat, LogSettings, RedisSettings, ScheduleSettings, ServerSettings, SessionSettings, SessionStoreKind, Settings,
-    SmtpTls, database_kind,
+    AuthSettings, DatabaseKind, DatabaseSettings, EmailBackend, EmailSettings, Environment, Fanout,
+    JobsBackend, JobsSettings, LeadsSettings, LogFormat, LogSettings, NotificationsSettings, RedisSettings,
+    ScheduleSettings, ServerSettings, SessionSettings, SessionStoreKind, Settings, SmtpTls, StorageBackend,
+    StorageSettings, TasksSettings, database_kind,
 };
 
 /// `localhost`, `127.0.0.0/8` or `::1`: a server on this machine.
@@ -87,8 +88,27 @@ impl Settings {
         {
             problems.push("database.replica_url must be a postgres:// URL".to_owned());
         }
+        if self.jobs.backend == JobsBackend::Redis && self.redis.url.is_none() {
+            problems.push(format!("jobs.backend is redis but {} is not set", variable_name("redis.url")));
+        }
         if self.session.store == SessionStoreKind::Redis && self.redis.url.is_none() {
             problems.push(format!("session.store is redis but {} is not set", variable_name("redis.url")));
+        }
+        if self.notifications.fanout == Fanout::Redis && self.redis.url.is_none() {
+            problems
+                .push(format!("notifications.fanout is redis but {} is not set", variable_name("redis.url")));
+        }
+        let region = &self.leads.default_phone_region;
+        if region.len() != 2 || !region.bytes().all(|b| b.is_ascii_uppercase()) {
+            problems.push(format!(
+                "leads.default_phone_region must be a two-letter region like US, not {region:?}"
+            ));
+        }
+        if self.leads.import_max_bytes == 0 || self.leads.import_max_rows == 0 {
+            problems.push("leads.import_max_bytes and leads.import_max_rows must be at least 1".to_owned());
+        }
+        if self.notifications.max_streams_per_user == 0 {
+            problems.push("notifications.max_streams_per_user must be at least 1".to_owned());
         }
         if let Some(url) = &self.redis.url
             && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
@@ -156,6 +176,11 @@ impl Settings {
                 "email.smtp_username and {} must be set together",
                 variable_name("email.smtp_password")
             ));
+        }
+        if let Some(ca_file) = &email.smtp_ca_file
+            && !ca_file.is_file()
+        {
+            problems.push(format!("email.smtp_ca_file {} is not a readable file", ca_file.display()));
         }
         if email.smtp_port == 0 || email.smtp_timeout_secs == 0 || email.smtp_pool_size == 0 {
             problems

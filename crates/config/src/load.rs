@@ -122,6 +122,21 @@ fn read_dotenv(path: Option<&Path>) -> Result<Vec<(String, String)>, ConfigError
     dotenvy::from_path_iter(path).map_err(unreadable)?.map(|item| item.map_err(unreadable)).collect()
 }
 
+/// Media types uploads may have unless `storage.allowed_types` says otherwise.
+const STORAGE_ALLOWED_TYPES: [&str; 11] = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.text",
+];
+
 /// Built-in defaults. Development-friendly, except where production safety depends on them.
 fn defaults(env: Environment) -> serde_json::Value {
     let production_like = env.is_production_like();
@@ -163,6 +178,7 @@ fn defaults(env: Environment) -> serde_json::Value {
             "backoff_base_ms": 1000,
             "retention_days": 14,
             "timezone": "UTC",
+            "backend": "database",
         },
         "redis": {
             "key_prefix": "baseops:",
@@ -177,6 +193,25 @@ fn defaults(env: Environment) -> serde_json::Value {
             "lockout_secs": 30,
             "link_valid_minutes": 60,
             "invitation_valid_days": 7,
+        },
+        "notifications": {
+            "fanout": "database",
+            "max_streams_per_user": 5,
+        },
+        "leads": {
+            "default_phone_region": "US",
+            "import_max_bytes": 20_971_520,
+            "import_max_rows": 200_000,
+        },
+        "storage": {
+            "backend": "local",
+            "local_dir": "data/media",
+            "max_file_bytes": 10_485_760,
+            "allowed_types": STORAGE_ALLOWED_TYPES,
+        },
+        "tasks": {
+            "comment_edit_minutes": 15,
+            "reminder_lead_minutes": 60,
         },
         "email": {
             "backend": "console",

@@ -71,6 +71,14 @@ pub struct Settings {
     pub jobs: JobsSettings,
     /// How e-mail leaves baseops.
     pub email: EmailSettings,
+    /// In-app notifications and their live push.
+    pub notifications: NotificationsSettings,
+    /// The leads app: phone numbers and CSV imports.
+    pub leads: LeadsSettings,
+    /// Uploaded files: where they are stored and what is accepted.
+    pub storage: StorageSettings,
+    /// The tasks app: comment edit window and reminders.
+    pub tasks: TasksSettings,
     /// Logging settings.
     pub log: LogSettings,
 }
@@ -177,6 +185,71 @@ pub enum SessionStoreKind {
     Redis,
 }
 
+/// The leads app (`[leads]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadsSettings {
+    /// ISO 3166 region phone numbers without a `+country` prefix are read in (`US`, `DE`).
+    pub default_phone_region: String,
+    /// Largest CSV file an import accepts, in bytes (uploads are also bounded by
+    /// `server.body_limit_bytes`).
+    pub import_max_bytes: usize,
+    /// Most data rows one import may hold.
+    pub import_max_rows: usize,
+}
+
+/// Uploaded files (`[storage]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// Where files go: `local` (a directory on this machine); S3-compatible stores later.
+    pub backend: StorageBackend,
+    /// The directory of the `local` backend, created when missing.
+    pub local_dir: String,
+    /// Largest file accepted, in bytes (uploads are also bounded by `server.body_limit_bytes`).
+    pub max_file_bytes: u64,
+    /// Media types accepted (`image/png`); `type/*` accepts a whole family.
+    pub allowed_types: Vec<String>,
+}
+
+/// Where uploaded files are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    /// A directory on the local disk.
+    Local,
+}
+
+/// The tasks app (`[tasks]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksSettings {
+    /// How long after writing it a comment's author may still edit or delete it.
+    pub comment_edit_minutes: u64,
+    /// How long before a task's due time its assignees are reminded.
+    pub reminder_lead_minutes: u64,
+}
+
+/// In-app notifications (`[notifications]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsSettings {
+    /// How a notification created in one process reaches browsers connected to another.
+    pub fanout: Fanout,
+    /// Live streams (`/notifications/stream`) one user may hold open at once, per process.
+    pub max_streams_per_user: usize,
+}
+
+/// How live notifications travel between processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fanout {
+    /// PostgreSQL `LISTEN/NOTIFY` on PostgreSQL; within the process on SQLite.
+    Database,
+    /// Redis pub/sub (needs `redis.url`).
+    Redis,
+}
+
 /// Background jobs (`[jobs]`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -196,9 +269,24 @@ pub struct JobsSettings {
     pub retention_days: u64,
     /// The IANA time zone cron expressions are read in, unless a schedule names its own.
     pub timezone: String,
+    /// Where workers take jobs from: `database` (default) or `redis` (needs `redis.url`).
+    #[serde(default)]
+    pub backend: JobsBackend,
     /// Overrides of the recurring jobs the build declares, by schedule name.
     #[serde(default)]
     pub schedules: std::collections::BTreeMap<String, ScheduleSettings>,
+}
+
+/// How jobs reach workers (`jobs.backend`). Either way a job is a `jobs` row written in the
+/// transaction of the change that causes it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobsBackend {
+    /// Workers claim rows from the `jobs` table.
+    #[default]
+    Database,
+    /// A relay moves due rows into Redis, where workers claim them (needs `redis.url`).
+    Redis,
 }
 
 /// One recurring job's overrides (`[jobs.schedules.<name>]`).
@@ -275,6 +363,10 @@ pub struct EmailSettings {
     pub smtp_timeout_secs: u64,
     /// Most SMTP connections kept open for reuse.
     pub smtp_pool_size: u32,
+    /// A PEM file of certificate authorities trusted for the SMTP server besides the public
+    /// ones (a private relay's own CA).
+    #[serde(default)]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
 }
 
 /// Where outgoing e-mail goes.

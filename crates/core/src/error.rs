@@ -171,6 +171,9 @@ pub enum ApiError {
     /// 412: `If-Match` did not match the current version.
     #[error("the record was changed by someone else")]
     PreconditionFailed,
+    /// 428: an update without `If-Match`; the client must say which version it changes.
+    #[error("precondition required")]
+    PreconditionRequired,
     /// 413: the body is larger than allowed.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -180,6 +183,14 @@ pub enum ApiError {
     /// 422: the input is well-formed but invalid.
     #[error("validation failed")]
     Validation(FieldErrors),
+    /// 422 with a specific reason that is not about one field (`idempotency_key_reused`).
+    #[error("{detail}")]
+    Unprocessable {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
     /// 429: slow down; retry after the given seconds.
     #[error("rate limited")]
     RateLimited {
@@ -228,6 +239,11 @@ impl ApiError {
                 "version_mismatch",
                 "The record was changed since you read it; fetch it again and retry.",
             ),
+            Self::PreconditionRequired => Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                "Send If-Match with the ETag of the version you read.",
+            ),
             Self::PayloadTooLarge => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE),
             Self::UnsupportedMediaType(detail) => {
                 Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", detail)
@@ -240,6 +256,9 @@ impl ApiError {
                 );
                 problem.errors = Some(errors.clone());
                 problem
+            }
+            Self::Unprocessable { code, detail } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
             }
             Self::RateLimited { .. } => Problem::for_status(StatusCode::TOO_MANY_REQUESTS),
             Self::Unavailable(detail) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail),
@@ -291,7 +310,13 @@ mod tests {
                 "invalid_transition",
             ),
             (ApiError::PreconditionFailed, 412, "version_mismatch"),
+            (ApiError::PreconditionRequired, 428, "precondition_required"),
             (ApiError::PayloadTooLarge, 413, "payload_too_large"),
+            (
+                ApiError::Unprocessable { code: "idempotency_key_reused", detail: "x".into() },
+                422,
+                "idempotency_key_reused",
+            ),
             (ApiError::UnsupportedMediaType("x".into()), 415, "unsupported_media_type"),
             (ApiError::invalid("email", "is not an e-mail address"), 422, "validation_failed"),
             (ApiError::RateLimited { retry_after_secs: 3 }, 429, "rate_limited"),

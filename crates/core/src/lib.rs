@@ -11,6 +11,7 @@ mod context;
 mod error;
 mod extract;
 mod state;
+mod version;
 
 pub use actor::{Acting, Actor, Origin};
 pub use app::App;
@@ -19,3 +20,4 @@ pub use context::{ClientIp, RequestContext, RequestId};
 pub use error::{ApiError, FieldErrors, PROBLEM_CONTENT_TYPE, Problem};
 pub use extract::Json;
 pub use state::AppState;
+pub use version::{ETag, IfMatch};

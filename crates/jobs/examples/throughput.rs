@@ -1,18 +1,24 @@
 //! Jobs per second, end to end (enqueue → done), for a trivial job. Run by
 //! `bench/jobs.sh`; not a test.
 //!
-//!   cargo run --release -p baseops-jobs --example throughput -- [JOBS] [PRODUCERS] [TASKS...]
+//!   cargo run --release -p baseops-jobs --example throughput -- \
+//!       [--batch N] [--backend database|redis] JOBS PRODUCERS TASKS...
 //!
 //! The database is a fresh SQLite file, or a fresh PostgreSQL database when
 //! BASEOPS_TEST_DATABASE_URL is set. PRODUCERS concurrent producers (like concurrent
-//! requests) enqueue JOBS jobs in all, each in its own transaction, while one worker with
-//! TASKS concurrent tasks runs them; the clock stops when the last job is done.
+//! requests) enqueue JOBS jobs in all while one worker with TASKS concurrent tasks runs them;
+//! the clock stops when the last job is done. Each producer transaction enqueues one job
+//! (`enqueue`, the default) or N jobs (`--batch N`: `enqueue_many`, as a campaign send or an
+//! import would). `--backend redis` dispatches through Redis at BASEOPS_BENCH_REDIS_URL
+//! (default redis://127.0.0.1:6379) under a fresh key prefix.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use baseops_jobs::{Enqueue, Job, JobContext, JobError, Registry, Worker, WorkerConfig, enqueue};
+use baseops_jobs::{
+    Enqueue, Job, JobContext, JobError, Registry, Worker, WorkerConfig, enqueue, enqueue_many,
+};
 use baseops_test_support::TestApp;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -34,20 +40,62 @@ impl Job for Nothing {
     }
 }
 
+struct Options {
+    batch: u64,
+    redis: Option<String>,
+    jobs: u64,
+    producers: u64,
+    tasks: Vec<usize>,
+}
+
+fn options() -> Options {
+    let mut args = std::env::args().skip(1).peekable();
+    let (mut batch, mut redis, mut positional) = (1, None, Vec::new());
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--batch" => batch = args.next().and_then(|n| n.parse().ok()).unwrap_or(100),
+            "--backend" => {
+                if args.next().as_deref() == Some("redis") {
+                    redis = Some(
+                        std::env::var("BASEOPS_BENCH_REDIS_URL")
+                            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
+                    );
+                }
+            }
+            _ => positional.push(arg),
+        }
+    }
+    let tasks: Vec<usize> = positional.iter().skip(2).filter_map(|n| n.parse().ok()).collect();
+    Options {
+        batch: Ord::max(batch, 1),
+        redis,
+        jobs: positional.first().and_then(|n| n.parse().ok()).unwrap_or(20_000),
+        producers: positional.get(1).and_then(|n| n.parse().ok()).unwrap_or(1).max(1),
+        tasks: if tasks.is_empty() { vec![1, 4] } else { tasks },
+    }
+}
+
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let jobs: u64 = args.first().and_then(|n| n.parse().ok()).unwrap_or(20_000);
-    let producers: u64 = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
-    let tasks: Vec<usize> = args.iter().skip(2).filter_map(|n| n.parse().ok()).collect();
-    let tasks = if tasks.is_empty() { vec![1, 4] } else { tasks };
+    let Options { batch, redis, jobs, producers, tasks } = options();
     for concurrency in tasks {
-        let app = TestApp::builder()
+        let mut builder = TestApp::builder()
             .apps(vec![baseops_jobs::app()])
-            .setting("BASEOPS_DATABASE__MAX_CONNECTIONS", "10")
-            .build()
-            .await;
-        let engine = if app.database().is_postgres() { "postgres" } else { "sqlite" };
+            .setting("BASEOPS_DATABASE__MAX_CONNECTIONS", "10");
+        if let Some(url) = &redis {
+            let prefix = format!("bench:{}:", uuid::Uuid::now_v7().simple());
+            builder = builder
+                .setting("BASEOPS_JOBS__BACKEND", "redis")
+                .setting("BASEOPS_REDIS__URL", url)
+                .setting("BASEOPS_REDIS__KEY_PREFIX", &prefix);
+        }
+        let app = builder.build().await;
+        let engine = match (app.database().is_postgres(), redis.is_some()) {
+            (true, false) => "postgres",
+            (false, false) => "sqlite",
+            (true, true) => "pg+redis",
+            (false, true) => "sqlite+redis",
+        };
         DONE.store(0, Ordering::Relaxed);
         let mut config = WorkerConfig::new(vec!["default".to_owned()]);
         config.concurrency = concurrency;
@@ -65,11 +113,20 @@ async fn main() {
             let db = app.state().db().write().clone();
             let enqueued = enqueued.clone();
             producing.push(tokio::spawn(async move {
-                for n in (p..jobs).step_by(usize::try_from(producers).unwrap_or(1)) {
+                let mine: Vec<u64> = (p..jobs).step_by(usize::try_from(producers).unwrap_or(1)).collect();
+                for chunk in mine.chunks(usize::try_from(batch).unwrap_or(1)) {
                     let txn = db.begin().await.expect("begin");
-                    enqueue(&txn, Enqueue::new(&Nothing { n }).expect("serializes")).await.expect("enqueue");
+                    if let [n] = chunk {
+                        enqueue(&txn, Enqueue::new(&Nothing { n: *n }).expect("serializes"))
+                            .await
+                            .expect("enqueue");
+                    } else {
+                        let many =
+                            chunk.iter().map(|n| Enqueue::new(&Nothing { n: *n }).expect("serializes"));
+                        enqueue_many(&txn, many.collect()).await.expect("enqueue_many");
+                    }
                     txn.commit().await.expect("commit");
-                    enqueued.fetch_add(1, Ordering::Relaxed);
+                    enqueued.fetch_add(chunk.len() as u64, Ordering::Relaxed);
                 }
             }));
         }
@@ -90,7 +147,7 @@ async fn main() {
         #[allow(clippy::cast_precision_loss)]
         let enqueue_rate = jobs as f64 / enqueue_secs;
         println!(
-            "{engine:<8} producers={producers:<2} tasks={concurrency:<2} jobs={jobs:<6} done={done:<6} end-to-end {rate:>8.0} jobs/s  ({total:.2} s; enqueueing {enqueue_rate:.0}/s)"
+            "{engine:<12} producers={producers:<2} batch={batch:<3} tasks={concurrency:<2} jobs={jobs:<6} done={done:<6} end-to-end {rate:>8.0} jobs/s  ({total:.2} s; enqueueing {enqueue_rate:.0}/s)"
         );
         app.database().drop_now().await;
     }

@@ -30,7 +30,7 @@ pub struct JobOut {
     pub name: String,
     /// Queue.
     pub queue: String,
-    /// `pending`, `running`, `done` or `dead`.
+    /// `pending`, `queued` (in Redis), `running`, `done` or `dead`.
     pub state: String,
     /// Attempts made.
     pub attempts: i32,
@@ -97,9 +97,9 @@ async fn jobs(
 ) -> Result<Json<Vec<JobOut>>, ApiError> {
     superuser(&ctx)?;
     if let Some(wanted) = &query.state
-        && ![state::PENDING, state::RUNNING, state::DONE, state::DEAD].contains(&wanted.as_str())
+        && !state::ALL.contains(&wanted.as_str())
     {
-        return Err(ApiError::invalid("state", "must be pending, running, done or dead"));
+        return Err(ApiError::invalid("state", "must be pending, queued, running, done or dead"));
     }
     if query.limit.is_some_and(|limit| limit == 0 || limit > MAX_LIST) {
         return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIST}")));

@@ -5,10 +5,13 @@
 //!
 //! The queue is a table on the application database: PostgreSQL claims with
 //! `FOR UPDATE SKIP LOCKED` and wakes idle workers with `LISTEN/NOTIFY`; SQLite claims with
-//! an atomic `UPDATE … RETURNING`. See `docs/jobs.md` and `docs/decisions/0008-job-queue.md`.
+//! an atomic `UPDATE … RETURNING`. With `jobs.backend = "redis"` the table stays the record
+//! and the outbox, and workers claim from Redis ([`redis`]); both sit behind [`JobQueue`].
+//! See `docs/jobs.md` and `docs/decisions/0008-job-queue.md`, `0010-redis-job-backend.md`.
 
 pub mod admin;
 mod api;
+pub mod backend;
 pub mod events;
 pub mod job;
 pub mod maintenance;
@@ -17,14 +20,16 @@ mod migration;
 #[allow(missing_docs)]
 pub mod model;
 pub mod queue;
+pub mod redis;
 pub mod schedule;
 pub mod worker;
 
 use baseops_core::App;
 
+pub use backend::{JobQueue, QueueError};
 pub use events::{Delivered, Event, EventBus, emit};
 pub use job::{Job, JobContext, JobError, Registry};
-pub use queue::{Enqueue, enqueue};
+pub use queue::{Enqueue, enqueue, enqueue_many};
 pub use schedule::{Recurring, Schedule};
 pub use worker::{Worker, WorkerConfig};
 

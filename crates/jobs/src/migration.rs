@@ -4,7 +4,7 @@ use sea_orm_migration::prelude::*;
 
 /// The jobs crate's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateJobs), Box::new(CreateJobTicks), Box::new(CreateEvents)]
+    vec![Box::new(CreateJobs), Box::new(CreateJobTicks), Box::new(CreateEvents), Box::new(QueueIndexes)]
 }
 
 #[derive(DeriveIden)]
@@ -82,10 +82,10 @@ impl MigrationTrait for CreateJobs {
         // index, written the same way for SQLite and PostgreSQL.
         manager
             .get_connection()
-            .execute_unprepared(&format!(
-                "CREATE UNIQUE INDEX ux_jobs_dedup_key ON jobs (dedup_key) WHERE {}",
-                crate::queue::DEDUP_INDEX_CONDITION
-            ))
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_jobs_dedup_key ON jobs (dedup_key) \
+                 WHERE dedup_key IS NOT NULL AND state IN ('pending', 'running')",
+            )
             .await?;
         Ok(())
     }
@@ -202,5 +202,55 @@ impl MigrationTrait for CreateEvents {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(EventDeliveries::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Events::Table).to_owned()).await
+    }
+}
+
+struct QueueIndexes;
+
+impl MigrationName for QueueIndexes {
+    fn name(&self) -> &str {
+        "jobs_0004_queue_indexes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for QueueIndexes {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        // Claims read pending jobs of one queue in priority order: a partial index holds only
+        // them, so finished jobs do not grow it, and an ordered scan stops after `limit` rows
+        // (the old (state, queue, run_at) index made every claim sort all due rows).
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_jobs_claim").await?;
+        db.execute_unprepared(
+            "CREATE INDEX ix_jobs_pending ON jobs (queue, priority DESC, run_at) WHERE state = 'pending'",
+        )
+        .await?;
+        // Expired leases (running jobs) and relay leases (jobs queued in Redis).
+        db.execute_unprepared(
+            "CREATE INDEX ix_jobs_leased ON jobs (state, locked_until) WHERE state IN ('running', 'queued')",
+        )
+        .await?;
+        // A key stays taken while its job is queued in Redis.
+        db.execute_unprepared("DROP INDEX IF EXISTS ux_jobs_dedup_key").await?;
+        db.execute_unprepared(&format!(
+            "CREATE UNIQUE INDEX ux_jobs_dedup_key ON jobs (dedup_key) WHERE {}",
+            crate::queue::DEDUP_INDEX_CONDITION
+        ))
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_jobs_pending").await?;
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_jobs_leased").await?;
+        db.execute_unprepared("DROP INDEX IF EXISTS ux_jobs_dedup_key").await?;
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX ux_jobs_dedup_key ON jobs (dedup_key) \
+             WHERE dedup_key IS NOT NULL AND state IN ('pending', 'running')",
+        )
+        .await?;
+        db.execute_unprepared("CREATE INDEX ix_jobs_claim ON jobs (state, queue, run_at)").await?;
+        Ok(())
     }
 }

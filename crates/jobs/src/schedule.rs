@@ -160,10 +160,7 @@ mod tests {
     /// A schedule name, then its cron, zone and enabled overrides.
     type Override<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<bool>);
 
-    fn settings(
-        timezone: &str,
-        overrides: &[Override],
-    ) -> JobsSettings {
+    fn settings(timezone: &str, overrides: &[Override]) -> JobsSettings {
         let mut settings: JobsSettings = serde_json::from_value(serde_json::json!({
             "queues": ["default"], "concurrency": 1, "lease_secs": 1, "poll_interval_ms": 1,
             "backoff_base_ms": 1, "retention_days": 1, "timezone": timezone,

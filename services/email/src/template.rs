@@ -32,6 +32,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("email_verification.html", include_str!("../templates/email_verification.html")),
     ("invitation.txt", include_str!("../templates/invitation.txt")),
     ("invitation.html", include_str!("../templates/invitation.html")),
+    ("notification.txt", include_str!("../templates/notification.txt")),
+    ("notification.html", include_str!("../templates/notification.html")),
+    ("notification_digest.txt", include_str!("../templates/notification_digest.txt")),
+    ("notification_digest.html", include_str!("../templates/notification_digest.html")),
 ];
 
 /// Longest accepted locale tag (BCP 47 tags in use are far shorter).

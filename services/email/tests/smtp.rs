@@ -6,7 +6,9 @@
 //! On SQLite, or PostgreSQL with BASEOPS_TEST_DATABASE_URL: a message enqueued in a
 //! transaction arrives with its headers, both parts and its recipient (authenticated); with
 //! the server down the job is retried and delivered once the server is back; a 550 makes the
-//! job dead at once with the server's reply recorded, a 451 is retried.
+//! job dead at once with the server's reply recorded, a 451 is retried; STARTTLS and TLS
+//! deliver to a server whose certificate (from a CA made with `openssl` for the test) verifies
+//! through `email.smtp_ca_file`, and nothing is sent to one whose certificate does not.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -261,6 +263,7 @@ async fn a_queued_message_arrives_with_its_headers_both_parts_and_the_recipient(
     assert_eq!(message["mail_from"], "no-reply@baseops.test");
     assert_eq!(message["rcpt_tos"], json!(["new@example.com"]));
     assert_eq!(message["auth_user"], "mailer", "the SMTP credentials were used");
+    assert_eq!(message["tls"], false, "plain TCP on loopback, as configured");
     let headers = &message["headers"];
     assert_eq!(headers["From"], "Baseops Team <no-reply@baseops.test>");
     assert_eq!(headers["To"], "new@example.com");
@@ -340,4 +343,118 @@ async fn a_550_kills_the_job_at_once_with_the_reply_recorded_and_a_451_is_retrie
     let messages = sink.messages();
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(messages[0]["rcpt_tos"], json!(["fine@example.com"]));
+}
+
+/// A certificate authority and a `localhost` server certificate it signed, made with the
+/// `openssl` command in a temporary directory: `ca.pem`, `server.pem`, `server.key`.
+fn certificates() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let openssl = |args: &[&str]| {
+        let output = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the openssl command (Debian package openssl)");
+        assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[
+            &[
+                "req",
+                "-x509",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=baseops test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ][..],
+            &ec,
+        ]
+        .concat(),
+    );
+    openssl(
+        &[&["req", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"][..], &ec]
+            .concat(),
+    );
+    std::fs::write(
+        dir.path().join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-days",
+        "2",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
+    dir
+}
+
+/// Delivers one message to a sink speaking `mode` (`starttls` or `tls`) with a certificate
+/// from a private CA; returns the job and the sink's records.
+async fn over_tls(python: &str, mode: &str, trust_the_ca: bool) -> (job::Model, Vec<Value>) {
+    let certificates = certificates();
+    let path = |name: &str| certificates.path().join(name).to_str().expect("a UTF-8 path").to_owned();
+    let (cert, key, ca) = (path("server.pem"), path("server.key"), path("ca.pem"));
+    let sink = Sink::start(
+        python,
+        &["--tls", mode, "--cert", &cert, "--key", &key, "--auth", "mailer:tls-pa55word"],
+    )
+    .await;
+    let mut settings = vec![
+        ("BASEOPS_EMAIL__SMTP_HOST", "localhost"),
+        ("BASEOPS_EMAIL__SMTP_TLS", mode),
+        ("BASEOPS_EMAIL__SMTP_USERNAME", "mailer"),
+        ("BASEOPS_EMAIL__SMTP_PASSWORD", "tls-pa55word"),
+    ];
+    if trust_the_ca {
+        settings.push(("BASEOPS_EMAIL__SMTP_CA_FILE", &ca));
+    }
+    let app = app_for(&sink, &settings).await;
+    let id = enqueue(&app, plain("secure@example.com")).await;
+    let worker = Running::start(&app, Duration::from_millis(50));
+    let rows = until(&app, &[id], "an attempt's outcome", |rows| {
+        rows[0].state == state::DONE || (rows[0].state == state::PENDING && rows[0].last_error.is_some())
+    })
+    .await;
+    worker.stop().await;
+    (rows[0].clone(), sink.messages())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_and_tls_deliver_encrypted_to_a_server_whose_certificate_verifies() {
+    let Some(python) = python() else { return };
+    for mode in ["starttls", "tls"] {
+        let (job, messages) = over_tls(&python, mode, true).await;
+        assert_eq!(job.state, state::DONE, "{mode}: {job:?}");
+        assert_eq!(messages.len(), 1, "{mode}: {messages:#?}");
+        assert_eq!(messages[0]["tls"], true, "{mode}: the session was encrypted");
+        assert_eq!(messages[0]["auth_user"], "mailer");
+        assert_eq!(messages[0]["rcpt_tos"], json!(["secure@example.com"]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_that_does_not_verify_stops_delivery_and_is_retried() {
+    let Some(python) = python() else { return };
+    let (job, messages) = over_tls(&python, "starttls", false).await;
+    assert_eq!(job.state, state::PENDING, "{job:?}");
+    let error = job.last_error.unwrap_or_default();
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    assert!(messages.is_empty(), "nothing was sent to an unverified server: {messages:#?}");
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use baseops_config::{EmailSettings, SmtpTls};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::{AsyncSmtpTransport, AsyncSmtpTransportBuilder, PoolConfig};
 use lettre::{AsyncTransport, Message, Tokio1Executor};
 
@@ -43,12 +44,28 @@ impl SmtpEmailSender {
             .ok_or_else(|| EmailError::Config("email.smtp_host is not set".to_owned()))?;
         let from = parse_mailbox("From", &settings.from)?;
         let unverifiable = |error: lettre::transport::smtp::Error| EmailError::Config(error.to_string());
-        let builder: AsyncSmtpTransportBuilder = match settings.smtp_tls {
-            SmtpTls::Starttls => {
+        let builder: AsyncSmtpTransportBuilder = match (settings.smtp_tls, &settings.smtp_ca_file) {
+            (SmtpTls::None, _) => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            (SmtpTls::Starttls, None) => {
                 AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(unverifiable)?
             }
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(unverifiable)?,
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            (SmtpTls::Tls, None) => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(unverifiable)?
+            }
+            (tls, Some(ca_file)) => {
+                // The public roots plus the relay's own CA; the host name is still verified.
+                let pem = std::fs::read(ca_file).map_err(|error| {
+                    EmailError::Config(format!("email.smtp_ca_file {}: {error}", ca_file.display()))
+                })?;
+                let ca = Certificate::from_pem(&pem).map_err(unverifiable)?;
+                let parameters = TlsParameters::builder(host.to_owned())
+                    .add_root_certificate(ca)
+                    .build_rustls()
+                    .map_err(unverifiable)?;
+                let tls =
+                    if tls == SmtpTls::Tls { Tls::Wrapper(parameters) } else { Tls::Required(parameters) };
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).tls(tls)
+            }
         };
         let timeout = Duration::from_secs(settings.smtp_timeout_secs.max(1));
         let mut builder = builder
@@ -121,6 +138,7 @@ mod tests {
             smtp_password: Some(baseops_config::Secret::new("hunter2-smtp")),
             smtp_timeout_secs: 1,
             smtp_pool_size: 2,
+            smtp_ca_file: None,
         }
     }
 

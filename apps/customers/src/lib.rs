@@ -1,0 +1,28 @@
+//! Customers, minimal: the record a won lead converts into, with the link back to its lead.
+//!
+//! The billing app takes this crate over (prices, invoices, payments); until then it holds
+//! the `customers` table, [`service::customer_create`] for the leads app's conversion, and a
+//! read-only API. Other apps reach customers through these functions only.
+
+mod api;
+mod migration;
+// Entity fields mirror the columns created in `migration.rs`.
+#[allow(missing_docs)]
+pub mod model;
+pub mod permission;
+pub mod selector;
+pub mod service;
+
+use baseops_core::App;
+
+pub use selector::{CustomerOut, customer_by_id};
+pub use service::{NewCustomer, customer_create, customer_relink_lead};
+
+/// The customers app. Its migrations run after the users app's (customers belong to an
+/// organization).
+pub fn app() -> App {
+    App::new("customers")
+        .with_api(api::routes)
+        .with_migrations(migration::migrations)
+        .with_permissions(permission::PERMISSIONS)
+}

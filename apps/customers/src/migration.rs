@@ -1,0 +1,93 @@
+//! The customers app's migration: the `customers` table. The lead link is a plain column
+//! (no foreign key): the leads app refers to customers, and each app's tables stay its own.
+
+use sea_orm_migration::prelude::*;
+
+/// The customers app's migrations, oldest first.
+pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CreateCustomers)]
+}
+
+#[derive(DeriveIden)]
+enum Customers {
+    Table,
+    Id,
+    OrganizationId,
+    Name,
+    Email,
+    Phone,
+    Company,
+    LeadId,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+#[derive(DeriveIden)]
+enum Organizations {
+    Table,
+    Id,
+}
+
+struct CreateCustomers;
+
+impl MigrationName for CreateCustomers {
+    fn name(&self) -> &str {
+        "customers_0001_create_customers"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCustomers {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Customers::Table)
+                    .col(ColumnDef::new(Customers::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Customers::OrganizationId).uuid().not_null())
+                    .col(ColumnDef::new(Customers::Name).string_len(200).not_null())
+                    .col(ColumnDef::new(Customers::Email).string_len(254).null())
+                    .col(ColumnDef::new(Customers::Phone).string_len(32).null())
+                    .col(ColumnDef::new(Customers::Company).string_len(200).null())
+                    .col(ColumnDef::new(Customers::LeadId).uuid().null())
+                    .col(ColumnDef::new(Customers::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(Customers::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(Customers::Version).integer().not_null().default(1))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_customers_organization")
+                            .from(Customers::Table, Customers::OrganizationId)
+                            .to(Organizations::Table, Organizations::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_customers_organization_id")
+                    .table(Customers::Table)
+                    .col(Customers::OrganizationId)
+                    .col(Customers::Id)
+                    .to_owned(),
+            )
+            .await?;
+        // One customer per lead: a retried conversion can't create a second one.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_customers_lead")
+                    .table(Customers::Table)
+                    .col(Customers::LeadId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Customers::Table).to_owned()).await
+    }
+}

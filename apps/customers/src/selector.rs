@@ -1,0 +1,82 @@
+//! Reads: one customer, and the organization's customers newest first.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::model::customer;
+
+/// A customer as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerOut {
+    /// Id (UUIDv7).
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// The lead it was converted from.
+    pub lead_id: Option<Uuid>,
+    /// Creation time.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+}
+
+impl From<customer::Model> for CustomerOut {
+    fn from(model: customer::Model) -> Self {
+        Self {
+            id: model.id,
+            name: model.name,
+            email: model.email,
+            phone: model.phone,
+            company: model.company,
+            lead_id: model.lead_id,
+            created_at: model.created_at,
+            version: model.version,
+        }
+    }
+}
+
+/// A customer of the organization, `None` when it does not exist there.
+///
+/// # Errors
+/// Database errors.
+pub async fn customer_by_id(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<CustomerOut>, DbErr> {
+    let found = customer::Entity::find_by_id(id)
+        .filter(customer::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?;
+    Ok(found.map(CustomerOut::from))
+}
+
+/// Most customers one page holds.
+pub const MAX_LIMIT: u64 = 200;
+
+/// The organization's customers, newest first, up to `limit` (at most one more than
+/// [`MAX_LIMIT`], to see whether a next page exists) after the customer `after` (keyset).
+///
+/// # Errors
+/// Database errors.
+pub async fn customer_list(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<CustomerOut>, DbErr> {
+    let mut query = customer::Entity::find().filter(customer::Column::OrganizationId.eq(organization_id));
+    if let Some(after) = after {
+        query = query.filter(customer::Column::Id.lt(after));
+    }
+    let rows = query.order_by_desc(customer::Column::Id).limit(limit.clamp(1, MAX_LIMIT + 1)).all(db).await?;
+    Ok(rows.into_iter().map(CustomerOut::from).collect())
+}

@@ -1,0 +1,79 @@
+//! A lead's timeline, newest first, a page at a time.
+
+use baseops_core::ApiError;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::model::{ActivityKind, activity};
+use crate::permission::Access;
+use crate::selector::cursor::{decode, encode};
+use crate::selector::{MAX_LIMIT, Page};
+
+/// A timeline entry.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityOut {
+    /// Id.
+    pub id: Uuid,
+    /// What it records.
+    pub kind: ActivityKind,
+    /// Who logged it (`null` for the system).
+    pub author_id: Option<Uuid>,
+    /// Its text.
+    pub body: String,
+    /// Details by kind: stage changes carry `from_stage_id`, `to_stage_id`, `status`,
+    /// `time_in_stage_secs`; assignments `from_owner_id`, `to_owner_id`; calls and meetings
+    /// `duration_minutes`; conversions `customer_id`; merges `merged_ids`; tasks `task_id`.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of a lead's activities, most recently recorded first. The caller checks that the
+/// lead is within reach first.
+///
+/// # Errors
+/// 400 `invalid_cursor`, 422 bad limit; database errors.
+pub async fn activities_of(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    lead_id: Uuid,
+    limit: u64,
+    cursor: Option<&str>,
+) -> Result<Page<ActivityOut>, ApiError> {
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+    }
+    let mut query = activity::Entity::find()
+        .filter(activity::Column::LeadId.eq(lead_id))
+        .filter(activity::Column::OrganizationId.eq(access.organization_id));
+    if let Some(cursor) = cursor {
+        let (_, last) = decode("activities", cursor)?;
+        query = query.filter(activity::Column::Id.lt(last));
+    }
+    let mut rows = query.order_by_desc(activity::Column::Id).limit(limit + 1).all(db).await?;
+    let next_cursor = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| encode("activities", serde_json::Value::Null, last.id))
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|row| ActivityOut {
+            id: row.id,
+            kind: ActivityKind::parse(&row.kind).unwrap_or(ActivityKind::Note),
+            author_id: row.author_id,
+            body: row.body,
+            data: row.data.and_then(|data| serde_json::from_str(&data).ok()),
+            occurred_at: row.occurred_at,
+            created_at: row.created_at,
+        })
+        .collect();
+    Ok(Page { items, next_cursor })
+}

@@ -1,0 +1,10 @@
+//! The leads app through its HTTP API, on SQLite (default) or PostgreSQL
+//! (`BASEOPS_TEST_DATABASE_URL`): one test binary, one module per story.
+
+mod assignment;
+mod crud;
+mod import;
+mod merge_convert;
+mod pipeline;
+mod rbac;
+mod support;

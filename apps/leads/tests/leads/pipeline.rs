@@ -1,0 +1,105 @@
+//! Pipelines, stages, moves between them, the board.
+
+use serde_json::json;
+
+use crate::support::{leads_app, member, organization, stages};
+
+#[tokio::test]
+async fn leads_move_through_the_pipeline_with_time_in_stage_and_final_states() {
+    let app = leads_app().await;
+    let owner = organization(&app, "Acme", "owner@acme.test").await;
+    let sales = member(&app, owner.organization_id, "sales@acme.test", "sales").await;
+    let stage = stages(&app, &owner).await;
+    assert_eq!(stage.len(), 6);
+    let lead = sales.create_lead(&app, json!({"first_name": "Mover", "value_amount": 5000})).await;
+    let id = lead["id"].as_str().unwrap();
+    assert_eq!(lead["stage_id"], stage["New"].as_str());
+    let path = format!("/api/v1/leads/{id}/stage");
+
+    let moved = sales.post(&app, &path, json!({"stage_id": stage["Contacted"]})).await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    assert_eq!(moved.json()["version"], 2);
+    sales
+        .post(&app, &path, json!({"stage_id": stage["Lost"]}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let lost =
+        sales.post(&app, &path, json!({"stage_id": stage["Lost"], "lost_reason": "budget"})).await.json();
+    assert_eq!((lost["status"].as_str(), lost["lost_reason"].as_str()), (Some("lost"), Some("budget")));
+
+    // Lost is final: sales cannot reopen, a manager (leads.reopen) can.
+    sales
+        .post(&app, &path, json!({"stage_id": stage["Qualified"]}))
+        .await
+        .assert_problem(403, "reopen_not_allowed");
+    let manager = member(&app, owner.organization_id, "manager@acme.test", "manager").await;
+    let reopened = manager.post(&app, &path, json!({"stage_id": stage["Qualified"]})).await.json();
+    assert_eq!((reopened["status"].as_str(), reopened["lost_reason"].is_null()), (Some("open"), true));
+    let stale = manager
+        .send(
+            &app,
+            http::Method::POST,
+            &path,
+            Some(json!({"stage_id": stage["Won"]})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    stale.assert_problem(412, "version_mismatch");
+    let won = manager.post(&app, &path, json!({"stage_id": stage["Won"]})).await.json();
+    assert_eq!(won["status"], "won");
+
+    let timeline = sales.get(&app, &format!("/api/v1/leads/{id}/activities")).await.json();
+    let moves: Vec<&serde_json::Value> =
+        timeline["items"].as_array().unwrap().iter().filter(|a| a["kind"] == "stage_change").collect();
+    assert_eq!(moves.len(), 4);
+    assert_eq!(moves[0]["data"]["status"], "won", "newest first");
+    assert!(moves.iter().all(|m| m["data"]["time_in_stage_secs"].as_i64().is_some_and(|secs| secs >= 0)));
+    assert_eq!(moves[2]["data"]["lost_reason"], "budget");
+
+    let board = owner.get(&app, "/api/v1/leads/board").await.json();
+    let won_column = board["stages"].as_array().unwrap().iter().find(|s| s["name"] == "Won").unwrap();
+    assert_eq!(won_column["count"], 1);
+    assert_eq!(won_column["totals"], json!([{"currency": "EUR", "amount": 5000}]));
+}
+
+#[tokio::test]
+async fn pipelines_and_stages_are_editable_by_managers_only() {
+    let app = leads_app().await;
+    let owner = organization(&app, "Acme", "owner@acme.test").await;
+    let sales = member(&app, owner.organization_id, "sales@acme.test", "sales").await;
+    let body = json!({"name": "Partners", "stages": [{"name": "Intro"}, {"name": "Signed", "kind": "won"}]});
+    sales.post(&app, "/api/v1/leads/pipelines", body.clone()).await.assert_problem(403, "forbidden");
+    let created = owner.post(&app, "/api/v1/leads/pipelines", body.clone()).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    owner.post(&app, "/api/v1/leads/pipelines", body).await.assert_problem(409, "name_taken");
+    owner
+        .post(
+            &app,
+            "/api/v1/leads/pipelines",
+            json!({"name": "Empty", "stages": [{"name": "Won", "kind": "won"}]}),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
+    let pipelines = created.json();
+    let partners = pipelines.as_array().unwrap().iter().find(|p| p["name"] == "Partners").unwrap();
+    let intro = partners["stages"][0]["id"].as_str().unwrap();
+    let lead = owner.create_lead(&app, json!({"first_name": "P", "stage_id": intro})).await;
+    assert_eq!(lead["pipeline_id"], partners["id"]);
+    owner.delete(&app, &format!("/api/v1/leads/stages/{intro}")).await.assert_problem(409, "stage_in_use");
+    let added = owner
+        .post(
+            &app,
+            &format!("/api/v1/leads/pipelines/{}/stages", partners["id"].as_str().unwrap()),
+            json!({"name": "Demo", "position": 0}),
+        )
+        .await;
+    assert_eq!(added.status, 201);
+    let partners = added.json().as_array().unwrap().iter().find(|p| p["name"] == "Partners").unwrap().clone();
+    let names: Vec<&str> =
+        partners["stages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Demo", "Intro", "Signed"]);
+    let board = owner
+        .get(&app, &format!("/api/v1/leads/board?pipeline_id={}", partners["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(board.json()["stages"][1]["count"], 1);
+}

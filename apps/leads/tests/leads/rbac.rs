@@ -1,0 +1,118 @@
+//! Own/all scopes per default role, and organizations that never see each other.
+
+use serde_json::json;
+
+use crate::support::{leads_app, member, organization};
+
+#[tokio::test]
+async fn each_default_role_reaches_what_its_scope_says() {
+    let app = leads_app().await;
+    let owner = organization(&app, "Acme", "owner@acme.test").await;
+    let org = owner.organization_id;
+    let sales = member(&app, org, "sales@acme.test", "sales").await;
+    let other_sales = member(&app, org, "sales2@acme.test", "sales").await;
+    let manager = member(&app, org, "manager@acme.test", "manager").await;
+    let marketer = member(&app, org, "marketer@acme.test", "marketer").await;
+    let viewer = member(&app, org, "viewer@acme.test", "viewer").await;
+    let accountant = member(&app, org, "accountant@acme.test", "accountant").await;
+
+    let mine = sales.create_lead(&app, json!({"first_name": "Mine"})).await;
+    assert_eq!(mine["owner_id"], sales.user_id.to_string());
+    let theirs = other_sales.create_lead(&app, json!({"first_name": "Theirs"})).await;
+    sales
+        .post(
+            &app,
+            "/api/v1/leads",
+            json!({"first_name": "For someone else", "owner_id": other_sales.user_id}),
+        )
+        .await
+        .assert_problem(403, "forbidden");
+    let managed =
+        manager.create_lead(&app, json!({"first_name": "Given", "owner_id": other_sales.user_id})).await;
+    assert_eq!(managed["owner_id"], other_sales.user_id.to_string());
+
+    // Sales sees and edits only their own leads; another's lead does not exist for them.
+    let names = |leads: Vec<serde_json::Value>| {
+        let mut names: Vec<String> =
+            leads.iter().map(|l| l["first_name"].as_str().unwrap().to_owned()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(sales.all_leads(&app, "").await), ["Mine"]);
+    assert_eq!(names(other_sales.all_leads(&app, "").await), ["Given", "Theirs"]);
+    assert_eq!(names(manager.all_leads(&app, "").await).len(), 3);
+    let theirs_path = format!("/api/v1/leads/{}", theirs["id"].as_str().unwrap());
+    sales.get(&app, &theirs_path).await.assert_problem(404, "not_found");
+    sales.patch(&app, &theirs_path, json!({"company": "x"}), Some(1)).await.assert_problem(404, "not_found");
+    let mine_path = format!("/api/v1/leads/{}", mine["id"].as_str().unwrap());
+    assert_eq!(sales.patch(&app, &mine_path, json!({"company": "x"}), Some(1)).await.status, 200);
+    sales.delete(&app, &mine_path).await.assert_problem(403, "forbidden");
+    sales
+        .post(&app, &format!("{mine_path}/assign"), json!({"owner_id": other_sales.user_id}))
+        .await
+        .assert_problem(403, "forbidden");
+
+    // Marketers read and export everything but change nothing; viewers read; accountants don't.
+    assert_eq!(marketer.all_leads(&app, "").await.len(), 3);
+    marketer
+        .patch(&app, &theirs_path, json!({"company": "x"}), Some(1))
+        .await
+        .assert_problem(403, "forbidden");
+    marketer.post(&app, "/api/v1/leads", json!({"first_name": "No"})).await.assert_problem(403, "forbidden");
+    assert_eq!(marketer.get(&app, "/api/v1/leads/export").await.status, 200);
+    assert_eq!(viewer.get(&app, &theirs_path).await.status, 200);
+    viewer.get(&app, "/api/v1/leads/export").await.assert_problem(403, "forbidden");
+    accountant.get(&app, "/api/v1/leads").await.assert_problem(403, "forbidden");
+
+    // The manager reassigns; the lead leaves the old owner's reach.
+    let assigned =
+        manager.post(&app, &format!("{theirs_path}/assign"), json!({"owner_id": sales.user_id})).await;
+    assert_eq!(assigned.status, 200, "{}", assigned.text());
+    assert_eq!(names(sales.all_leads(&app, "").await), ["Mine", "Theirs"]);
+    other_sales.get(&app, &theirs_path).await.assert_problem(404, "not_found");
+    let board = sales.get(&app, "/api/v1/leads/board").await.json();
+    let total: i64 = board["stages"].as_array().unwrap().iter().map(|s| s["count"].as_i64().unwrap()).sum();
+    assert_eq!(total, 2, "the board counts only leads in reach");
+}
+
+#[tokio::test]
+async fn another_organizations_leads_do_not_exist() {
+    let app = leads_app().await;
+    let acme = organization(&app, "Acme", "owner@acme.test").await;
+    let globex = organization(&app, "Globex", "owner@globex.test").await;
+    let lead = acme.create_lead(&app, json!({"first_name": "Secret", "email": "secret@acme.test"})).await;
+    let id = lead["id"].as_str().unwrap();
+    let path = format!("/api/v1/leads/{id}");
+    globex.get(&app, &path).await.assert_problem(404, "not_found");
+    globex.patch(&app, &path, json!({"company": "x"}), Some(1)).await.assert_problem(404, "not_found");
+    globex.delete(&app, &path).await.assert_problem(404, "not_found");
+    globex.get(&app, &format!("{path}/activities")).await.assert_problem(404, "not_found");
+    globex.post(&app, &format!("{path}/convert"), json!({})).await.assert_problem(404, "not_found");
+    let acme_stage = lead["stage_id"].as_str().unwrap();
+    globex
+        .post(&app, &format!("{path}/stage"), json!({"stage_id": acme_stage}))
+        .await
+        .assert_problem(404, "not_found");
+    globex
+        .post(&app, "/api/v1/leads", json!({"first_name": "Sneaky", "stage_id": acme_stage}))
+        .await
+        .assert_problem(422, "validation_failed");
+    globex.delete(&app, &format!("/api/v1/leads/stages/{acme_stage}")).await.assert_problem(404, "not_found");
+    assert!(globex.all_leads(&app, "").await.is_empty());
+    let export = globex.get(&app, "/api/v1/leads/export").await;
+    assert!(!export.text().contains("secret@acme.test"));
+    let dupes = globex.get(&app, &format!("/api/v1/leads/duplicates?lead_id={id}")).await;
+    dupes.assert_problem(404, "not_found");
+    // The header naming another organization is refused for a token.
+    let foreign = globex
+        .send(
+            &app,
+            http::Method::GET,
+            "/api/v1/leads",
+            None,
+            &[("x-organization", &acme.organization_id.to_string())],
+        )
+        .await;
+    foreign.assert_problem(404, "not_found");
+    assert_eq!(acme.get(&app, &path).await.status, 200);
+}

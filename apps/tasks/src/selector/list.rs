@@ -1,0 +1,398 @@
+//! Task lists: filters, sorting and keyset (cursor) pagination, and the board.
+//!
+//! Every list starts from one organization and pages by `(sort key, id)`: the default order
+//! (newest first) walks the `(organization_id, id)` index backwards and a status filter the
+//! `(organization_id, status, id)` index, so a page reads about `limit` rows however many
+//! tasks the organization has. A page is fetched with `limit + 1` rows to know whether
+//! another follows.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use baseops_core::{ApiError, Scope};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{TaskSummary, summaries, workflow_of};
+use crate::model::{task, task_assignee, task_label};
+use crate::workflow::{CANCELLED, DONE};
+use crate::{Caller, Priority};
+
+/// Tasks per page when none is asked for.
+pub const DEFAULT_LIMIT: u64 = 50;
+/// The most tasks one page holds.
+pub const MAX_LIMIT: u64 = 200;
+/// Most tasks shown per board column.
+pub const MAX_BOARD_LIMIT: u64 = 100;
+/// Most statuses one filter may name.
+pub const MAX_STATUSES: usize = 20;
+/// Longest search text.
+pub const MAX_QUERY_LEN: usize = 200;
+
+/// The orders a list can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub enum Sort {
+    /// Newest first (the default).
+    #[default]
+    #[serde(rename = "-created")]
+    CreatedDesc,
+    /// Oldest first.
+    #[serde(rename = "created")]
+    CreatedAsc,
+    /// Soonest due first; tasks without a due date last.
+    #[serde(rename = "due")]
+    DueAsc,
+    /// Latest due first; tasks without a due date last.
+    #[serde(rename = "-due")]
+    DueDesc,
+    /// Most urgent first.
+    #[serde(rename = "-priority")]
+    PriorityDesc,
+    /// Least urgent first.
+    #[serde(rename = "priority")]
+    PriorityAsc,
+    /// Most recently changed first.
+    #[serde(rename = "-updated")]
+    UpdatedDesc,
+    /// Least recently changed first.
+    #[serde(rename = "updated")]
+    UpdatedAsc,
+}
+
+impl Sort {
+    fn descending(self) -> bool {
+        matches!(self, Self::CreatedDesc | Self::DueDesc | Self::PriorityDesc | Self::UpdatedDesc)
+    }
+
+    fn order(self) -> Order {
+        if self.descending() { Order::Desc } else { Order::Asc }
+    }
+
+    fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Which tasks to list; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// Any of these stages.
+    pub statuses: Vec<String>,
+    /// Assigned to this user.
+    pub assignee: Option<Uuid>,
+    /// Carrying this label.
+    pub label: Option<String>,
+    /// Of this priority.
+    pub priority: Option<Priority>,
+    /// Due strictly before.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Due at or after.
+    pub due_after: Option<DateTime<Utc>>,
+    /// `true`: open and past due; `false`: not overdue.
+    pub overdue: Option<bool>,
+    /// About records of this type.
+    pub related_type: Option<String>,
+    /// About this record.
+    pub related_id: Option<Uuid>,
+    /// Sub-tasks of this task.
+    pub parent_id: Option<Uuid>,
+    /// Text in the title or description (case-insensitive).
+    pub q: Option<String>,
+    /// The order.
+    pub sort: Sort,
+    /// Page size.
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One page of tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Page {
+    /// The tasks, in the requested order.
+    pub items: Vec<TaskSummary>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Where a page ends: the sort it was made for, the last task's sort value and id.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    s: u8,
+    v: Option<i64>,
+    id: Uuid,
+}
+
+fn invalid_cursor() -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_cursor",
+        detail: "The cursor is not valid for this list; start again from the first page.".to_owned(),
+    }
+}
+
+fn encode_cursor(sort: Sort, row: &task::Model) -> String {
+    let value = match sort {
+        Sort::CreatedAsc | Sort::CreatedDesc => None,
+        Sort::DueAsc | Sort::DueDesc => row.due_at.map(|due| due.timestamp_micros()),
+        Sort::PriorityAsc | Sort::PriorityDesc => Some(i64::from(row.priority)),
+        Sort::UpdatedAsc | Sort::UpdatedDesc => Some(row.updated_at.timestamp_micros()),
+    };
+    let json = serde_json::to_vec(&Cursor { s: sort.code(), v: value, id: row.id }).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor(sort: Sort, text: &str) -> Result<Cursor, ApiError> {
+    if text.len() > 200 {
+        return Err(invalid_cursor());
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid_cursor())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())?;
+    if cursor.s != sort.code() {
+        return Err(invalid_cursor());
+    }
+    Ok(cursor)
+}
+
+fn micros(value: i64) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::from_timestamp_micros(value).ok_or_else(invalid_cursor)
+}
+
+/// Rows after the cursor, in the sort's order.
+fn after(sort: Sort, cursor: &Cursor) -> Result<Condition, ApiError> {
+    let id = task::Column::Id;
+    let past_id = if sort.descending() { id.lt(cursor.id) } else { id.gt(cursor.id) };
+    let keyed = |column: task::Column, value: sea_orm::Value| {
+        let beyond = if sort.descending() { column.lt(value.clone()) } else { column.gt(value.clone()) };
+        Condition::any().add(beyond).add(Condition::all().add(column.eq(value)).add(past_id.clone()))
+    };
+    Ok(match sort {
+        Sort::CreatedAsc | Sort::CreatedDesc => Condition::all().add(past_id),
+        Sort::PriorityAsc | Sort::PriorityDesc => {
+            let rank = i16::try_from(cursor.v.ok_or_else(invalid_cursor)?).map_err(|_| invalid_cursor())?;
+            keyed(task::Column::Priority, rank.into())
+        }
+        Sort::UpdatedAsc | Sort::UpdatedDesc => {
+            keyed(task::Column::UpdatedAt, micros(cursor.v.ok_or_else(invalid_cursor)?)?.into())
+        }
+        // Undated tasks come last in both directions.
+        Sort::DueAsc | Sort::DueDesc => match cursor.v {
+            Some(value) => {
+                keyed(task::Column::DueAt, micros(value)?.into()).add(task::Column::DueAt.is_null())
+            }
+            None => Condition::all().add(task::Column::DueAt.is_null()).add(past_id),
+        },
+    })
+}
+
+/// The filter's conditions (not the cursor), within the caller's organization and scope.
+fn selection(caller: &Caller<'_>, filter: &TaskFilter) -> Condition {
+    let mut condition = Condition::all().add(task::Column::OrganizationId.eq(caller.organization_id));
+    let assigned_to = |user_id: Uuid| {
+        task::Column::Id.in_subquery(
+            Query::select()
+                .column(task_assignee::Column::TaskId)
+                .from(task_assignee::Entity)
+                .and_where(task_assignee::Column::UserId.eq(user_id))
+                .to_owned(),
+        )
+    };
+    if caller.view == Scope::Own {
+        condition = condition.add(
+            Condition::any().add(task::Column::CreatedBy.eq(caller.user_id)).add(assigned_to(caller.user_id)),
+        );
+    }
+    match filter.statuses.as_slice() {
+        [] => {}
+        [one] => condition = condition.add(task::Column::Status.eq(one.as_str())),
+        many => condition = condition.add(task::Column::Status.is_in(many.iter().map(String::as_str))),
+    }
+    if let Some(user_id) = filter.assignee {
+        condition = condition.add(assigned_to(user_id));
+    }
+    if let Some(label) = &filter.label {
+        condition = condition.add(
+            task::Column::Id.in_subquery(
+                Query::select()
+                    .column(task_label::Column::TaskId)
+                    .from(task_label::Entity)
+                    .and_where(task_label::Column::OrganizationId.eq(caller.organization_id))
+                    .and_where(task_label::Column::Label.eq(label.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(priority) = filter.priority {
+        condition = condition.add(task::Column::Priority.eq(priority.rank()));
+    }
+    if let Some(before) = filter.due_before {
+        condition = condition.add(task::Column::DueAt.lt(before));
+    }
+    if let Some(after) = filter.due_after {
+        condition = condition.add(task::Column::DueAt.gte(after));
+    }
+    let overdue = Condition::all()
+        .add(task::Column::DueAt.lt(Utc::now()))
+        .add(task::Column::Status.is_not_in([DONE, CANCELLED]));
+    match filter.overdue {
+        Some(true) => condition = condition.add(overdue),
+        Some(false) => condition = condition.add(overdue.not()),
+        None => {}
+    }
+    if let Some(related_type) = &filter.related_type {
+        condition = condition.add(task::Column::RelatedType.eq(related_type.as_str()));
+    }
+    if let Some(related_id) = filter.related_id {
+        condition = condition.add(task::Column::RelatedId.eq(related_id));
+    }
+    if let Some(parent_id) = filter.parent_id {
+        condition = condition.add(task::Column::ParentId.eq(parent_id));
+    }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        // LOWER(…) LIKE lower(pattern) is case-insensitive on both databases (SQLite's LIKE
+        // already is for ASCII; PostgreSQL's lower() covers Unicode too).
+        let escaped: String = text
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let like = |column: task::Column| {
+            Expr::expr(Func::lower(Expr::col((task::Entity, column))))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        condition = condition
+            .add(Condition::any().add(like(task::Column::Title)).add(like(task::Column::Description)));
+    }
+    condition
+}
+
+fn ordered(query: sea_orm::Select<task::Entity>, sort: Sort) -> sea_orm::Select<task::Entity> {
+    let order = sort.order();
+    let query = match sort {
+        Sort::CreatedAsc | Sort::CreatedDesc => query,
+        Sort::DueAsc | Sort::DueDesc => query
+            .order_by(Expr::col((task::Entity, task::Column::DueAt)).is_null(), Order::Asc)
+            .order_by(task::Column::DueAt, order.clone()),
+        Sort::PriorityAsc | Sort::PriorityDesc => query.order_by(task::Column::Priority, order.clone()),
+        Sort::UpdatedAsc | Sort::UpdatedDesc => query.order_by(task::Column::UpdatedAt, order.clone()),
+    };
+    query.order_by(task::Column::Id, order)
+}
+
+/// One page of the caller's tasks matching `filter`.
+///
+/// # Errors
+/// 400 `invalid_cursor`; database errors.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    filter: &TaskFilter,
+) -> Result<Page, ApiError> {
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let mut condition = selection(caller, filter);
+    if let Some(cursor) = &filter.cursor {
+        condition = condition.add(after(filter.sort, &decode_cursor(filter.sort, cursor)?)?);
+    }
+    let mut rows =
+        ordered(task::Entity::find().filter(condition), filter.sort).limit(limit + 1).all(db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = if more { rows.last().map(|row| encode_cursor(filter.sort, row)) } else { None };
+    Ok(Page { items: summaries(db, rows).await?, next_cursor })
+}
+
+/// One column of the board: a stage, how many tasks are in it, and the first of them.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct BoardColumn {
+    /// Stage key.
+    pub status: String,
+    /// Stage name.
+    pub name: String,
+    /// Matching tasks in this stage.
+    pub count: u64,
+    /// The first `limit` of them, in the requested order.
+    pub tasks: Vec<TaskSummary>,
+}
+
+/// The board: every stage of the workflow, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Board {
+    /// One column per stage.
+    pub columns: Vec<BoardColumn>,
+}
+
+/// The caller's tasks matching `filter` (its statuses and cursor ignored), grouped by stage
+/// in workflow order, with counts and the first `filter.limit` (default 20, at most 100) of
+/// each column.
+///
+/// # Errors
+/// Database errors.
+pub async fn board(
+    db: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    filter: &TaskFilter,
+) -> Result<Board, ApiError> {
+    let limit = filter.limit.unwrap_or(20).clamp(1, MAX_BOARD_LIMIT);
+    let (workflow, _) = workflow_of(db, caller.organization_id).await?;
+    let base = TaskFilter { statuses: Vec::new(), cursor: None, ..filter.clone() };
+    let mut columns = Vec::with_capacity(workflow.stages.len());
+    for stage in &workflow.stages {
+        let condition = selection(caller, &base).add(task::Column::Status.eq(stage.key.as_str()));
+        let count = task::Entity::find().filter(condition.clone()).count(db).await?;
+        let rows = if count == 0 {
+            Vec::new()
+        } else {
+            ordered(task::Entity::find().filter(condition), filter.sort).limit(limit).all(db).await?
+        };
+        columns.push(BoardColumn {
+            status: stage.key.clone(),
+            name: stage.name.clone(),
+            count,
+            tasks: summaries(db, rows).await?,
+        });
+    }
+    Ok(Board { columns })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_name_their_sort_and_junk_is_refused() {
+        let row = task::Model {
+            id: Uuid::now_v7(),
+            organization_id: Uuid::now_v7(),
+            title: "t".into(),
+            description: String::new(),
+            status: "todo".into(),
+            priority: 2,
+            due_at: None,
+            estimate_minutes: None,
+            parent_id: None,
+            related_type: None,
+            related_id: None,
+            recurrence_id: None,
+            recurrence_seq: None,
+            overdue_notified_for: None,
+            created_by: Uuid::now_v7(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            completed_at: None,
+            version: 1,
+        };
+        let cursor = encode_cursor(Sort::PriorityDesc, &row);
+        let decoded = decode_cursor(Sort::PriorityDesc, &cursor).unwrap();
+        assert_eq!((decoded.v, decoded.id), (Some(2), row.id));
+        assert!(decode_cursor(Sort::CreatedDesc, &cursor).is_err(), "a cursor of another sort");
+        for junk in ["", "!!", "e30", &"a".repeat(300), "' OR 1=1 --"] {
+            assert!(decode_cursor(Sort::PriorityDesc, junk).is_err(), "{junk}");
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Comments: anyone who may comment on a task writes one; only its author edits or deletes
+//! it, and only within `tasks.comment_edit_minutes` of writing it.
+
+use baseops_audit::{AuditEntry, Changes, record};
+use baseops_core::{ApiError, Scope};
+use chrono::{Duration, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{acting_user, within};
+use crate::Caller;
+use crate::event::TaskCommented;
+use crate::model::task_comment;
+use crate::selector::{comment_of, visible_task, watchers_of};
+
+/// Longest comment (Markdown source).
+pub const MAX_COMMENT_LEN: usize = 10_000;
+/// Characters of a comment quoted in its notification.
+const EXCERPT_LEN: usize = 140;
+
+/// A comment's text.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentInput {
+    /// Markdown, 1–10,000 characters.
+    pub body: String,
+}
+
+fn check_body(body: &str) -> Result<(), ApiError> {
+    let length = body.trim().chars().count();
+    if length == 0 || body.chars().count() > MAX_COMMENT_LEN {
+        return Err(ApiError::invalid("body", format!("must be 1 to {MAX_COMMENT_LEN} characters")));
+    }
+    Ok(())
+}
+
+/// Adds a comment to a task the caller may see, within their `tasks.comment` scope.
+///
+/// # Errors
+/// 404, 403, 422 for an empty or long body; database errors.
+pub async fn comment_create(
+    txn: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    comment: Scope,
+    task_id: Uuid,
+    input: CommentInput,
+) -> Result<task_comment::Model, ApiError> {
+    let (task, assignees) = visible_task(txn, caller, task_id).await?;
+    within(comment, caller.owns(task.created_by, &assignees))?;
+    check_body(&input.body)?;
+    let model = task_comment::Model {
+        id: Uuid::now_v7(),
+        task_id,
+        organization_id: caller.organization_id,
+        author_id: caller.user_id,
+        body: input.body,
+        created_at: Utc::now(),
+        edited_at: None,
+    };
+    task_comment::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
+    let changes = Changes::new().set("comment_id", None::<()>, model.id).set("body", None::<()>, &model.body);
+    record(
+        txn,
+        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.comment", "task", task_id)
+            .changes(changes),
+    )
+    .await?;
+    let mut recipients = assignees;
+    recipients.extend(watchers_of(txn, task_id).await?);
+    let event = TaskCommented {
+        task_id,
+        title: task.title,
+        comment_id: model.id,
+        by: acting_user(caller),
+        excerpt: model.body.chars().take(EXCERPT_LEN).collect(),
+        recipients,
+    };
+    baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id), &event).await?;
+    Ok(model)
+}
+
+/// 403 unless the caller wrote the comment and the edit window is still open.
+fn check_author(
+    caller: &Caller<'_>,
+    comment: &task_comment::Model,
+    window: Duration,
+) -> Result<(), ApiError> {
+    if comment.author_id != caller.user_id {
+        return Err(ApiError::Refused {
+            code: "not_author",
+            detail: "Only a comment's author may change it.".into(),
+        });
+    }
+    if Utc::now() - comment.created_at > window {
+        return Err(ApiError::Refused {
+            code: "edit_window_closed",
+            detail: format!(
+                "Comments can be changed for {} minutes after writing them.",
+                window.num_minutes()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Edits a comment: its author, within the edit window.
+///
+/// # Errors
+/// 404, 403 `not_author` or `edit_window_closed`, 422; database errors.
+pub async fn comment_update(
+    txn: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    window: Duration,
+    task_id: Uuid,
+    comment_id: Uuid,
+    input: CommentInput,
+) -> Result<task_comment::Model, ApiError> {
+    let before = comment_of(txn, caller, task_id, comment_id).await?;
+    check_author(caller, &before, window)?;
+    check_body(&input.body)?;
+    if before.body == input.body {
+        return Ok(before);
+    }
+    let mut active = before.clone().into_active_model();
+    active.body = sea_orm::ActiveValue::Set(input.body.clone());
+    active.edited_at = sea_orm::ActiveValue::Set(Some(Utc::now()));
+    let updated = sea_orm::ActiveModelTrait::update(active, txn).await?;
+    let changes =
+        Changes::new().set("comment_id", comment_id, comment_id).set("body", &before.body, &input.body);
+    record(
+        txn,
+        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.comment_edit", "task", task_id)
+            .changes(changes),
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Deletes a comment: its author, within the edit window.
+///
+/// # Errors
+/// 404, 403 `not_author` or `edit_window_closed`; database errors.
+pub async fn comment_delete(
+    txn: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    window: Duration,
+    task_id: Uuid,
+    comment_id: Uuid,
+) -> Result<(), ApiError> {
+    let found = comment_of(txn, caller, task_id, comment_id).await?;
+    check_author(caller, &found, window)?;
+    task_comment::Entity::delete_by_id(comment_id).exec(txn).await?;
+    let changes =
+        Changes::new().set("comment_id", comment_id, None::<()>).set("body", &found.body, None::<()>);
+    record(
+        txn,
+        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.comment_delete", "task", task_id)
+            .changes(changes),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! Creating a task, idempotently when the client sends an `Idempotency-Key`.
+
+use baseops_audit::{AuditEntry, Changes, record};
+use baseops_config::TasksSettings;
+use baseops_core::{ApiError, FieldErrors};
+use baseops_idempotency::{Claim, claim, request_hash};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
+use uuid::Uuid;
+
+use super::input::{
+    check_description, check_estimate, check_labels, check_recurrence, check_related, check_title,
+    check_users,
+};
+use super::task::{
+    Grants, check_assign, check_members, check_parent, set_assignees, set_labels, set_watchers,
+};
+use super::{MAX_ASSIGNEES, MAX_WATCHERS, NewTask, acting_user, reminder_lead};
+use crate::Caller;
+use crate::event::{TaskAssigned, TaskCreated};
+use crate::model::{task, task_recurrence};
+use crate::workflow::TODO;
+
+/// The endpoint name idempotency keys of task creation are scoped to.
+pub const CREATE_ENDPOINT: &str = "tasks.create";
+
+/// What a create did: created the task, or found the one an earlier request with the same
+/// `Idempotency-Key` created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// A new task.
+    New(Uuid),
+    /// The task of the first request with this key.
+    Replayed(Uuid),
+}
+
+impl Created {
+    /// The task's id either way.
+    pub fn id(self) -> Uuid {
+        match self {
+            Self::New(id) | Self::Replayed(id) => id,
+        }
+    }
+}
+
+/// Creates a task; with an `Idempotency-Key`, a retry of the same request finds the first
+/// request's task instead.
+///
+/// # Errors
+/// 422 for bad fields, non-members, a bad parent; 403 `assign_forbidden` for assigning others
+/// without `tasks.assign`; 422 `idempotency_key_reused`; database errors.
+pub async fn task_create(
+    txn: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    grants: Grants,
+    settings: &TasksSettings,
+    idempotency_key: Option<&str>,
+    input: NewTask,
+) -> Result<Created, ApiError> {
+    let id = Uuid::now_v7();
+    if let Some(key) = idempotency_key {
+        let hash = request_hash(&input);
+        let principal = caller.user_id.to_string();
+        if let Claim::Replay(existing) =
+            claim(txn, caller.organization_id, &principal, CREATE_ENDPOINT, key, hash, id).await?
+        {
+            return Ok(Created::Replayed(existing));
+        }
+    }
+    let mut errors = FieldErrors::new();
+    let title = check_title(&input.title, &mut errors);
+    let description = input.description.unwrap_or_default();
+    check_description(&description, &mut errors);
+    let assignees =
+        check_users("assignees", &input.assignees.unwrap_or_default(), MAX_ASSIGNEES, &mut errors);
+    let watchers = check_users("watchers", &input.watchers.unwrap_or_default(), MAX_WATCHERS, &mut errors);
+    let labels = check_labels(&input.labels.unwrap_or_default(), &mut errors);
+    check_estimate(input.estimate_minutes, &mut errors);
+    check_related(input.related_type.as_deref(), input.related_id, &mut errors);
+    if let Some(rule) = &input.recurrence {
+        check_recurrence(rule, input.due_at.is_some(), &mut errors);
+    }
+    if let Some(parent_id) = input.parent_id {
+        check_parent(txn, caller, parent_id, None, &mut errors).await?;
+    }
+    errors.into_result()?;
+    let mut errors = FieldErrors::new();
+    check_members(txn, caller.organization_id, "assignees", &assignees, &mut errors).await?;
+    check_members(txn, caller.organization_id, "watchers", &watchers, &mut errors).await?;
+    errors.into_result()?;
+    check_assign(caller, grants, true, &[], &assignees)?;
+
+    let now = super::now();
+    let recurrence_id = input.recurrence.as_ref().map(|_| Uuid::now_v7());
+    let model = task::Model {
+        id,
+        organization_id: caller.organization_id,
+        title,
+        description,
+        status: TODO.to_owned(),
+        priority: input.priority.unwrap_or_default().rank(),
+        due_at: input.due_at.map(super::micros),
+        estimate_minutes: input.estimate_minutes,
+        parent_id: input.parent_id,
+        related_type: input.related_type,
+        related_id: input.related_id,
+        recurrence_id,
+        recurrence_seq: recurrence_id.map(|_| 1),
+        overdue_notified_for: None,
+        created_by: caller.user_id,
+        created_at: now,
+        updated_at: now,
+        completed_at: None,
+        version: 1,
+    };
+    task::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
+    if let (Some(series_id), Some(rule), Some(due_at)) = (recurrence_id, &input.recurrence, input.due_at) {
+        task_recurrence::Entity::insert(task_recurrence::ActiveModel {
+            id: Set(series_id),
+            organization_id: Set(caller.organization_id),
+            rule: Set(serde_json::to_string(rule).map_err(ApiError::internal)?),
+            latest_task_id: Set(id),
+            last_seq: Set(1),
+            next_due_at: Set(rule.next_after(due_at)),
+            active: Set(true),
+            created_at: Set(now),
+        })
+        .exec_without_returning(txn)
+        .await?;
+    }
+    set_assignees(txn, id, &assignees).await?;
+    set_watchers(txn, id, &watchers).await?;
+    set_labels(txn, caller.organization_id, id, &labels).await?;
+    let changes = Changes::created(&serde_json::json!({
+        "title": model.title,
+        "status": model.status,
+        "priority": crate::Priority::from_rank(model.priority).as_str(),
+        "due_at": model.due_at,
+        "assignees": assignees,
+        "watchers": watchers,
+        "labels": labels,
+        "parent_id": model.parent_id,
+        "related_type": model.related_type,
+        "related_id": model.related_id,
+        "recurrence": input.recurrence,
+    }));
+    record(
+        txn,
+        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.create", "task", id)
+            .changes(changes),
+    )
+    .await?;
+    let by = acting_user(caller);
+    let created = TaskCreated { task_id: id, title: model.title.clone(), by, watchers };
+    baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id), &created).await?;
+    if !assignees.is_empty() {
+        let assigned = TaskAssigned { task_id: id, title: model.title.clone(), by, assigned: assignees };
+        baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id), &assigned).await?;
+    }
+    super::schedule_reminder(txn, caller.acting, &model, reminder_lead(settings)).await?;
+    Ok(Created::New(id))
+}

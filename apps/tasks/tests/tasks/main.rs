@@ -1,0 +1,14 @@
+//! The tasks app through its HTTP API, on SQLite and (with `BASEOPS_TEST_DATABASE_URL`)
+//! PostgreSQL: the workflow, optimistic concurrency, idempotent creation, permissions per
+//! default role and tenant, lists, comments, attachments, recurrence, reminders and the
+//! overdue digest through the job queue, and bad input.
+
+mod common;
+
+mod bad_input;
+mod collaboration;
+mod concurrency;
+mod jobs;
+mod lists;
+mod permissions;
+mod workflow;

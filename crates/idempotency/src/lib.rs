@@ -1,0 +1,30 @@
+//! Idempotency keys for create endpoints: a client that sends `Idempotency-Key` may retry a
+//! create after a lost answer without creating the record twice.
+//!
+//! The handler takes the [`IdempotencyKey`] header; the create service, inside its
+//! transaction and before inserting, calls [`claim`] with the key, the SHA-256 of the request
+//! ([`request_hash`]) and the id it is about to insert. The first request gets
+//! [`Claim::New`] and creates; a retry with the same body gets [`Claim::Replay`] with the
+//! first request's id, and the handler answers with that record and the same status; the
+//! same key with another body is 422 `idempotency_key_reused`. Keys are scoped to
+//! (organization, principal, endpoint) and kept for [`RETENTION`]; [`PURGE_DAILY`] deletes
+//! older ones.
+
+mod claim;
+mod header;
+pub mod job;
+mod migration;
+// Entity fields mirror the columns created in `migration.rs`.
+#[allow(missing_docs)]
+pub mod model;
+
+use baseops_core::App;
+
+pub use claim::{Claim, RETENTION, claim, purge, request_hash};
+pub use header::{IdempotencyKey, MAX_KEY_LEN};
+pub use job::{PURGE_DAILY, PurgeIdempotencyKeys};
+
+/// The idempotency app: the migration creating `idempotency_keys` (no routes, no permissions).
+pub fn app() -> App {
+    App::new("idempotency").with_migrations(migration::migrations)
+}

@@ -1,0 +1,71 @@
+//! The `idempotency_keys` table. It refers to no other table: keys of a deleted
+//! organization simply age out with the daily purge.
+
+use sea_orm_migration::prelude::*;
+
+/// The idempotency crate's migrations, oldest first.
+pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CreateIdempotencyKeys)]
+}
+
+#[derive(DeriveIden)]
+enum IdempotencyKeys {
+    Table,
+    OrganizationId,
+    Principal,
+    Endpoint,
+    Key,
+    RequestHash,
+    ResourceId,
+    CreatedAt,
+}
+
+struct CreateIdempotencyKeys;
+
+impl MigrationName for CreateIdempotencyKeys {
+    fn name(&self) -> &str {
+        "idempotency_0001_create_idempotency_keys"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateIdempotencyKeys {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(IdempotencyKeys::Table)
+                    .col(ColumnDef::new(IdempotencyKeys::OrganizationId).uuid().not_null())
+                    .col(ColumnDef::new(IdempotencyKeys::Principal).string_len(64).not_null())
+                    .col(ColumnDef::new(IdempotencyKeys::Endpoint).string_len(100).not_null())
+                    .col(ColumnDef::new(IdempotencyKeys::Key).string_len(200).not_null())
+                    .col(ColumnDef::new(IdempotencyKeys::RequestHash).string_len(64).not_null())
+                    .col(ColumnDef::new(IdempotencyKeys::ResourceId).uuid().not_null())
+                    .col(ColumnDef::new(IdempotencyKeys::CreatedAt).timestamp_with_time_zone().not_null())
+                    // The primary key is the unique index concurrent duplicates serialize on.
+                    .primary_key(
+                        Index::create()
+                            .col(IdempotencyKeys::OrganizationId)
+                            .col(IdempotencyKeys::Principal)
+                            .col(IdempotencyKeys::Endpoint)
+                            .col(IdempotencyKeys::Key),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // What the daily purge scans.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_idempotency_keys_created_at")
+                    .table(IdempotencyKeys::Table)
+                    .col(IdempotencyKeys::CreatedAt)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(IdempotencyKeys::Table).to_owned()).await
+    }
+}
