@@ -82,9 +82,9 @@ pub async fn activity_log(
     Ok(id)
 }
 
-/// Records that a task was linked to a lead, so it appears in the lead's timeline. The
-/// tasks integration calls it from its event handler (the leads app does not depend on the
-/// tasks app); a lead of another organization is ignored.
+/// Records that a task was linked to a lead, so it appears in the lead's timeline; a lead of
+/// another organization is ignored. Meant for a `task.created` handler in the composition
+/// root (neither app depends on the other); nothing calls it yet.
 ///
 /// # Errors
 /// Database errors.
