@@ -77,7 +77,13 @@ pub fn state(settings: Settings, db: Database, migrator: Migrator) -> anyhow::Re
         .with_extension(mailer)
         .with_extension(storage)
         .with_extension(hub)
-        .with_extension(event_bus()))
+        .with_extension(event_bus())
+        .with_extension(links()))
+}
+
+/// Which apps' records others link to (a task about a lead), and which apps link to them.
+pub fn links() -> baseops_core::Links {
+    baseops_core::Links::default().with_target(baseops_leads::LeadLinks).with_source(baseops_tasks::TaskLinks)
 }
 
 /// Who listens to which domain event: each app subscribes its handlers (notifications now;
@@ -87,4 +93,13 @@ pub fn event_bus() -> baseops_jobs::EventBus {
     let bus = baseops_users::event::subscribe(baseops_jobs::EventBus::new());
     let bus = baseops_leads::subscribe(bus);
     baseops_tasks::subscribe(bus)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tasks_can_link_to_leads_and_nothing_else_is_claimed() {
+        let links = super::links();
+        assert_eq!(links.kinds().collect::<Vec<_>>(), ["lead"]);
+    }
 }

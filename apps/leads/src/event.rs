@@ -39,6 +39,9 @@ pub struct LeadAssigned {
     pub previous_owner_id: Option<Uuid>,
     /// A short name for the notification (the lead's name or company).
     pub label: String,
+    /// The user who acted (`None`: the system, or an event recorded before this field).
+    #[serde(default)]
+    pub by: Option<Uuid>,
 }
 
 impl baseops_jobs::Event for LeadAssigned {
@@ -108,7 +111,8 @@ pub fn subscribe(bus: EventBus) -> EventBus {
 /// Tells a lead's new owner, unless they gave it to themselves.
 async fn notify_new_owner(event: Delivered<LeadAssigned>, ctx: JobContext) -> Result<(), JobError> {
     let Some(owner_id) = event.event.owner_id else { return Ok(()) };
-    if event.actor_id.as_deref() == Some(owner_id.to_string().as_str()) {
+    // Taking a lead yourself, by session or by token, is nothing to be told about.
+    if event.event.by == Some(owner_id) {
         return Ok(());
     }
     let notification = NewNotification {

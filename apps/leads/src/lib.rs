@@ -13,6 +13,7 @@ pub mod demo;
 pub mod event;
 pub mod import;
 pub mod job;
+pub mod link;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`.
 #[allow(missing_docs)]
@@ -21,10 +22,11 @@ pub mod permission;
 pub mod selector;
 pub mod service;
 
-use baseops_core::App;
+use baseops_core::{App, LargeBody};
 
 pub use event::subscribe;
 pub use job::{CommitImport, ValidateImport};
+pub use link::LeadLinks;
 
 /// The leads app. Its migrations run after the users and customers apps'.
 pub fn app() -> App {
@@ -32,4 +34,10 @@ pub fn app() -> App {
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS)
+        .with_large_bodies(&[LargeBody {
+            method: "POST",
+            path: "/leads/imports",
+            // The file, and room for the form's text fields and part headers around it.
+            limit: |settings| settings.leads.import_max_bytes.saturating_add(256 * 1024),
+        }])
 }

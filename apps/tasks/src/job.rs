@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use baseops_core::{Acting, Actor, Origin};
+use baseops_core::{Acting, Actor, Links, Origin};
 use baseops_jobs::{Enqueue, Job, JobContext, JobError, Recurring};
 use baseops_notifications::NewNotification;
 use chrono::{DateTime, Duration, Utc};
@@ -112,9 +112,16 @@ impl Job for CreateNextOccurrence {
         let (actor, origin) = system(Self::NAME);
         let txn = ctx.state.db().write().begin().await.map_err(JobError::retry)?;
         let acting = Acting { actor: &actor, origin: &origin };
-        occurrence_create_next(&txn, acting, &ctx.state.settings().tasks, self.series_id, self.after_seq)
-            .await
-            .map_err(JobError::retry)?;
+        occurrence_create_next(
+            &txn,
+            &Links::of(&ctx.state),
+            acting,
+            &ctx.state.settings().tasks,
+            self.series_id,
+            self.after_seq,
+        )
+        .await
+        .map_err(JobError::retry)?;
         txn.commit().await.map_err(JobError::retry)
     }
 }
@@ -142,10 +149,16 @@ impl Job for RecurrenceTick {
         let mut created = 0;
         for series in due {
             let txn = db.begin().await.map_err(JobError::retry)?;
-            let next =
-                occurrence_create_next(&txn, acting, &ctx.state.settings().tasks, series.id, series.last_seq)
-                    .await
-                    .map_err(JobError::retry)?;
+            let next = occurrence_create_next(
+                &txn,
+                &Links::of(&ctx.state),
+                acting,
+                &ctx.state.settings().tasks,
+                series.id,
+                series.last_seq,
+            )
+            .await
+            .map_err(JobError::retry)?;
             txn.commit().await.map_err(JobError::retry)?;
             created += usize::from(next.is_some());
         }

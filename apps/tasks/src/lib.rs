@@ -13,6 +13,7 @@ pub mod caller;
 pub mod demo;
 pub mod event;
 pub mod job;
+pub mod link;
 pub mod markdown;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`.
@@ -25,10 +26,11 @@ pub mod selector;
 pub mod service;
 pub mod workflow;
 
-use baseops_core::App;
+use baseops_core::{App, LargeBody};
 
 pub use caller::Caller;
 pub use event::subscribe;
+pub use link::TaskLinks;
 pub use priority::Priority;
 
 /// The tasks app: routes under `/api/v1/tasks`, its permissions and migrations (which run
@@ -38,6 +40,11 @@ pub fn app() -> App {
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS)
+        .with_large_bodies(&[LargeBody {
+            method: "POST",
+            path: "/tasks/{id}/attachments",
+            limit: |settings| usize::try_from(settings.storage.max_file_bytes).unwrap_or(usize::MAX),
+        }])
 }
 
 /// The tasks app's job types, for the composition root's registry.

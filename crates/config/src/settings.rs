@@ -191,7 +191,7 @@ pub enum SessionStoreKind {
 pub struct LeadsSettings {
     /// ISO 3166 region phone numbers without a `+country` prefix are read in (`US`, `DE`).
     pub default_phone_region: String,
-    /// Largest CSV file an import accepts, in bytes (uploads are also bounded by
+    /// Largest CSV file an import accepts, in bytes (the upload route is exempt from
     /// `server.body_limit_bytes`).
     pub import_max_bytes: usize,
     /// Most data rows one import may hold.
@@ -206,7 +206,8 @@ pub struct StorageSettings {
     pub backend: StorageBackend,
     /// The directory of the `local` backend, created when missing.
     pub local_dir: String,
-    /// Largest file accepted, in bytes (uploads are also bounded by `server.body_limit_bytes`).
+    /// Largest file accepted, in bytes (the upload route is exempt from
+    /// `server.body_limit_bytes`).
     pub max_file_bytes: u64,
     /// Media types accepted (`image/png`); `type/*` accepts a whole family.
     pub allowed_types: Vec<String>,

@@ -1,5 +1,6 @@
 //! The descriptor each app hands to the composition root.
 
+use baseops_config::Settings;
 use baseops_db::MigrationList;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -20,12 +21,26 @@ pub struct App {
     pub migrations: MigrationList,
     /// The permissions the app declares.
     pub permissions: &'static [PermissionDef],
+    /// Routes that take bodies larger than `server.body_limit_bytes` (file uploads).
+    pub large_bodies: &'static [LargeBody],
+}
+
+/// A route that accepts a body larger than `server.body_limit_bytes` — a file upload — up to
+/// its own limit. Every other route keeps the global limit.
+#[derive(Clone, Copy, Debug)]
+pub struct LargeBody {
+    /// The method, upper case (`POST`).
+    pub method: &'static str,
+    /// The route as the app declares it, under `/api/v1` (`/tasks/{id}/attachments`).
+    pub path: &'static str,
+    /// Its limit in bytes, from the settings (the file limit plus room for the form around it).
+    pub limit: fn(&Settings) -> usize,
 }
 
 impl App {
     /// An app with no routes and no migrations yet.
     pub const fn new(name: &'static str) -> Self {
-        Self { name, api: OpenApiRouter::new, migrations: Vec::new, permissions: &[] }
+        Self { name, api: OpenApiRouter::new, migrations: Vec::new, permissions: &[], large_bodies: &[] }
     }
 
     /// Sets the API routes.
@@ -37,6 +52,12 @@ impl App {
     /// Sets the permissions the app declares.
     pub const fn with_permissions(mut self, permissions: &'static [PermissionDef]) -> Self {
         self.permissions = permissions;
+        self
+    }
+
+    /// Sets the routes that take large bodies.
+    pub const fn with_large_bodies(mut self, routes: &'static [LargeBody]) -> Self {
+        self.large_bodies = routes;
         self
     }
 

@@ -10,14 +10,16 @@ mod auth;
 mod context;
 mod error;
 mod extract;
+mod link;
 mod state;
 mod version;
 
 pub use actor::{Acting, Actor, Origin};
-pub use app::App;
+pub use app::{App, LargeBody};
 pub use auth::{Authenticator, Grants, PermissionDef, Principal, Scope};
 pub use context::{ClientIp, RequestContext, RequestId};
 pub use error::{ApiError, FieldErrors, PROBLEM_CONTENT_TYPE, Problem};
 pub use extract::Json;
+pub use link::{LinkChange, LinkEvent, LinkSource, LinkTarget, Links};
 pub use state::AppState;
 pub use version::{ETag, IfMatch};

@@ -10,7 +10,6 @@ use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -57,9 +56,12 @@ pub fn build_router(state: AppState, apps: &[App]) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(server.request_timeout_secs),
         ))
-        // One limit, from config: axum's own 2 MB default would otherwise apply on top.
+        // Our limits only, per route: axum's own 2 MB default would otherwise apply on top.
         .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(server.body_limit_bytes));
+        .layer(axum::middleware::from_fn_with_state(
+            middleware::body_limit::BodyLimits::new(settings, apps),
+            middleware::body_limit::limit_body,
+        ));
 
     routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))

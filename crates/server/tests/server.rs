@@ -163,6 +163,32 @@ async fn oversized_bodies_are_refused_with_413() {
     assert_eq!(small.post_json("/api/v1/fixture/echo", &json!({"name": "ok", "count": 1})).await.status, 200);
 }
 
+#[tokio::test]
+async fn an_upload_route_takes_its_own_larger_limit_and_only_it() {
+    let app = TestApp::builder()
+        .apps(vec![fixture_app()])
+        .setting("BASEOPS_SERVER__BODY_LIMIT_BYTES", "64")
+        .build()
+        .await;
+    let upload = |body: Body| post("/api/v1/fixture/upload", Some("application/octet-stream"), body);
+    // The fixture declares four times the global limit: 256 bytes.
+    let response = app.send(upload(Body::from(vec![b'u'; 200]))).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.json(), 200);
+    app.send(upload(Body::from(vec![b'u'; 257]))).await.assert_problem(413, "payload_too_large");
+    let streamed = chunked(vec![vec![b'u'; 200], vec![b'u'; 100]]);
+    app.send(upload(streamed)).await.assert_problem(413, "payload_too_large");
+    // Other routes keep the global limit, and so does another method on the same path.
+    let body = json!({"name": "x".repeat(100), "count": 1}).to_string();
+    app.send(post("/api/v1/fixture/echo", Some("application/json"), body))
+        .await
+        .assert_problem(413, "payload_too_large");
+    let mut put = post("/api/v1/fixture/upload", Some("application/octet-stream"), vec![b'u'; 200]);
+    *put.method_mut() = http::Method::PUT;
+    put.headers_mut().insert(header::CONTENT_LENGTH, 200.into());
+    assert_eq!(app.send(put).await.status, 413, "the limit is per method");
+}
+
 /// A body without Content-Length, delivered in chunks.
 fn chunked(chunks: Vec<Vec<u8>>) -> Body {
     struct Chunks(std::collections::VecDeque<Vec<u8>>);

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use baseops_core::{ApiError, App, AppState, Json, Origin};
+use baseops_core::{ApiError, App, AppState, Json, LargeBody, Origin};
 use sea_orm::{ConnectionTrait, Statement};
 use sea_orm_migration::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,11 @@ use utoipa_axum::routes;
 
 /// The fixture app: routes under `/api/v1/fixture`, one migration creating `fixture_notes`.
 pub fn fixture_app() -> App {
-    App::new("fixture").with_api(api).with_migrations(migrations)
+    App::new("fixture").with_api(api).with_migrations(migrations).with_large_bodies(&[LargeBody {
+        method: "POST",
+        path: "/fixture/upload",
+        limit: |settings| settings.server.body_limit_bytes * 4,
+    }])
 }
 
 fn api() -> OpenApiRouter<AppState> {
@@ -23,6 +27,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(slow))
         .routes(routes!(panic))
         .routes(routes!(note_count))
+        .routes(routes!(upload))
 }
 
 fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -54,6 +59,12 @@ async fn echo(origin: Origin, Json(input): Json<EchoInput>) -> Result<Json<EchoI
 struct Delay {
     /// Milliseconds.
     ms: u64,
+}
+
+/// Counts the bytes of any body: a route declared to take four times the global body limit.
+#[utoipa::path(post, path = "/fixture/upload", request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 200, description = "The body's length", body = usize)))]
+async fn upload(body: axum::body::Bytes) -> Json<usize> {
+    Json(body.len())
 }
 
 /// Answers after `ms` milliseconds.

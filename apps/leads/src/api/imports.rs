@@ -167,7 +167,7 @@ async fn read_upload(mut form: Multipart, max_bytes: usize) -> Result<Upload, Ap
 /// Uploads a CSV file to import: its columns are mapped (suggested from the headers unless
 /// `mapping` is given) and every row is validated in the background. Poll the import until
 /// `validated`, read the report, then commit. The file is limited by
-/// `leads.import_max_bytes` and `server.body_limit_bytes`.
+/// `leads.import_max_bytes` (this route is exempt from `server.body_limit_bytes`).
 #[utoipa::path(post, path = "/leads/imports", operation_id = "leads_upload_import", tag = "leads",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     security(("bearer" = []), ("session" = [])),

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, ETag, IfMatch, Json, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, IfMatch, Json, Links, Problem, RequestContext};
 use baseops_idempotency::IdempotencyKey;
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
@@ -396,7 +396,7 @@ pub(crate) async fn merge(
     let delete = Access::of(&ctx, LEADS_DELETE)?;
     let expected = optional_version(&headers)?;
     let txn = state.db().write().begin().await?;
-    lead_merge(&txn, ctx.acting(), &edit, &delete, id, expected, input).await?;
+    lead_merge(&txn, &Links::of(&state), ctx.acting(), &edit, &delete, id, expected, input).await?;
     txn.commit().await?;
     fresh(&state, &ctx, id).await
 }

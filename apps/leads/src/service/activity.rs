@@ -1,9 +1,9 @@
 //! The timeline: people log notes, calls, meetings and e-mails; services record stage
-//! changes, assignments, merges and conversions; tasks linked to a lead are recorded through
-//! [`activity_record_task`].
+//! changes, assignments, merges and conversions; what happens to tasks linked to a lead is
+//! recorded through [`activity_record_link`].
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError, FieldErrors};
+use baseops_core::{Acting, ApiError, FieldErrors, LinkChange, LinkEvent};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde::Deserialize;
@@ -82,36 +82,46 @@ pub async fn activity_log(
     Ok(id)
 }
 
-/// Records that a task was linked to a lead, so it appears in the lead's timeline; a lead of
-/// another organization is ignored. Meant for a `task.created` handler in the composition
-/// root (neither app depends on the other); nothing calls it yet.
+/// Records on a lead's timeline what happened to a task linked to it (linked, unlinked,
+/// moved to a stage), from the tasks app through `baseops_core::Links`. Records of other
+/// kinds linking to a lead are checked but not shown (no timeline kind for them yet).
 ///
 /// # Errors
-/// Database errors.
-pub async fn activity_record_task(
-    txn: &impl ConnectionTrait,
-    acting: Acting<'_>,
-    organization_id: Uuid,
-    lead_id: Uuid,
-    task_id: Uuid,
-    title: &str,
-) -> Result<Option<Uuid>, ApiError> {
-    let access = Access::system(organization_id, None);
-    match lead_for(txn, &access, lead_id).await {
-        Ok(_) => {}
-        Err(ApiError::NotFound) => return Ok(None),
-        Err(error) => return Err(error),
+/// 404 when the lead is not one of the organization's; database errors.
+pub async fn activity_record_link(txn: &impl ConnectionTrait, event: &LinkEvent<'_>) -> Result<(), ApiError> {
+    let organization_id = event.organization_id;
+    let lead_id = event.target_id;
+    lead_for(txn, &Access::system(organization_id, None), lead_id).await?;
+    if event.source_kind != "task" {
+        return Ok(());
     }
-    let title: String = title.chars().take(500).collect();
-    let data = serde_json::json!({ "task_id": task_id });
-    let id =
-        add_activity(txn, organization_id, lead_id, ActivityKind::Task, None, title, Some(data), Utc::now())
-            .await?;
-    record(
+    let (change, status) = match event.change {
+        LinkChange::Linked => ("linked", None),
+        LinkChange::Unlinked => ("unlinked", None),
+        LinkChange::Status(status) => ("status", Some(status)),
+    };
+    let title: String = event.title.chars().take(MAX_BODY_LEN).collect();
+    let mut data = serde_json::json!({ "task_id": event.source_id, "change": change });
+    if let Some(status) = status {
+        data["status"] = serde_json::json!(status);
+    }
+    let author = event.acting.actor.user_id();
+    add_activity(
         txn,
-        AuditEntry::new(acting, Some(organization_id), "lead.task_link", "lead", lead_id)
-            .changes(Changes::new().set("task_id", None::<()>, task_id)),
+        organization_id,
+        lead_id,
+        ActivityKind::Task,
+        author,
+        title,
+        Some(data.clone()),
+        Utc::now(),
     )
     .await?;
-    Ok(Some(id))
+    record(
+        txn,
+        AuditEntry::new(event.acting, Some(organization_id), "lead.task_activity", "lead", lead_id)
+            .changes(Changes::created(&data)),
+    )
+    .await?;
+    Ok(())
 }

@@ -171,8 +171,15 @@ pub async fn lead_create(
         currency: model.currency.clone(),
     };
     baseops_jobs::emit(txn, acting, Some(organization_id), &created).await?;
-    if by_rule {
-        let assigned = LeadAssigned { lead_id: id, owner_id, previous_owner_id: None, label: fields.label() };
+    // An owner other than the creator hears of it; creating your own lead emits nothing more.
+    if by_rule || (owner_id.is_some() && owner_id != acting.actor.user_id()) {
+        let assigned = LeadAssigned {
+            lead_id: id,
+            owner_id,
+            previous_owner_id: None,
+            label: fields.label(),
+            by: acting.actor.user_id(),
+        };
         baseops_jobs::emit(txn, acting, Some(organization_id), &assigned).await?;
     }
     record(
@@ -602,8 +609,13 @@ pub async fn lead_assign(
     )
     .await?;
     let fields = LeadFields::from(&found);
-    let assigned =
-        LeadAssigned { lead_id: id, owner_id, previous_owner_id: found.owner_id, label: fields.label() };
+    let assigned = LeadAssigned {
+        lead_id: id,
+        owner_id,
+        previous_owner_id: found.owner_id,
+        label: fields.label(),
+        by: acting.actor.user_id(),
+    };
     baseops_jobs::emit(txn, acting, Some(access.organization_id), &assigned).await?;
     record(
         txn,

@@ -1,13 +1,14 @@
 //! Merging duplicates: one lead survives, choosing field by field whose value it keeps;
-//! the others' activities, tags and customer link move to it, and they are deleted.
+//! the others' activities, tags, customer link and the records of other apps linked to them
+//! (tasks) move to it, and they are deleted.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError};
+use baseops_core::{Acting, ApiError, Links};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -58,8 +59,10 @@ pub struct MergeInput {
 /// # Errors
 /// 404/403 out of reach, 412 stale survivor version, 422 for bad ids or fields, 409
 /// `both_converted` when two leads already have customers.
+#[allow(clippy::too_many_arguments)] // the two accesses, the version and the input are all distinct
 pub async fn lead_merge(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
+    links: &Links,
     acting: Acting<'_>,
     edit: &Access,
     delete: &Access,
@@ -193,6 +196,9 @@ pub async fn lead_merge(
             survivor_id,
         )
         .await?;
+    }
+    for from in &merged_ids {
+        links.retarget(txn, acting, edit.organization_id, crate::link::KIND, *from, survivor_id).await?;
     }
     lead::Entity::delete_many().filter(lead::Column::Id.is_in(merged_ids.clone())).exec(txn).await?;
     let data = serde_json::json!({ "merged_ids": merged_ids, "fields": input.fields });

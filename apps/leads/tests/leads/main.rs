@@ -8,3 +8,4 @@ mod merge_convert;
 mod pipeline;
 mod rbac;
 mod support;
+mod tasks;

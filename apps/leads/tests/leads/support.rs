@@ -1,10 +1,11 @@
-//! Test support: an app with the identity apps and the leads app, members with default
-//! roles and bearer tokens, and a worker that runs import jobs on demand.
+//! Test support: an app with the identity apps, notifications, the leads app and the tasks
+//! app (linked to leads as in the composition root), members with default roles and bearer
+//! tokens, and a worker that runs import and event jobs on demand.
 
 use std::sync::Arc;
 
 use axum::body::Body;
-use baseops_core::{Acting, Actor, App, Origin};
+use baseops_core::{Acting, Actor, App, AppState, Links, Origin};
 use baseops_test_support::{TestApp, TestResponse};
 use baseops_users::service::organization::{NewOrganization, add_member, create_organization};
 use baseops_users::service::token::{NewToken, create_token};
@@ -22,9 +23,17 @@ pub fn apps() -> Vec<App> {
         baseops_idempotency::app(),
         baseops_users::app(),
         baseops_roles::app(),
+        baseops_notifications::app(),
         baseops_customers::app(),
         baseops_leads::app(),
+        baseops_tasks::app(),
     ]
+}
+
+fn prepare(state: AppState) -> AppState {
+    let links = Links::default().with_target(baseops_leads::LeadLinks).with_source(baseops_tasks::TaskLinks);
+    let bus = baseops_leads::subscribe(baseops_jobs::EventBus::new());
+    state.with_extension(links).with_extension(bus)
 }
 
 pub async fn leads_app() -> TestApp {
@@ -32,7 +41,8 @@ pub async fn leads_app() -> TestApp {
 }
 
 pub async fn leads_app_with(settings: &[(&str, &str)]) -> TestApp {
-    let mut builder = TestApp::builder().apps(apps()).authenticator(Arc::new(UsersAuthenticator));
+    let mut builder =
+        TestApp::builder().apps(apps()).authenticator(Arc::new(UsersAuthenticator)).prepare(prepare);
     for (variable, value) in settings {
         builder = builder.setting(variable, value);
     }

@@ -1,5 +1,6 @@
 //! A task's attachments: list, upload (the request body is the file), download, delete.
-//! Files go through the storage service, bounded by `[storage]` and `server.body_limit_bytes`.
+//! Files go through the storage service, bounded by
+//! `storage.max_file_bytes` (the upload route is exempt from `server.body_limit_bytes`).
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;

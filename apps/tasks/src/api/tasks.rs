@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderName, StatusCode, header};
-use baseops_core::{ApiError, AppState, ETag, IfMatch, Json, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, IfMatch, Json, Links, Problem, RequestContext};
 use baseops_idempotency::IdempotencyKey;
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
@@ -174,8 +174,16 @@ pub(super) async fn create(
     let caller = Caller::of(&ctx)?;
     let grants = Grants { act, assign: scope_of(&ctx, TASKS_ASSIGN) };
     let txn = state.db().write().begin().await?;
-    let created =
-        task_create(&txn, &caller, grants, &state.settings().tasks, key.0.as_deref(), input).await?;
+    let created = task_create(
+        &txn,
+        &Links::of(&state),
+        &caller,
+        grants,
+        &state.settings().tasks,
+        key.0.as_deref(),
+        input,
+    )
+    .await?;
     txn.commit().await?;
     let task = selector::task_detail(state.db().write(), &caller, created.id()).await?;
     let location = format!("/api/v1/tasks/{}", task.summary.id);
@@ -228,7 +236,8 @@ pub(super) async fn update(
     let caller = Caller::of(&ctx)?;
     let grants = Grants { act, assign: scope_of(&ctx, TASKS_ASSIGN) };
     let txn = state.db().write().begin().await?;
-    task_update(&txn, &caller, grants, &state.settings().tasks, id, version, changes).await?;
+    task_update(&txn, &Links::of(&state), &caller, grants, &state.settings().tasks, id, version, changes)
+        .await?;
     txn.commit().await?;
     let task = selector::task_detail(state.db().write(), &caller, id).await?;
     Ok((ETag(task.summary.version), Json(task)))
@@ -252,7 +261,7 @@ pub(super) async fn delete(
     let scope = ctx.require(TASKS_DELETE)?;
     let caller = Caller::of(&ctx)?;
     let txn = state.db().write().begin().await?;
-    let keys = task_delete(&txn, &caller, scope, id).await?;
+    let keys = task_delete(&txn, &Links::of(&state), &caller, scope, id).await?;
     txn.commit().await?;
     super::attachments::forget(&state, keys).await;
     Ok(StatusCode::NO_CONTENT)
@@ -310,8 +319,16 @@ pub(super) async fn bulk_status(
         return Err(ApiError::invalid("ids", format!("must name 1 to {MAX_BULK} tasks")));
     }
     let txn = state.db().write().begin().await?;
-    let changed =
-        tasks_set_status(&txn, &caller, edit, &state.settings().tasks, &input.ids, &input.status).await?;
+    let changed = tasks_set_status(
+        &txn,
+        &Links::of(&state),
+        &caller,
+        edit,
+        &state.settings().tasks,
+        &input.ids,
+        &input.status,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Json(BulkResult { changed }))
 }

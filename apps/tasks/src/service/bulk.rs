@@ -3,8 +3,8 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::TasksSettings;
-use baseops_core::{ApiError, FieldErrors, Scope};
-use sea_orm::ConnectionTrait;
+use baseops_core::{ApiError, FieldErrors, Links, Scope};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
 use super::input::check_users;
@@ -25,7 +25,8 @@ pub const MAX_BULK: usize = 200;
 /// 422 for too many ids or an unknown stage, 404 naming an id the caller cannot see, 403, 409
 /// `invalid_transition`; database errors.
 pub async fn tasks_set_status(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
+    links: &Links,
     caller: &Caller<'_>,
     edit: Scope,
     settings: &TasksSettings,
@@ -54,7 +55,7 @@ pub async fn tasks_set_status(
                 .changes(audit),
         )
         .await?;
-        after_change(txn, caller, settings, &before, &after, &assignees, Vec::new()).await?;
+        after_change(txn, links, caller, settings, &before, &after, &assignees, Vec::new()).await?;
         changed.push(id);
     }
     Ok(changed)

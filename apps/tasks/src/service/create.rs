@@ -2,9 +2,10 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::TasksSettings;
+use baseops_core::Links;
 use baseops_core::{ApiError, FieldErrors};
 use baseops_idempotency::{Claim, claim, request_hash};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait, IntoActiveModel};
 use uuid::Uuid;
 
 use super::input::{
@@ -46,10 +47,11 @@ impl Created {
 /// request's task instead.
 ///
 /// # Errors
-/// 422 for bad fields, non-members, a bad parent; 403 `assign_forbidden` for assigning others
+/// 422 for bad fields, non-members, a bad parent, a related record its app does not know; 403 `assign_forbidden` for assigning others
 /// without `tasks.assign`; 422 `idempotency_key_reused`; database errors.
 pub async fn task_create(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
+    links: &Links,
     caller: &Caller<'_>,
     grants: Grants,
     settings: &TasksSettings,
@@ -130,6 +132,7 @@ pub async fn task_create(
     set_assignees(txn, id, &assignees).await?;
     set_watchers(txn, id, &watchers).await?;
     set_labels(txn, caller.organization_id, id, &labels).await?;
+    crate::link::report(txn, links, caller.acting, None, Some(&model), true).await?;
     let changes = Changes::created(&serde_json::json!({
         "title": model.title,
         "status": model.status,

@@ -8,11 +8,12 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::TasksSettings;
-use baseops_core::{Acting, ApiError};
+use baseops_core::{Acting, ApiError, Links};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -90,12 +91,13 @@ pub(crate) async fn set_rule(
 /// # Errors
 /// Database errors.
 pub async fn occurrence_create_next(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
+    links: &Links,
     acting: Acting<'_>,
     settings: &TasksSettings,
     series_id: Uuid,
     after_seq: i32,
-) -> Result<Option<task::Model>, DbErr> {
+) -> Result<Option<task::Model>, ApiError> {
     let Some(series) = task_recurrence::Entity::find_by_id(series_id).one(txn).await? else {
         return Ok(None);
     };
@@ -103,7 +105,9 @@ pub async fn occurrence_create_next(
         return Ok(None);
     }
     let Ok(rule) = serde_json::from_str::<RecurrenceRule>(&series.rule) else {
-        return Err(DbErr::Json(format!("recurrence {series_id}: the rule does not parse")));
+        return Err(ApiError::internal(DbErr::Json(format!(
+            "recurrence {series_id}: the rule does not parse"
+        ))));
     };
     let Some(latest) = task::Entity::find_by_id(series.latest_task_id).one(txn).await? else {
         return Ok(None);
@@ -135,6 +139,7 @@ pub async fn occurrence_create_next(
         ..latest.clone()
     };
     task::Entity::insert(next.clone().into_active_model()).exec_without_returning(txn).await?;
+    crate::link::report(txn, links, acting, None, Some(&next), false).await?;
     let assignees: Vec<Uuid> = task_assignee::Entity::find()
         .filter(task_assignee::Column::TaskId.eq(latest.id))
         .all(txn)

@@ -3,11 +3,12 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::TasksSettings;
-use baseops_core::{ApiError, FieldErrors, Scope};
+use baseops_core::{ApiError, FieldErrors, Links, Scope};
 use baseops_jobs::Enqueue;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -171,8 +172,10 @@ pub(super) async fn set_labels(
 /// # Errors
 /// 404 for a task the caller may not see, 403 outside the caller's scope, 412
 /// `version_mismatch`, 409 `invalid_transition`, 422 for bad fields; database errors.
+#[allow(clippy::too_many_arguments)] // each is a distinct input of the one update
 pub async fn task_update(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
+    links: &Links,
     caller: &Caller<'_>,
     grants: Grants,
     settings: &TasksSettings,
@@ -308,7 +311,7 @@ pub async fn task_update(
     )
     .await?;
     let assignees_now = assignees.unwrap_or(assignees_before);
-    after_change(txn, caller, settings, &before, &after, &assignees_now, added).await?;
+    after_change(txn, links, caller, settings, &before, &after, &assignees_now, added).await?;
     Ok(after)
 }
 
@@ -362,10 +365,13 @@ pub(super) async fn save(
     Ok(())
 }
 
-/// Events and jobs that follow a saved change: assignment and status events, the next
-/// occurrence of a completed recurring task, the reminder for a new due time.
+/// Events and jobs that follow a saved change: the related record's owner hears of a new
+/// link or status, assignment and status events, the next occurrence of a completed
+/// recurring task, the reminder for a new due time.
+#[allow(clippy::too_many_arguments)] // each is a distinct input of the one follow-up step
 pub(super) async fn after_change(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
+    links: &Links,
     caller: &Caller<'_>,
     settings: &TasksSettings,
     before: &task::Model,
@@ -373,6 +379,7 @@ pub(super) async fn after_change(
     assignees: &[Uuid],
     added: Vec<Uuid>,
 ) -> Result<(), ApiError> {
+    crate::link::report(txn, links, caller.acting, Some(before), Some(after), true).await?;
     let by = acting_user(caller);
     let org = Some(caller.organization_id);
     if !added.is_empty() {
@@ -414,7 +421,8 @@ pub(super) async fn after_change(
 /// 404 for a task the caller may not see, 403 (own scope: only tasks the caller created), 409
 /// `has_subtasks`; database errors.
 pub async fn task_delete(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
+    links: &Links,
     caller: &Caller<'_>,
     delete: Scope,
     id: Uuid,
@@ -438,6 +446,7 @@ pub async fn task_delete(
             .await?;
     }
     task::Entity::delete_by_id(id).exec(txn).await?;
+    crate::link::report(txn, links, caller.acting, Some(&found), None, false).await?;
     let snapshot = serde_json::json!({
         "title": found.title,
         "status": found.status,

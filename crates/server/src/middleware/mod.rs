@@ -1,6 +1,7 @@
 //! The middleware stack, one concern per module; the order is set in `router.rs`.
 
 pub(crate) mod allowed_hosts;
+pub(crate) mod body_limit;
 pub(crate) mod client_ip;
 pub(crate) mod cors;
 pub(crate) mod metrics;
