@@ -24,7 +24,7 @@ const REQUIRED_SECRETS: [&str; 2] = ["secret_key", "database.url"];
 pub const DEV_SECRET_KEY: &str = "dev-only-insecure-secret-key-do-not-use-in-production";
 
 /// Variables with the prefix that are not settings, so are not rejected as unknown keys.
-const NOT_SETTINGS: [&str; 3] = ["BASEOPS_ENV", "BASEOPS_CONFIG_DIR", "BASEOPS_TEST_"];
+const NOT_SETTINGS: [&str; 4] = ["BASEOPS_ENV", "BASEOPS_CONFIG_DIR", "BASEOPS_TEST_", "BASEOPS_BENCH_"];
 
 /// Where settings come from. [`Sources::from_process`] for the binary; tests build their own.
 #[derive(Debug, Clone)]

@@ -118,6 +118,12 @@ fn bad_values_name_the_variable_and_the_problem() {
 
     let message = load(&sources(dir.path(), &[("BASEOPS_DATABSE__URL", "typo")])).unwrap_err().to_string();
     assert!(message.contains("databse"), "unknown keys are reported: {message}");
+    // The test and bench harnesses' own variables are not settings, and not typos.
+    let harness = [
+        ("BASEOPS_TEST_DATABASE_URL", "postgres://localhost/x"),
+        ("BASEOPS_BENCH_DATABASE_URL", "postgres://localhost/y"),
+    ];
+    load(&sources(dir.path(), &harness)).expect("harness variables are ignored");
 
     let message =
         load(&sources(dir.path(), &[("BASEOPS_DATABASE__URL", "mysql://x")])).unwrap_err().to_string();

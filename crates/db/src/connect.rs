@@ -132,6 +132,9 @@ enum Pool {
     Single,
 }
 
+/// How long a pooled connection may sit idle before it is pinged on checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 fn options(settings: &DatabaseSettings, url: &Secret, pool: Pool) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.expose().to_owned());
     let max = match pool {
@@ -146,6 +149,11 @@ fn options(settings: &DatabaseSettings, url: &Secret, pool: Pool) -> ConnectOpti
         .min_connections(settings.min_connections.min(max))
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         .connect_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        // sqlx pings a connection on every checkout by default: one hidden round trip per
+        // acquire (a token-authenticated write acquires four times). A connection in steady
+        // use is alive; only one idle long enough for a server, proxy or firewall to have
+        // dropped it is checked first.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(true)
         // Every statement is a debug event on target `sqlx::query`; the logging setup decides
         // whether db.log keeps them (`database.log_statements`) or only the slow ones.
