@@ -1,5 +1,6 @@
 //! The OpenAPI document of the whole build: every operation has a unique id, every response
-//! a description, and every authenticated operation names its security.
+//! a description, every authenticated operation names its security, every reference resolves
+//! and every upload route exempt from the global body limit exists.
 
 use std::collections::HashSet;
 
@@ -51,5 +52,20 @@ fn every_reference_resolves() {
     for target in refs {
         let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{target}"));
         assert!(document["components"]["schemas"][name].is_object(), "{target} is not defined");
+    }
+}
+
+/// Every route an app exempts from the global body limit exists with that method: a typo in
+/// a `LargeBody` would otherwise leave an upload at the global limit without a word.
+#[test]
+fn every_large_body_route_exists() {
+    let apps = baseops::apps();
+    let document = serde_json::to_value(baseops_server::openapi_document(&apps)).unwrap();
+    let routes: Vec<_> = apps.iter().flat_map(|app| app.large_bodies.iter()).collect();
+    assert!(routes.len() >= 2, "the lead import and the task attachment upload");
+    for route in routes {
+        let path = format!("/api/v1{}", route.path);
+        let method = route.method.to_lowercase();
+        assert!(document["paths"][&path][&method].is_object(), "{} {path} is not a route", route.method);
     }
 }

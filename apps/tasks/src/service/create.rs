@@ -47,7 +47,8 @@ impl Created {
 /// request's task instead.
 ///
 /// # Errors
-/// 422 for bad fields, non-members, a bad parent, a related record its app does not know; 403 `assign_forbidden` for assigning others
+/// 422 for bad fields, non-members, a bad parent, a related record its app does not know;
+/// 403 `assign_forbidden` for assigning others
 /// without `tasks.assign`; 422 `idempotency_key_reused`; database errors.
 pub async fn task_create(
     txn: &DatabaseTransaction,

@@ -18,21 +18,18 @@ use http::header::CONTENT_LENGTH;
 #[derive(Clone, Debug)]
 pub(crate) struct BodyLimits {
     default: usize,
-    // (method, full route path) → limit
-    routes: Arc<HashMap<(String, String), usize>>,
+    // full route path → (method, limit); looked up by &str, so a request allocates nothing
+    routes: Arc<HashMap<String, Vec<(&'static str, usize)>>>,
 }
 
 impl BodyLimits {
     /// Reads the limits from the settings and the apps' declared upload routes.
     pub(crate) fn new(settings: &Settings, apps: &[App]) -> Self {
-        let routes = apps
-            .iter()
-            .flat_map(|app| app.large_bodies.iter())
-            .map(|route| {
-                let limit = Ord::max((route.limit)(settings), settings.server.body_limit_bytes);
-                ((route.method.to_owned(), format!("/api/v1{}", route.path)), limit)
-            })
-            .collect();
+        let mut routes: HashMap<String, Vec<(&'static str, usize)>> = HashMap::new();
+        for route in apps.iter().flat_map(|app| app.large_bodies.iter()) {
+            let limit = Ord::max((route.limit)(settings), settings.server.body_limit_bytes);
+            routes.entry(format!("/api/v1{}", route.path)).or_default().push((route.method, limit));
+        }
         Self { default: settings.server.body_limit_bytes, routes: Arc::new(routes) }
     }
 
@@ -41,9 +38,9 @@ impl BodyLimits {
             return self.default;
         };
         self.routes
-            .get(&(request.method().as_str().to_owned(), path.as_str().to_owned()))
-            .copied()
-            .unwrap_or(self.default)
+            .get(path.as_str())
+            .and_then(|methods| methods.iter().find(|(method, _)| *method == request.method().as_str()))
+            .map_or(self.default, |&(_, limit)| limit)
     }
 }
 
