@@ -56,8 +56,9 @@ trap cleanup EXIT
 create_body='{"first_name": "Bench", "last_name": "Lead", "email": "bench@example.com", "company": "Bench Co", "source": "web_form", "value_amount": 250000}'
 
 # The statements of one API create, as PostgreSQL logged them, turned into a pgbench script:
-# new rows get fresh time-ordered ids (as the API's UUIDv7), the audit insert takes the seq
-# and previous hash its chain update returned (\gset), everything else is as logged.
+# new rows get fresh time-ordered ids (as the API's UUIDv7); an audit insert that carries a
+# seq (a binary from before decision 0012, which chained in the writer's transaction) takes
+# the seq and previous hash its chain update returned (\gset); everything else is as logged.
 pgbench_script() {
     local log=$1 out=$2
     python3 - "$log" "$out" <<'PY'
@@ -87,7 +88,7 @@ end = next(i for i, (sql, _) in enumerate(statements) if sql.strip() == "COMMIT"
 script = []
 for sql, params in statements[begin:end + 1]:
     fresh_id = re.match(r'\s*INSERT INTO "?(leads|events|jobs|audit_events)"? ', sql) is not None
-    audit = 'INSERT INTO "audit_events"' in sql
+    audit = 'INSERT INTO "audit_events"' in sql and '"seq"' in sql
     def value(match):
         n = int(match.group(1))
         if n == 1 and fresh_id:
@@ -164,8 +165,8 @@ for count in "${counts[@]}"; do
             SELECT (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7'
                 || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid \$\$"
         # The same concurrency as wrk, then as many clients as the server's pool has
-        # connections: with 64 clients PostgreSQL's own backends queue on the audit chain's
-        # row lock, which the server's pool spares it.
+        # connections (before decision 0012, 64 clients queued on the audit chain's row lock,
+        # which the server's pool spared PostgreSQL).
         pool=${BASEOPS_DATABASE__MAX_CONNECTIONS:-10}
         for clients in "$connections" "$pool"; do
             tps=$(pgbench -n -M prepared -c "$clients" -j "$threads" -T "$duration" -f "$work/create.sql" \

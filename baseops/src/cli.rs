@@ -5,11 +5,9 @@ use std::net::SocketAddr;
 use clap::{Parser, Subcommand};
 
 /// A command failed (bad configuration, unreachable database, failed migration).
-pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_FAILURE: u8 = baseops_app::EXIT_FAILURE;
 /// `check --deploy` found settings that are unsafe in production.
 pub const EXIT_UNSAFE_SETTINGS: u8 = 3;
-/// `audit verify` found an altered, inserted or deleted audit event.
-pub const EXIT_AUDIT_BROKEN: u8 = 4;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -62,9 +60,6 @@ pub enum Command {
         #[arg(long)]
         concurrency: Option<usize>,
     },
-    /// Inspect and operate the job queue.
-    #[command(subcommand)]
-    Jobs(JobsCommand),
     /// Apply pending database migrations, or list them.
     #[command(after_help = "Examples:
   baseops migrate             # apply every pending migration
@@ -83,36 +78,6 @@ pub enum Command {
         #[arg(long)]
         deploy: bool,
     },
-    /// Create a superuser (and, with --organization, an organization they own).
-    #[command(after_help = "Examples:
-  baseops createsuperuser                                   # asks for everything
-  baseops createsuperuser --email ops@example.com --organization \"Acme\"
-  printf '%s' \"$PW\" | baseops createsuperuser --email ops@example.com --password-stdin
-  ADMIN_PW=... baseops createsuperuser --email ops@example.com --password-env ADMIN_PW")]
-    Createsuperuser {
-        /// E-mail address; asked for when absent.
-        #[arg(long)]
-        email: Option<String>,
-        /// Display name; the part of the e-mail before @ when absent.
-        #[arg(long)]
-        name: Option<String>,
-        /// Also create an organization with this name, owned by the new superuser.
-        #[arg(long, value_name = "NAME")]
-        organization: Option<String>,
-        /// Read the password from standard input (one line) instead of asking.
-        #[arg(long, conflicts_with = "password_env")]
-        password_stdin: bool,
-        /// Read the password from this environment variable instead of asking.
-        #[arg(long, value_name = "VAR")]
-        password_env: Option<String>,
-    },
-    /// Create the default roles an organization lacks; edited roles are left alone.
-    #[command(
-        name = "seed-roles",
-        after_help = "Example:
-  baseops seed-roles    # after an upgrade that added default roles or permissions"
-    )]
-    SeedRoles,
     /// Fill an organization with demo data, fast (multi-row inserts): to try baseops out or
     /// to benchmark it.
     #[command(
@@ -123,8 +88,7 @@ pub enum Command {
     )]
     DemoData {
         /// What to create.
-        #[arg(value_enum)]
-        app: DemoApp,
+        app: String,
         /// The organization, by slug or id.
         #[arg(long, value_name = "SLUG")]
         org: String,
@@ -132,12 +96,6 @@ pub enum Command {
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
         count: u64,
     },
-    /// Lead tools: CSV import with a progress bar.
-    #[command(subcommand)]
-    Leads(LeadsCommand),
-    /// Audit trail tools.
-    #[command(subcommand)]
-    Audit(AuditCommand),
     /// Print the OpenAPI document of this build.
     #[command(after_help = "Example:
   baseops openapi > openapi.json")]
@@ -146,113 +104,19 @@ pub enum Command {
     Version,
 }
 
-/// The apps `demo-data` can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DemoApp {
-    /// Tasks in every stage, some assigned and labelled, due dates around now.
-    Tasks,
-    /// Leads over the default pipeline's stages, owned by the members in turn, some with a
-    /// value, tags and a UTM campaign.
-    Leads,
-}
-
-/// `baseops leads …`.
-#[derive(Debug, Subcommand)]
-pub enum LeadsCommand {
-    /// Import leads from a CSV file: validate every row, print the report, then write the
-    /// valid rows in batches with a progress bar.
-    #[command(after_help = "Examples:
-  baseops leads import contacts.csv --org acme
-  baseops leads import contacts.csv --org acme --map \"E-Mail=email,Firma=company\" --on-duplicate update
-  baseops leads import contacts.csv --org acme --dry-run        # the report only
-
-Fields: first_name, last_name, full_name, email, phone, company, title, website, address,
-source, tags, value, currency, score, utm_source, utm_medium, utm_campaign, utm_term,
-utm_content, notes, owner_email, ignore. Unmapped headers are suggested from their names.")]
-    Import {
-        /// The CSV file (UTF-8 or Latin-1; `,` `;` tab or `|` separated).
-        file: std::path::PathBuf,
-        /// The organization, by slug or id.
-        #[arg(long, value_name = "SLUG")]
-        org: String,
-        /// Column mapping, `Header=field,...`; headers not named are suggested.
-        #[arg(long, value_name = "PAIRS")]
-        map: Option<String>,
-        /// What to do with rows matching a lead (or an earlier row) by e-mail or phone.
-        #[arg(long, value_parser = ["skip", "update", "create"], default_value = "skip")]
-        on_duplicate: String,
-        /// The separator (one character); detected when absent.
-        #[arg(long)]
-        delimiter: Option<char>,
-        /// Validate and print the report, import nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-}
-
-/// `baseops jobs …`.
-#[derive(Debug, Subcommand)]
-pub enum JobsCommand {
-    /// List jobs, newest first.
-    #[command(after_help = "Examples:
-  baseops jobs list
-  baseops jobs list --state dead --limit 100")]
-    List {
-        /// Only jobs in this state: pending, queued (in Redis), running, done or dead.
-        #[arg(long, value_parser = ["pending", "queued", "running", "done", "dead"])]
-        state: Option<String>,
-        /// How many, at most 500.
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=500))]
-        limit: u64,
-    },
-    /// Put dead jobs back in the queue with fresh attempts.
-    #[command(after_help = "Examples:
-  baseops jobs retry 0190f1c2-…
-  baseops jobs retry --all-dead")]
-    Retry {
-        /// The dead job to retry.
-        #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
-        id: Option<uuid::Uuid>,
-        /// Retry every dead job.
-        #[arg(long)]
-        all_dead: bool,
-    },
-    /// Delete done and dead jobs that finished before a cutoff.
-    #[command(after_help = "Examples:
-  baseops jobs purge                    # older than jobs.retention_days
-  baseops jobs purge --older-than 7d    # units: s, m, h, d")]
-    Purge {
-        /// Age, like 12h or 7d.
-        #[arg(long, value_parser = parse_age)]
-        older_than: Option<std::time::Duration>,
-    },
-    /// List the recurring jobs with their effective cron expression, zone and next run.
-    Schedules,
-}
-
-fn parse_age(text: &str) -> Result<std::time::Duration, String> {
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not an age like 7d or 12h"))?;
-    let seconds = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" | "" => 86_400,
-        _ => return Err(format!("{text:?}: the unit is s, m, h or d")),
-    };
-    Ok(std::time::Duration::from_secs(number.saturating_mul(seconds)))
-}
-
-/// `baseops audit …`.
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Walk the hash chains and report the first altered, inserted or deleted event of each.
-    #[command(after_help = "Examples:
-  baseops audit verify                 # every chain; exit 4 when one is broken
-  baseops audit verify --org 0190...   # one organization's chain")]
-    Verify {
-        /// Only this organization's chain (its id), or `platform`.
-        #[arg(long, value_name = "ID")]
-        org: Option<String>,
-    },
+/// The whole command line of this build: the platform's commands above, the apps'
+/// subcommands, and the nouns `demo-data` accepts.
+pub fn command(apps: &baseops_app::Apps) -> clap::Command {
+    use clap::CommandFactory;
+    let nouns: Vec<clap::builder::PossibleValue> = apps
+        .demos()
+        .iter()
+        .map(|demo| clap::builder::PossibleValue::new(demo.noun).help(demo.description))
+        .collect();
+    let mut command =
+        Cli::command().mut_subcommand("demo-data", |demo| demo.mut_arg("app", |arg| arg.value_parser(nouns)));
+    for app_command in apps.commands() {
+        command = command.subcommand((app_command.definition)());
+    }
+    command
 }

@@ -4,48 +4,31 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use baseops_app::{Apps, CommandContext};
 use baseops_config::{Environment, Settings, Sources, deploy_findings, render_masked};
+use baseops_core::AppState;
 use baseops_db::Migrator;
 use baseops_telemetry::Console;
+use tokio::sync::watch;
 
-use crate::cli::{AuditCommand, Cli, Command, DemoApp, EXIT_UNSAFE_SETTINGS, LeadsCommand};
-use crate::{identity, leads, work};
+use crate::cli::{Cli, Command, EXIT_UNSAFE_SETTINGS};
+use crate::work;
 
-/// Runs the parsed command.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs the parsed platform command.
+pub async fn run(cli: Cli, apps: Apps) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { bind, migrate, with_worker } => serve(bind, migrate, with_worker).await,
-        Command::Worker { queues, concurrency } => run_worker(queues, concurrency).await,
-        Command::Jobs(command) => {
-            with_database(|settings, db| Box::pin(async move { work::jobs(&settings, &db, command).await }))
-                .await
-        }
-        Command::Migrate { status } => migrate(status).await,
-        Command::Check { deploy } => check(deploy),
-        Command::Createsuperuser { email, name, organization, password_stdin, password_env } => {
-            let args = identity::SuperuserArgs { email, name, organization, password_stdin, password_env };
-            with_database(|settings, db| {
-                Box::pin(async move { identity::create_superuser(&settings, &db, args).await })
-            })
-            .await
-        }
-        Command::SeedRoles => {
-            with_database(|_, db| Box::pin(async move { identity::seed_roles(&db).await })).await
-        }
+        Command::Serve { bind, migrate, with_worker } => serve(&apps, bind, migrate, with_worker).await,
+        Command::Worker { queues, concurrency } => run_worker(&apps, queues, concurrency).await,
+        Command::Migrate { status } => migrate(&apps, status).await,
+        Command::Check { deploy } => check(&apps, deploy),
         Command::DemoData { app, org, count } => {
-            with_database(|_, db| Box::pin(async move { demo_data(&db, app, &org, count).await })).await
-        }
-        Command::Leads(LeadsCommand::Import { file, org, map, on_duplicate, delimiter, dry_run }) => {
-            let args = leads::ImportArgs { file, org, map, on_duplicate, delimiter, dry_run };
-            with_database(|settings, db| Box::pin(async move { leads::import(&settings, &db, args).await }))
-                .await
-        }
-        Command::Audit(AuditCommand::Verify { org }) => {
-            with_database(|_, db| Box::pin(async move { identity::audit_verify(&db, org.as_deref()).await }))
-                .await
+            let state = one_shot_state(&apps).await?;
+            let outcome = demo_data(&state, &apps, &app, &org, count).await;
+            state.db().close().await;
+            outcome
         }
         Command::Openapi => {
-            let document = baseops_server::openapi_document(&baseops::apps());
+            let document = baseops_server::openapi_document(&apps);
             println!("{}", document.to_pretty_json().context("cannot render the OpenAPI document")?);
             Ok(ExitCode::SUCCESS)
         }
@@ -56,28 +39,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-type Job = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<ExitCode>>>>;
+/// Runs a subcommand an app brought, on a migrated database, logging to stderr.
+pub async fn run_app_command(
+    apps: Apps,
+    command: baseops_app::Command,
+    matches: clap::ArgMatches,
+) -> anyhow::Result<ExitCode> {
+    let state = one_shot_state(&apps).await?;
+    let db = state.db().clone();
+    let outcome = (command.run)(CommandContext { matches, state, apps }).await;
+    db.close().await;
+    outcome.map(ExitCode::from).map_err(|error| anyhow::anyhow!(error))
+}
 
-/// Runs a one-shot command on a migrated database, logging to stderr.
-async fn with_database(job: impl FnOnce(Settings, baseops_db::Database) -> Job) -> anyhow::Result<ExitCode> {
+/// The state a one-shot command runs with: settings, logging to stderr, a database whose
+/// schema is current, every app's services.
+async fn one_shot_state(apps: &Apps) -> anyhow::Result<AppState> {
     let settings = load_settings()?;
-    let _logging = baseops_telemetry::init_logging(&settings, Console::Stderr)?;
-    let migrator = baseops::migrator()?;
+    // Kept for the process's life: a one-shot command ends with the process.
+    std::mem::forget(baseops_telemetry::init_logging(&settings, Console::Stderr)?);
+    let migrator = apps.migrator()?;
     let db = baseops_db::connect(&settings.database).await?;
     prepare_schema(&settings, &migrator, &db, false).await?;
-    let outcome = job(settings, db.clone()).await;
-    db.close().await;
-    outcome
+    apps.state(settings, db, migrator)
+        .map_err(|error| anyhow::anyhow!(error))
+        .context("cannot set up the application services")
 }
 
 fn load_settings() -> anyhow::Result<Settings> {
     Ok(baseops_config::load(&Sources::from_process())?)
 }
 
-fn check(deploy: bool) -> anyhow::Result<ExitCode> {
+fn check(apps: &Apps, deploy: bool) -> anyhow::Result<ExitCode> {
     let settings = load_settings()?;
-    baseops::migrator()?;
-    baseops_jobs::schedule::resolve(&baseops::schedules(), &settings.jobs).map_err(anyhow::Error::msg)?;
+    baseops_jobs::schedule::resolve(&apps.schedules(), &settings.jobs).map_err(anyhow::Error::msg)?;
     println!("{}", render_masked(&settings));
     eprintln!("configuration is valid ({} environment)", settings.env.name());
     if deploy {
@@ -93,10 +88,10 @@ fn check(deploy: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn migrate(status: bool) -> anyhow::Result<ExitCode> {
+async fn migrate(apps: &Apps, status: bool) -> anyhow::Result<ExitCode> {
     let settings = load_settings()?;
     let _logging = baseops_telemetry::init_logging(&settings, Console::Stderr)?;
-    let migrator = baseops::migrator()?;
+    let migrator = apps.migrator()?;
     if status {
         let db = baseops_db::connect(&settings.database).await?;
         let states = migrator.status(&db).await?;
@@ -118,23 +113,64 @@ async fn migrate(status: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// `baseops worker`: jobs only, until SIGTERM/SIGINT.
-async fn run_worker(queues: Option<Vec<String>>, concurrency: Option<usize>) -> anyhow::Result<ExitCode> {
+async fn run_worker(
+    apps: &Apps,
+    queues: Option<Vec<String>>,
+    concurrency: Option<usize>,
+) -> anyhow::Result<ExitCode> {
     let settings = load_settings()?;
     let _logging = baseops_telemetry::init_logging(&settings, Console::Stdout)?;
     baseops_telemetry::metrics_handle();
-    let migrator = baseops::migrator()?;
+    let migrator = apps.migrator()?;
     let db = baseops_db::connect(&settings.database).await?;
     prepare_schema(&settings, &migrator, &db, false).await?;
-    let state =
-        baseops::state(settings, db.clone(), migrator).context("cannot set up the application services")?;
+    let state = apps
+        .state(settings, db.clone(), migrator)
+        .map_err(|error| anyhow::anyhow!(error))
+        .context("cannot set up the application services")?;
     let depth = work::publish_queue_depth(db.clone());
-    work::worker(&state, queues, concurrency)?.run(baseops_server::shutdown_signal()).await?;
+    let (stop, stopped) = watch::channel(false);
+    let background = start_background(apps, false, true, &state, &stopped);
+    let worker = work::worker(apps, &state, queues, concurrency)?;
+    worker
+        .run(async move {
+            baseops_server::shutdown_signal().await;
+            let _ = stop.send(true);
+        })
+        .await?;
+    finish_background(background).await;
     depth.abort();
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
+/// Starts the apps' background tasks of a process; they end once `stop` turns true.
+fn start_background(
+    apps: &Apps,
+    serves: bool,
+    works: bool,
+    state: &AppState,
+    stop: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    apps.background(serves, works)
+        .into_iter()
+        .map(|task| {
+            tracing::debug!(task = task.name, "background task started");
+            tokio::spawn((task.run)(state.clone(), stop.clone()))
+        })
+        .collect()
+}
+
+async fn finish_background(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for task in tasks {
+        if let Err(error) = task.await {
+            tracing::warn!(%error, "a background task failed");
+        }
+    }
+}
+
 async fn serve(
+    apps: &Apps,
     bind: Option<std::net::SocketAddr>,
     migrate: bool,
     with_worker: bool,
@@ -151,11 +187,16 @@ async fn serve(
         }
     }
 
-    let migrator = baseops::migrator()?;
+    let migrator = apps.migrator()?;
     let db = baseops_db::connect(&settings.database).await?;
     prepare_schema(&settings, &migrator, &db, migrate).await?;
-    identity::first_start(&settings, &db).await?;
+    let state = apps
+        .state(settings, db.clone(), migrator)
+        .map_err(|error| anyhow::anyhow!(error))
+        .context("cannot set up the application services")?;
+    baseops_users::first_start(&state).await.map_err(|error| anyhow::anyhow!(error))?;
 
+    let settings = state.settings();
     let listener = tokio::net::TcpListener::bind(settings.server.bind)
         .await
         .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
@@ -166,42 +207,33 @@ async fn serve(
     }
     tracing::info!(%address, env = settings.env.name(), version = env!("CARGO_PKG_VERSION"), "listening");
 
-    let state =
-        baseops::state(settings, db.clone(), migrator).context("cannot set up the application services")?;
-    let router = baseops_server::build_router(state.clone(), &baseops::apps());
+    let router = baseops_server::build_router(state.clone(), apps);
     let depth = work::publish_queue_depth(db.clone());
-    // One signal stops both: the server drains requests while the worker finishes jobs.
-    let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+    // One signal stops everything: the server drains requests, the worker finishes jobs, the
+    // background tasks end (live notification streams, which never end by themselves).
+    let (stop, stopped) = watch::channel(false);
     // In dev the quick start's `serve` runs the worker too, so mailed links reach the log.
-    let with_worker = with_worker || state.settings().env == Environment::Dev;
+    let with_worker = with_worker || settings.env == Environment::Dev;
+    let background = start_background(apps, true, with_worker, &state, &stopped);
     let worker = if with_worker {
-        let worker = work::worker(&state, None, None)?;
-        let mut stopped = stop.subscribe();
+        let worker = work::worker(apps, &state, None, None)?;
+        let mut stopped = stopped.clone();
         Some(tokio::spawn(worker.run(async move {
-            let _ = stopped.recv().await;
+            let _ = stopped.wait_for(|stop| *stop).await;
         })))
     } else {
         None
     };
-    let mut server_stopped = stop.subscribe();
-    // Live notification streams never end by themselves: end them so shutdown can finish.
-    let hub = state.extension::<baseops_notifications::Hub>().cloned();
-    if let Some(hub) = &hub {
-        hub.start();
-    }
-    let signal = async move {
+    tokio::spawn(async move {
         baseops_server::shutdown_signal().await;
-        let _ = stop.send(());
-    };
-    tokio::spawn(signal);
+        let _ = stop.send(true);
+    });
+    let mut server_stopped = stopped.clone();
     baseops_server::serve(
         listener,
         router,
         async move {
-            let _ = server_stopped.recv().await;
-            if let Some(hub) = hub {
-                hub.close();
-            }
+            let _ = server_stopped.wait_for(|stop| *stop).await;
         },
         grace,
     )
@@ -209,45 +241,38 @@ async fn serve(
     if let Some(worker) = worker {
         worker.await.context("the worker task failed")??;
     }
+    finish_background(background).await;
     depth.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-/// `baseops demo-data <app> --org <slug> --count N`.
+/// `baseops demo-data <noun> --org <slug> --count N`.
 async fn demo_data(
-    db: &baseops_db::Database,
-    app: DemoApp,
+    state: &AppState,
+    apps: &Apps,
+    noun: &str,
     org: &str,
     count: u64,
 ) -> anyhow::Result<ExitCode> {
-    let organization = baseops_users::selector::organization_by_ref(db.write(), org)
+    let demo = apps
+        .demos()
+        .into_iter()
+        .find(|demo| demo.noun == noun)
+        .with_context(|| format!("no app of this build makes demo {noun}"))?;
+    let db = state.db();
+    let organization = baseops_core::directory(state)
+        .organization(db.write().into(), org)
         .await?
         .with_context(|| format!("no organization {org:?} (give its slug or id)"))?;
     let actor = baseops_core::Actor::System { name: "demo-data".into() };
     let origin = baseops_core::Origin::internal();
     let acting = baseops_core::Acting { actor: &actor, origin: &origin };
     let started = std::time::Instant::now();
-    let created = match app {
-        DemoApp::Tasks => {
-            baseops_tasks::demo::seed_tasks(db.write(), acting, organization.id, count, |done| {
-                eprint!("\r{done}/{count} tasks");
-            })
-            .await?
-        }
-        DemoApp::Leads => {
-            baseops_leads::demo::seed_leads(db.write(), acting, organization.id, count, |done| {
-                eprint!("\r{done}/{count} leads");
-            })
-            .await?
-        }
-    };
+    let progress = |done: u64| eprint!("\r{done}/{count} {noun}");
+    let created = (demo.seed)(state, acting, organization.id, count, &progress).await?;
     eprintln!();
-    let noun = match app {
-        DemoApp::Tasks => "tasks",
-        DemoApp::Leads => "leads",
-    };
     println!("created {created} {noun} in {} in {:.1} s", organization.slug, started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }

@@ -3,9 +3,21 @@
 //! # Chains
 //! Every organization has its own chain, named by the organization id (lowercase,
 //! hyphenated: `0190f3c2-…`); events with no organization go to the [`PLATFORM_CHAIN`].
-//! Within a chain, events are numbered `seq = 1, 2, 3, …` with no gaps, and each event stores
-//! the hash of the one before it (`prev_hash`; [`GENESIS_HASH`] for `seq = 1`). The table
-//! `audit_chains` holds each chain's head: its last `seq` and `hash`.
+//! Within a chain, sealed events are numbered `seq = 1, 2, 3, …` with no gaps, and each
+//! stores the hash of the one before it (`prev_hash`; [`GENESIS_HASH`] for `seq = 1`). The
+//! table `audit_chains` holds each chain's head: its last sealed `seq` and `hash`.
+//!
+//! # Recording, then sealing
+//! [`crate::record`] only inserts the event, in the caller's transaction, with `seq`,
+//! `prev_hash` and `hash` left `NULL` (*unsealed*): writers of one organization share no row
+//! and never wait for each other. Shortly after the event commits, [`crate::seal()`] (run in
+//! a loop by [`crate::run_sealer`] on every node; one works at a time) appends it to its
+//! chain: it reads the head, gives the event the next `seq`, the head's hash as `prev_hash`,
+//! computes `hash`, and advances the head, in one transaction. The chain's order is
+//! therefore the sealing order: events that committed earlier are sealed earlier, and within
+//! one sealing round a chain's events are taken in id (UUIDv7, recording time) order. An
+//! event's `created_at` and id say when it was recorded, not where it sits in the chain.
+//! Decision record 0012 explains the choice.
 //!
 //! # Canonical encoding (format `baseops-audit-v1`)
 //! An event's `hash` is the lowercase hex SHA-256 of the UTF-8 bytes of this JSON array,
@@ -39,11 +51,26 @@
 //! with read access can recompute it with any SHA-256 and JSON library.
 //!
 //! # What the chain proves
-//! Editing, deleting or inserting an event breaks a hash or a link, and [`crate::verify()`]
-//! reports it. A writer with full SQL access who rewrites the *tail* of a chain consistently
-//! (recomputing every later hash and the head) is not detectable from the database alone;
-//! export chain heads ([`crate::verify::VerifyReport`] carries them) to somewhere the
-//! database's writers cannot change to close that gap.
+//! Once sealed, editing, deleting, inserting or reordering an event breaks a hash or a link,
+//! and [`crate::verify()`] reports it; so does a row with only some of `seq`, `prev_hash`
+//! and `hash` set, which the sealer never writes. A writer with full SQL access who rewrites
+//! the *tail* of a chain consistently (recomputing every later hash and the head) is not
+//! detectable from the database alone; export chain heads ([`crate::verify::VerifyReport`]
+//! carries them) to somewhere the database's writers cannot change to close that gap.
+//!
+//! # The sealing window
+//! An event that is not sealed yet is covered by no hash: someone with SQL access who edits
+//! or deletes it *before* the sealer reaches it leaves no trace (an edited one is then
+//! sealed as edited). Before sealing was split off, an event joined its chain as it
+//! committed and this window did not exist; it is the price of writers no longer queueing
+//! on their organization's chain head (decision record 0012). Why that is acceptable:
+//! - it is short: the sealer runs every [`crate::seal::SEAL_INTERVAL`] and a round takes
+//!   milliseconds, so an event waits about that long after its commit;
+//! - it is visible: [`crate::verify()`] reports how many events wait and how old the oldest
+//!   is, so a stopped sealer (a window that keeps growing) shows in every verification;
+//! - it adds little: whoever can write to the live database at that moment can already make
+//!   changes that are never audited (plain SQL bypasses the services); what the chain
+//!   protects is the history already recorded, and that starts at sealing.
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -122,12 +149,22 @@ impl HashedFields<'_> {
     }
 }
 
-impl<'a> From<&'a crate::model::audit_event::Model> for HashedFields<'a> {
-    fn from(event: &'a crate::model::audit_event::Model) -> Self {
+impl<'a> HashedFields<'a> {
+    /// The fields of a sealed event as stored; `None` while any of `seq`, `prev_hash` and
+    /// `hash` is missing.
+    pub(crate) fn of_sealed(event: &'a crate::model::audit_event::Model) -> Option<Self> {
+        let (Some(seq), Some(prev_hash), Some(_)) = (event.seq, &event.prev_hash, &event.hash) else {
+            return None;
+        };
+        Some(Self::at(event, seq, prev_hash))
+    }
+
+    /// The fields of `event` placed at `seq` after `prev_hash`: what sealing it there covers.
+    pub(crate) fn at(event: &'a crate::model::audit_event::Model, seq: i64, prev_hash: &'a str) -> Self {
         Self {
             id: event.id,
             chain: &event.chain,
-            seq: event.seq,
+            seq,
             organization_id: event.organization_id,
             actor_type: &event.actor_type,
             actor_id: event.actor_id.as_deref(),
@@ -139,7 +176,7 @@ impl<'a> From<&'a crate::model::audit_event::Model> for HashedFields<'a> {
             user_agent: event.user_agent.as_deref(),
             request_id: &event.request_id,
             created_at: &event.created_at,
-            prev_hash: &event.prev_hash,
+            prev_hash,
         }
     }
 }

@@ -1,12 +1,15 @@
 //! The audit trail: who changed what, when and from where — tamper-evident.
 //!
 //! Services call [`record`] inside their own transaction, next to the change it describes,
-//! so a change and its audit event commit (or roll back) together. Each event is appended
-//! to a hash chain — one chain per organization, plus the `platform` chain for events with
-//! no organization — where every event's hash covers its content and the previous event's
-//! hash. [`verify`](verify()) walks the chains and reports the first edited, deleted or
-//! inserted event of each. Selectors ([`list`], [`for_each`]) read the trail with filters and
-//! cursor pagination, newest first.
+//! so a change and its audit event commit (or roll back) together. Shortly after it commits,
+//! the sealer ([`run_sealer`], one per `serve` and `worker` process; [`seal()`] is one round)
+//! appends the event to a hash chain — one chain per organization, plus the `platform` chain
+//! for events with no organization — where every event's hash covers its content and the
+//! previous event's hash. Recording touches no shared row, so one organization's writers
+//! never wait for each other. [`verify`](verify()) walks the chains, reports the first
+//! edited, deleted, inserted or reordered event of each, and how far sealing lags. Selectors
+//! ([`list`], [`for_each`]) read the trail with filters and cursor pagination, newest first,
+//! sealed or not.
 //!
 //! ```no_run
 //! # async fn example(txn: &sea_orm::DatabaseTransaction, actor: &baseops_core::Actor,
@@ -32,25 +35,35 @@
 mod api;
 pub mod chain;
 mod changes;
+mod cli;
 mod migration;
 mod model;
 pub mod permission;
+pub mod seal;
 pub mod selector;
 pub mod service;
 pub mod verify;
 
-use baseops_core::App;
+use baseops_app::{App, Background, RunsIn};
 
 pub use changes::{Changes, FieldChange, REDACTED, SENSITIVE_FIELDS, SensitiveName, is_sensitive_field};
+pub use seal::{SealOutcome, run_sealer, seal, seal_pending};
 pub use selector::{AuditEvent, EventFilter, ListError, Page, for_each, list};
 pub use service::{AuditEntry, record};
-pub use verify::{ChainProblem, ProblemKind, VerifyReport, verify};
+pub use verify::{ChainProblem, ProblemKind, SealingLag, VerifyReport, verify};
 
 /// The audit app: `GET /api/v1/audit/events` (and its export), the `audit.view`
-/// permission, and the migration creating `audit_events` and `audit_chains`.
+/// permission, the `audit_events` and `audit_chains` tables, the sealer (in every `serve`
+/// and `worker` process) and `baseops audit verify`.
 pub fn app() -> App {
     App::new("audit")
         .with_api(api::routes)
         .with_migrations(migration::migrations)
-        .with_permissions(permission::PERMISSIONS)
+        .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
+        .with_background(&[Background {
+            name: "audit.sealer",
+            runs_in: RunsIn::Both,
+            run: |state, stop| Box::pin(run_sealer(state.db().write().clone(), stop)),
+        }])
+        .with_commands(cli::commands)
 }

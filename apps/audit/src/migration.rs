@@ -3,11 +3,13 @@
 //! `audit_events.organization_id` has no foreign key on purpose: organizations live in
 //! another app, and an audit trail must outlive the records it talks about.
 
+mod unsealed;
+
 use sea_orm_migration::prelude::*;
 
 /// The audit app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateAuditEvents)]
+    vec![Box::new(CreateAuditEvents), Box::new(unsealed::UnsealedEvents)]
 }
 
 #[derive(Clone, Copy, DeriveIden)]

@@ -1,7 +1,8 @@
 //! The audit tables as SeaORM entities. Private to the crate: other apps read events through
 //! [`crate::selector`] and write them through [`crate::service`], never through the tables.
 
-/// One recorded event, a link of its chain.
+/// One recorded event, a link of its chain once sealed: `seq`, `prev_hash` and `hash` are
+/// `NULL` from [`crate::record`] until [`crate::seal()`] fills all three together.
 pub(crate) mod audit_event {
     use sea_orm::entity::prelude::*;
 
@@ -11,7 +12,7 @@ pub(crate) mod audit_event {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub chain: String,
-        pub seq: i64,
+        pub seq: Option<i64>,
         pub organization_id: Option<Uuid>,
         pub actor_type: String,
         pub actor_id: Option<String>,
@@ -23,8 +24,8 @@ pub(crate) mod audit_event {
         pub user_agent: Option<String>,
         pub request_id: String,
         pub created_at: String,
-        pub prev_hash: String,
-        pub hash: String,
+        pub prev_hash: Option<String>,
+        pub hash: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -33,7 +34,8 @@ pub(crate) mod audit_event {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// The head of each chain: its last sequence number and hash.
+/// The head of each chain: its last sealed sequence number and hash. Written by the sealer
+/// only.
 pub(crate) mod audit_chain {
     use sea_orm::entity::prelude::*;
 

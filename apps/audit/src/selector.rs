@@ -57,7 +57,8 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// An audit event as readers see it: every stored field, including its place in the chain.
+/// An audit event as readers see it: every stored field, including its place in the chain
+/// once sealed (`seq`, `prev_hash` and `hash` are `None` until then, usually under a second).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuditEvent {
     /// The event's id (UUIDv7).
@@ -66,8 +67,8 @@ pub struct AuditEvent {
     pub organization_id: Option<Uuid>,
     /// The chain: the organization id as text, or `platform`.
     pub chain: String,
-    /// Position in the chain, from 1.
-    pub seq: i64,
+    /// Position in the chain, from 1; `None` until sealed.
+    pub seq: Option<i64>,
     /// `user`, `token`, `system` or `anonymous`.
     pub actor_type: String,
     /// The user id, token id or system actor name; `None` for anonymous.
@@ -88,23 +89,24 @@ pub struct AuditEvent {
     pub request_id: String,
     /// When it was recorded (UTC, microseconds).
     pub created_at: DateTime<Utc>,
-    /// The previous event's hash (64 zeros for the first).
-    pub prev_hash: String,
-    /// This event's hash (see the `chain` module for the encoding).
-    pub hash: String,
+    /// The previous event's hash (64 zeros for the first); `None` until sealed.
+    pub prev_hash: Option<String>,
+    /// This event's hash (see the `chain` module for the encoding); `None` until sealed.
+    pub hash: Option<String>,
 }
 
 impl AuditEvent {
     /// Recomputes this event's hash from its fields (see [`crate::chain`]): equal to `hash`
-    /// as long as the stored row is untouched. Lets a reader check an exported event alone;
-    /// [`crate::verify()`] checks whole chains.
-    pub fn computed_hash(&self) -> String {
+    /// as long as the stored row is untouched; `None` for an event not sealed yet. Lets a
+    /// reader check an exported event alone; [`crate::verify()`] checks whole chains.
+    pub fn computed_hash(&self) -> Option<String> {
+        let (seq, prev_hash) = (self.seq?, self.prev_hash.as_deref()?);
         let changes = self.changes.to_canonical_json();
         let created_at = timestamp_text(self.created_at);
         HashedFields {
             id: self.id,
             chain: &self.chain,
-            seq: self.seq,
+            seq,
             organization_id: self.organization_id,
             actor_type: &self.actor_type,
             actor_id: self.actor_id.as_deref(),
@@ -116,9 +118,10 @@ impl AuditEvent {
             user_agent: self.user_agent.as_deref(),
             request_id: &self.request_id,
             created_at: &created_at,
-            prev_hash: &self.prev_hash,
+            prev_hash,
         }
         .hash()
+        .into()
     }
 }
 
@@ -290,7 +293,7 @@ mod tests {
             id,
             organization_id: None,
             chain: PLATFORM_CHAIN.to_owned(),
-            seq: 1,
+            seq: None,
             actor_type: "system".to_owned(),
             actor_id: None,
             action: "x.y".to_owned(),
@@ -301,8 +304,8 @@ mod tests {
             user_agent: None,
             request_id: "r".to_owned(),
             created_at,
-            prev_hash: String::new(),
-            hash: String::new(),
+            prev_hash: None,
+            hash: None,
         };
         let cursor = encode_cursor(&event);
         assert_eq!(decode_cursor(&cursor).unwrap(), ("2025-01-02T03:04:05.000006Z".to_owned(), id));

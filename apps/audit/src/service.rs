@@ -1,32 +1,23 @@
-//! Recording audit events: the one write of this app, made inside the caller's transaction.
+//! Recording audit events: the one write of this app on the request path, made inside the
+//! caller's transaction.
 //!
-//! # How an event joins its chain
-//! 1. `UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash` advances
-//!    the chain's head and returns the new `seq` and the previous event's hash. On
-//!    PostgreSQL the updated row stays locked until the caller's transaction ends, so
-//!    concurrent writers to one chain queue here, each then reading the head its predecessor
-//!    committed (READ COMMITTED re-reads a row after waiting on its lock): a chain can't fork
-//!    and its `seq` has no gaps. Writers to different chains don't wait for each other. Under
-//!    REPEATABLE READ or SERIALIZABLE the waiting writer fails with a serialization error
-//!    instead; retry the whole transaction. On SQLite the single writer connection already
-//!    serializes transactions; the same SQL runs there.
-//! 2. A chain's first event finds no head: `INSERT … ON CONFLICT (chain) DO NOTHING` creates it
-//!    at `seq = 0` with [`GENESIS_HASH`] (a concurrent creator
-//!    wins harmlessly), then step 1 runs again.
-//! 3. The event gets its id (UUIDv7) and `created_at` only now, under the lock, so both grow
-//!    with `seq` within a chain; its hash is computed over the canonical encoding
-//!    ([`crate::chain`]); the row is inserted and the head's hash set to it.
+//! [`record`] validates the entry and inserts one `audit_events` row: its id (UUIDv7) and
+//! `created_at` are set now, its place in the chain (`seq`, `prev_hash`, `hash`) is left
+//! `NULL`. It reads and locks nothing else, so writers to one organization never wait for
+//! each other here, on either engine. If the caller's transaction rolls back, the event goes
+//! with it; once it commits, [`crate::seal()`] appends it to its chain shortly after (see
+//! [`crate::chain`] for the order and for what an unsealed event is not protected against).
 //!
-//! If the caller's transaction rolls back, the event and the head's advance roll back with it.
+//! Lists and exports show an unsealed event at once (with `seq` and `hash` null), so a
+//! caller reads its own write without waiting for the sealer.
 
 use baseops_core::{Acting, Actor, Origin};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait};
+use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use crate::Changes;
-use crate::chain::{GENESIS_HASH, HashedFields, chain_for, timestamp_text};
-use crate::model::{audit_chain, audit_event};
+use crate::chain::{chain_for, timestamp_text};
+use crate::model::audit_event;
 
 /// Longest `action`, `entity_type`, `entity_id` and `actor_id`.
 pub const MAX_NAME_LEN: usize = 64;
@@ -83,15 +74,11 @@ impl<'a> AuditEntry<'a> {
     }
 }
 
-/// Appends an event to its organization's chain and returns the event's id.
+/// Records an event, unsealed, and returns its id.
 ///
 /// Call it inside the transaction that makes the change, on the write pool, so the change
-/// and its audit event commit together. See the [module documentation](self) for how the
-/// chain's head is locked and advanced.
-///
-/// Never call it on a bare pool: outside a transaction the head's lock ends with each
-/// statement, and two concurrent writers could link to the same predecessor (which
-/// [`verify`](crate::verify()) would then report as tampering).
+/// and its audit event commit (or roll back) together; the sealer chains it after it
+/// commits. See the [module documentation](self).
 ///
 /// # Errors
 /// [`DbErr::Custom`] when `action` or `entity_type` is empty or longer than 64 characters,
@@ -109,88 +96,29 @@ pub async fn record(txn: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result
     check_len("request_id", request_id, 1, MAX_REQUEST_ID_LEN)?;
     let user_agent = entry.origin.user_agent.as_deref().map(clean_user_agent);
     let ip = entry.origin.ip.map(|ip| ip.to_string());
-    let changes = entry.changes.to_canonical_json();
-
-    let chain = chain_for(entry.organization_id);
-    let (seq, prev_hash) = advance_head(txn, &chain).await?;
 
     let id = Uuid::now_v7();
-    let created_at = timestamp_text(chrono::Utc::now());
-    let hash = HashedFields {
-        id,
-        chain: &chain,
-        seq,
-        organization_id: entry.organization_id,
-        actor_type: entry.actor.kind(),
-        actor_id: actor_id.as_deref(),
-        action: entry.action,
-        entity_type: entry.entity_type,
-        entity_id: &entry.entity_id,
-        changes: &changes,
-        ip: ip.as_deref(),
-        user_agent: user_agent.as_deref(),
-        request_id,
-        created_at: &created_at,
-        prev_hash: &prev_hash,
-    }
-    .hash();
-
     let event = audit_event::ActiveModel {
         id: Set(id),
-        chain: Set(chain.clone()),
-        seq: Set(seq),
+        chain: Set(chain_for(entry.organization_id)),
+        // Left out of the INSERT (NULL): the sealer sets all three together.
+        seq: NotSet,
+        prev_hash: NotSet,
+        hash: NotSet,
         organization_id: Set(entry.organization_id),
         actor_type: Set(entry.actor.kind().to_owned()),
         actor_id: Set(actor_id),
         action: Set(entry.action.to_owned()),
         entity_type: Set(entry.entity_type.to_owned()),
         entity_id: Set(entry.entity_id),
-        changes: Set(changes),
+        changes: Set(entry.changes.to_canonical_json()),
         ip: Set(ip),
         user_agent: Set(user_agent),
         request_id: Set(request_id.to_owned()),
-        created_at: Set(created_at),
-        prev_hash: Set(prev_hash),
-        hash: Set(hash.clone()),
+        created_at: Set(timestamp_text(chrono::Utc::now())),
     };
     audit_event::Entity::insert(event).exec_without_returning(txn).await?;
-
-    let set_head = Query::update()
-        .table(audit_chain::Entity)
-        .value(audit_chain::Column::Hash, hash)
-        .and_where(audit_chain::Column::Chain.eq(chain.as_str()))
-        .to_owned();
-    txn.execute(&set_head).await?;
     Ok(id)
-}
-
-/// Advances the chain's head by one, creating it first if needed; returns the new `seq` and
-/// the hash of the event before it.
-async fn advance_head(txn: &impl ConnectionTrait, chain: &str) -> Result<(i64, String), DbErr> {
-    if let Some(head) = try_advance_head(txn, chain).await? {
-        return Ok(head);
-    }
-    let create = Query::insert()
-        .into_table(audit_chain::Entity)
-        .columns([audit_chain::Column::Chain, audit_chain::Column::Seq, audit_chain::Column::Hash])
-        .values_panic([chain.into(), 0_i64.into(), GENESIS_HASH.into()])
-        .on_conflict(OnConflict::column(audit_chain::Column::Chain).do_nothing().to_owned())
-        .to_owned();
-    txn.execute(&create).await?;
-    try_advance_head(txn, chain)
-        .await?
-        .ok_or_else(|| DbErr::Custom(format!("audit: the head of chain {chain} vanished while appending")))
-}
-
-async fn try_advance_head(txn: &impl ConnectionTrait, chain: &str) -> Result<Option<(i64, String)>, DbErr> {
-    let advance = Query::update()
-        .table(audit_chain::Entity)
-        .value(audit_chain::Column::Seq, Expr::col(audit_chain::Column::Seq).add(1))
-        .and_where(audit_chain::Column::Chain.eq(chain))
-        .returning(Query::returning().columns([audit_chain::Column::Seq, audit_chain::Column::Hash]))
-        .to_owned();
-    let Some(row) = txn.query_one(&advance).await? else { return Ok(None) };
-    Ok(Some((row.try_get::<i64>("", "seq")?, row.try_get::<String>("", "hash")?)))
 }
 
 fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<(), DbErr> {

@@ -13,16 +13,16 @@ pub mod permission;
 pub mod selector;
 pub mod service;
 
-use baseops_core::App;
+use baseops_app::App;
 
 pub use selector::{CustomerOut, customer_by_id};
 pub use service::{NewCustomer, customer_create, customer_relink_lead};
 
-/// The customers app. Its migrations run after the users app's (customers belong to an
-/// organization).
+/// The customers app (customers belong to an organization of the users app).
 pub fn app() -> App {
     App::new("customers")
+        .depends_on(&["users", "audit"])
         .with_api(api::routes)
         .with_migrations(migration::migrations)
-        .with_permissions(permission::PERMISSIONS)
+        .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
 }

@@ -1,6 +1,7 @@
 //! The customers app's migration: the `customers` table. The lead link is a plain column
 //! (no foreign key): the leads app refers to customers, and each app's tables stay its own.
 
+use baseops_db::schema::organization_fk;
 use sea_orm_migration::prelude::*;
 
 /// The customers app's migrations, oldest first.
@@ -21,12 +22,6 @@ enum Customers {
     CreatedAt,
     UpdatedAt,
     Version,
-}
-
-#[derive(DeriveIden)]
-enum Organizations {
-    Table,
-    Id,
 }
 
 struct CreateCustomers;
@@ -54,13 +49,11 @@ impl MigrationTrait for CreateCustomers {
                     .col(ColumnDef::new(Customers::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Customers::UpdatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Customers::Version).integer().not_null().default(1))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_customers_organization")
-                            .from(Customers::Table, Customers::OrganizationId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut organization_fk(
+                        "fk_customers_organization",
+                        Customers::Table,
+                        Customers::OrganizationId,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -1,6 +1,6 @@
 //! The customers app's permissions.
 
-use baseops_core::PermissionDef;
+use baseops_core::{DefaultGrant, PermissionDef, Scope};
 
 /// See the organization's customers.
 pub const CUSTOMERS_VIEW: &str = "customers.view";
@@ -8,3 +8,11 @@ pub const CUSTOMERS_VIEW: &str = "customers.view";
 /// Everything the customers app declares.
 pub const PERMISSIONS: &[PermissionDef] =
     &[PermissionDef::global(CUSTOMERS_VIEW, "See the organization's customers")];
+
+/// What the default roles get beyond their own rules.
+pub const DEFAULT_GRANTS: &[DefaultGrant] = &[
+    DefaultGrant::new("manager", "customers.*", Scope::All),
+    DefaultGrant::new("accountant", "customers.*", Scope::All),
+    DefaultGrant::new("sales", CUSTOMERS_VIEW, Scope::All),
+    DefaultGrant::new("support", CUSTOMERS_VIEW, Scope::All),
+];

@@ -1,5 +1,6 @@
 //! Reads: one customer, and the organization's customers newest first.
 
+use baseops_core::{Page, Paging};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -59,24 +60,22 @@ pub async fn customer_by_id(
     Ok(found.map(CustomerOut::from))
 }
 
-/// Most customers one page holds.
-pub const MAX_LIMIT: u64 = 200;
+/// The order cursors of the customer list are made for.
+pub const SORT: &str = "-created";
 
-/// The organization's customers, newest first, up to `limit` (at most one more than
-/// [`MAX_LIMIT`], to see whether a next page exists) after the customer `after` (keyset).
+/// A page of the organization's customers, newest first.
 ///
 /// # Errors
 /// Database errors.
 pub async fn customer_list(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
-    after: Option<Uuid>,
-    limit: u64,
-) -> Result<Vec<CustomerOut>, DbErr> {
+    paging: &Paging,
+) -> Result<Page<CustomerOut>, DbErr> {
     let mut query = customer::Entity::find().filter(customer::Column::OrganizationId.eq(organization_id));
-    if let Some(after) = after {
-        query = query.filter(customer::Column::Id.lt(after));
+    if let Some(after) = &paging.after {
+        query = query.filter(customer::Column::Id.lt(after.id));
     }
-    let rows = query.order_by_desc(customer::Column::Id).limit(limit.clamp(1, MAX_LIMIT + 1)).all(db).await?;
-    Ok(rows.into_iter().map(CustomerOut::from).collect())
+    let rows = query.order_by_desc(customer::Column::Id).limit(paging.fetch()).all(db).await?;
+    Ok(paging.page(rows, SORT, |last| (serde_json::Value::Null, last.id), CustomerOut::from))
 }

@@ -2,15 +2,14 @@
 //! organization with plausible leads quickly — multi-row inserts of [`ROWS_PER_INSERT`]
 //! rows, 50,000 per transaction, one audit event per insert (not one per lead).
 
-use baseops_core::Acting;
+use baseops_core::{Acting, AppState};
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DbErr, TransactionTrait};
 use uuid::Uuid;
 
 use crate::model::StageKind;
 use crate::selector::pipeline::pipelines_of;
-use crate::service::import::{SeedRow, StartStage, leads_insert_many, start_stage};
+use crate::service::lead::{SeedRow, StartStage, leads_insert_many, start_stage};
 use crate::service::lead_input::LeadFields;
 
 /// Rows per INSERT (35 values each: under SQLite's 32,766 and PostgreSQL's 65,535 parameters).
@@ -43,21 +42,6 @@ impl Sequence {
     }
 }
 
-/// The organization's members, oldest first.
-async fn members(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Vec<Uuid>, DbErr> {
-    let query = Query::select()
-        .column(Alias::new("user_id"))
-        .from(Alias::new("memberships"))
-        .and_where(Expr::col(Alias::new("organization_id")).eq(organization_id))
-        .order_by(Alias::new("created_at"), sea_orm::Order::Asc)
-        .to_owned();
-    let mut ids = Vec::new();
-    for row in db.query_all(&query).await? {
-        ids.push(row.try_get("", "user_id")?);
-    }
-    Ok(ids)
-}
-
 /// Creates `count` leads in the organization, owned in turn by its members, spread over the
 /// default pipeline's stages (most open), a third with a value, some tagged; the first
 /// member created them. Calls `progress` with the running total after each transaction.
@@ -66,14 +50,15 @@ async fn members(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Vec
 /// Database errors (the transaction in flight rolls back; earlier ones stay);
 /// `DbErr::RecordNotFound` when the organization has no member.
 pub async fn seed_leads(
-    db: &DatabaseConnection,
+    state: &AppState,
     acting: Acting<'_>,
     organization_id: Uuid,
     count: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, DbErr> {
     let count = Ord::min(count, MAX_COUNT);
-    let owners = members(db, organization_id).await?;
+    let db = state.db().write();
+    let owners = baseops_core::directory(state).member_ids(db.into(), organization_id).await?;
     let creator = *owners
         .first()
         .ok_or_else(|| DbErr::RecordNotFound(format!("organization {organization_id} has no member")))?;

@@ -1,6 +1,6 @@
 //! Events the leads app emits, and its handlers: the new owner of a lead hears about it.
 
-use baseops_jobs::{Delivered, EventBus, JobContext, JobError};
+use baseops_jobs::{Delivered, Event, EventBus, JobContext, JobError};
 use baseops_notifications::NewNotification;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -23,7 +23,7 @@ pub struct LeadCreated {
     pub currency: Option<String>,
 }
 
-impl baseops_jobs::Event for LeadCreated {
+impl Event for LeadCreated {
     const NAME: &'static str = "lead.created";
 }
 
@@ -44,7 +44,7 @@ pub struct LeadAssigned {
     pub by: Option<Uuid>,
 }
 
-impl baseops_jobs::Event for LeadAssigned {
+impl Event for LeadAssigned {
     const NAME: &'static str = "lead.assigned";
 }
 
@@ -63,7 +63,7 @@ pub struct LeadStageChanged {
     pub time_in_stage_secs: i64,
 }
 
-impl baseops_jobs::Event for LeadStageChanged {
+impl Event for LeadStageChanged {
     const NAME: &'static str = "lead.stage_changed";
 }
 
@@ -82,7 +82,7 @@ pub struct LeadConverted {
     pub currency: Option<String>,
 }
 
-impl baseops_jobs::Event for LeadConverted {
+impl Event for LeadConverted {
     const NAME: &'static str = "lead.converted";
 }
 
@@ -99,9 +99,18 @@ pub struct LeadsImported {
     pub skipped: i64,
 }
 
-impl baseops_jobs::Event for LeadsImported {
+impl Event for LeadsImported {
     const NAME: &'static str = "leads.imported";
 }
+
+/// Every event the leads app emits.
+pub const EMITTED: &[&str] = &[
+    <LeadCreated as Event>::NAME,
+    <LeadAssigned as Event>::NAME,
+    <LeadStageChanged as Event>::NAME,
+    <LeadConverted as Event>::NAME,
+    <LeadsImported as Event>::NAME,
+];
 
 /// Subscribes the leads app's handlers; the composition root calls it.
 pub fn subscribe(bus: EventBus) -> EventBus {

@@ -4,6 +4,7 @@
 
 use baseops_core::{Acting, Actor, Origin, RequestId};
 use baseops_jobs::{Job, JobContext, JobError};
+use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -57,7 +58,9 @@ impl Job for ValidateImport {
 
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
         let settings = &ctx.state.settings().leads;
-        outcome(import_validate(ctx.state.db().write(), self.import_id, settings, &|_, _| {}).await)
+        let directory = baseops_core::directory(&ctx.state);
+        let db = ctx.state.db().write();
+        outcome(import_validate(db, &*directory, self.import_id, settings, &|_, _| {}).await)
     }
 }
 
@@ -85,8 +88,8 @@ impl Job for CommitImport {
         };
         let origin = origin(ctx);
         let acting = Acting { actor: &actor, origin: &origin };
-        outcome(import_commit(db, acting, self.import_id, &ctx.state.settings().leads, &|_, _| {}).await)
+        let directory = baseops_core::directory(&ctx.state);
+        let settings = &ctx.state.settings().leads;
+        outcome(import_commit(db, &*directory, acting, self.import_id, settings, &|_, _| {}).await)
     }
 }
-
-use sea_orm::EntityTrait;

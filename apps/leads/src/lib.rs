@@ -5,9 +5,10 @@
 //! customers. See `docs/apps/leads.md`.
 //!
 //! Lead creation is the headline performance path: one `INSERT … SELECT` plus the event
-//! and audit rows, in one transaction ([`service::lead`]).
+//! and audit rows, in one transaction ([`service::lead::create`]).
 
 mod api;
+mod cli;
 pub mod contact;
 pub mod demo;
 pub mod event;
@@ -22,22 +23,37 @@ pub mod permission;
 pub mod selector;
 pub mod service;
 
-use baseops_core::{App, LargeBody};
+use baseops_app::{App, Demo, LargeBody, Route};
 
 pub use event::subscribe;
 pub use job::{CommitImport, ValidateImport};
 pub use link::LeadLinks;
 
-/// The leads app. Its migrations run after the users and customers apps'.
+/// The leads app: its API, tables, permissions, import jobs, events, the `lead` link
+/// target other apps' records point at, `baseops leads import` and demo data.
 pub fn app() -> App {
     App::new("leads")
+        .depends_on(&["users", "customers", "jobs", "audit", "idempotency", "notifications"])
         .with_api(api::routes)
         .with_migrations(migration::migrations)
-        .with_permissions(permission::PERMISSIONS)
+        .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_large_bodies(&[LargeBody {
             method: "POST",
             path: "/leads/imports",
             // The file, and room for the form's text fields and part headers around it.
             limit: |settings| settings.leads.import_max_bytes.saturating_add(256 * 1024),
         }])
+        // Creating a lead claims its Idempotency-Key in the create's own transaction.
+        .with_idempotent_in_service(&[Route { method: "POST", path: "/leads" }])
+        .with_jobs(|jobs| jobs.register::<ValidateImport>().register::<CommitImport>())
+        .with_events(event::EMITTED, event::subscribe)
+        .with_links(|links| links.with_target(LeadLinks))
+        .with_commands(cli::commands)
+        .with_demo(Demo {
+            noun: "leads",
+            description: "Leads over the default pipeline's stages, owned by the members in turn, some with a value, tags and a UTM campaign",
+            seed: |state, acting, organization_id, count, progress| {
+                Box::pin(demo::seed_leads(state, acting, organization_id, count, progress))
+            },
+        })
 }

@@ -5,6 +5,7 @@
 //! order) within one organization, narrowed by owner (own-scoped users) or stage (the board,
 //! the stage filter); e-mail and phone serve de-duplication; `lead_tags` serves the tag filter.
 
+use baseops_db::schema::{index, organization_fk, unique_index};
 use sea_orm_migration::prelude::*;
 
 /// The leads app's migrations, oldest first.
@@ -136,37 +137,12 @@ enum LeadImports {
     FinishedAt,
 }
 
-#[derive(DeriveIden)]
-enum Organizations {
-    Table,
-    Id,
-}
-
 struct CreateLeads;
 
 impl MigrationName for CreateLeads {
     fn name(&self) -> &str {
         "leads_0001_create_leads"
     }
-}
-
-fn organization_fk(name: &str, table: impl IntoTableRef, column: impl IntoIden) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(table, column)
-        .to(Organizations::Table, Organizations::Id)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-/// `create_index` for one index over the given columns.
-macro_rules! index {
-    ($manager:expr, $name:expr, $table:expr, [$($column:expr),+ $(,)?], unique) => {
-        $manager.create_index(Index::create().name($name).table($table)$(.col($column))+.unique().to_owned())
-    };
-    ($manager:expr, $name:expr, $table:expr, [$($column:expr),+ $(,)?]) => {
-        $manager.create_index(Index::create().name($name).table($table)$(.col($column))+.to_owned())
-    };
 }
 
 #[async_trait::async_trait]
@@ -191,14 +167,13 @@ impl MigrationTrait for CreateLeads {
                     .to_owned(),
             )
             .await?;
-        index!(
-            manager,
-            "ux_lead_pipelines_organization_name",
-            LeadPipelines::Table,
-            [LeadPipelines::OrganizationId, LeadPipelines::Name],
-            unique
-        )
-        .await?;
+        manager
+            .create_index(unique_index(
+                "ux_lead_pipelines_organization_name",
+                LeadPipelines::Table,
+                [LeadPipelines::OrganizationId, LeadPipelines::Name],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -221,14 +196,13 @@ impl MigrationTrait for CreateLeads {
                     .to_owned(),
             )
             .await?;
-        index!(
-            manager,
-            "ux_lead_stages_pipeline_name",
-            LeadStages::Table,
-            [LeadStages::PipelineId, LeadStages::Name],
-            unique
-        )
-        .await?;
+        manager
+            .create_index(unique_index(
+                "ux_lead_stages_pipeline_name",
+                LeadStages::Table,
+                [LeadStages::PipelineId, LeadStages::Name],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -282,39 +256,51 @@ impl MigrationTrait for CreateLeads {
                     .to_owned(),
             )
             .await?;
-        index!(manager, "ix_leads_organization_id", Leads::Table, [Leads::OrganizationId, Leads::Id]).await?;
-        index!(
-            manager,
-            "ix_leads_organization_owner",
-            Leads::Table,
-            [Leads::OrganizationId, Leads::OwnerId, Leads::Id]
-        )
-        .await?;
-        index!(
-            manager,
-            "ix_leads_organization_stage",
-            Leads::Table,
-            [Leads::OrganizationId, Leads::StageId, Leads::Id]
-        )
-        .await?;
-        index!(manager, "ix_leads_organization_email", Leads::Table, [Leads::OrganizationId, Leads::Email])
+        manager
+            .create_index(index("ix_leads_organization_id", Leads::Table, [Leads::OrganizationId, Leads::Id]))
             .await?;
-        index!(manager, "ix_leads_organization_phone", Leads::Table, [Leads::OrganizationId, Leads::Phone])
+        manager
+            .create_index(index(
+                "ix_leads_organization_owner",
+                Leads::Table,
+                [Leads::OrganizationId, Leads::OwnerId, Leads::Id],
+            ))
             .await?;
-        index!(
-            manager,
-            "ix_leads_organization_updated",
-            Leads::Table,
-            [Leads::OrganizationId, Leads::UpdatedAt, Leads::Id]
-        )
-        .await?;
-        index!(
-            manager,
-            "ix_leads_organization_value",
-            Leads::Table,
-            [Leads::OrganizationId, Leads::ValueAmount, Leads::Id]
-        )
-        .await?;
+        manager
+            .create_index(index(
+                "ix_leads_organization_stage",
+                Leads::Table,
+                [Leads::OrganizationId, Leads::StageId, Leads::Id],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_leads_organization_email",
+                Leads::Table,
+                [Leads::OrganizationId, Leads::Email],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_leads_organization_phone",
+                Leads::Table,
+                [Leads::OrganizationId, Leads::Phone],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_leads_organization_updated",
+                Leads::Table,
+                [Leads::OrganizationId, Leads::UpdatedAt, Leads::Id],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_leads_organization_value",
+                Leads::Table,
+                [Leads::OrganizationId, Leads::ValueAmount, Leads::Id],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -333,13 +319,13 @@ impl MigrationTrait for CreateLeads {
                     .to_owned(),
             )
             .await?;
-        index!(
-            manager,
-            "ix_lead_tags_organization_tag",
-            LeadTags::Table,
-            [LeadTags::OrganizationId, LeadTags::Tag, LeadTags::LeadId]
-        )
-        .await?;
+        manager
+            .create_index(index(
+                "ix_lead_tags_organization_tag",
+                LeadTags::Table,
+                [LeadTags::OrganizationId, LeadTags::Tag, LeadTags::LeadId],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -363,13 +349,13 @@ impl MigrationTrait for CreateLeads {
                     .to_owned(),
             )
             .await?;
-        index!(
-            manager,
-            "ix_lead_activities_lead",
-            LeadActivities::Table,
-            [LeadActivities::LeadId, LeadActivities::Id]
-        )
-        .await?;
+        manager
+            .create_index(index(
+                "ix_lead_activities_lead",
+                LeadActivities::Table,
+                [LeadActivities::LeadId, LeadActivities::Id],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -393,13 +379,13 @@ impl MigrationTrait for CreateLeads {
                     .to_owned(),
             )
             .await?;
-        index!(
-            manager,
-            "ix_lead_assignment_rules_organization",
-            LeadAssignmentRules::Table,
-            [LeadAssignmentRules::OrganizationId, LeadAssignmentRules::Position]
-        )
-        .await?;
+        manager
+            .create_index(index(
+                "ix_lead_assignment_rules_organization",
+                LeadAssignmentRules::Table,
+                [LeadAssignmentRules::OrganizationId, LeadAssignmentRules::Position],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -429,13 +415,13 @@ impl MigrationTrait for CreateLeads {
                     .to_owned(),
             )
             .await?;
-        index!(
-            manager,
-            "ix_lead_imports_organization",
-            LeadImports::Table,
-            [LeadImports::OrganizationId, LeadImports::Id]
-        )
-        .await
+        manager
+            .create_index(index(
+                "ix_lead_imports_organization",
+                LeadImports::Table,
+                [LeadImports::OrganizationId, LeadImports::Id],
+            ))
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

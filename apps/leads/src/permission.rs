@@ -1,8 +1,8 @@
 //! The leads app's permissions and what a grant's scope means here: `own` reaches the leads
-//! the user owns, `all` every lead of the organization.
+//! the user owns (their `owner_id`), `all` every lead of the organization.
 
-use baseops_core::{ApiError, PermissionDef, RequestContext, Scope};
-use uuid::Uuid;
+pub use baseops_core::Access;
+use baseops_core::{ApiError, DefaultGrant, PermissionDef, RequestContext, Scope};
 
 /// See leads, their activities, the board and pipelines.
 pub const LEADS_VIEW: &str = "leads.view";
@@ -39,63 +39,25 @@ pub const PERMISSIONS: &[PermissionDef] = &[
     PermissionDef::scoped(LEADS_REOPEN, "Reopen won or lost leads"),
 ];
 
-/// What one permission lets the caller reach: an organization, and all of its leads or
-/// only those the user owns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Access {
-    /// The active organization.
-    pub organization_id: Uuid,
-    /// The acting user (`None` for system work, which always has scope `all`).
-    pub user_id: Option<Uuid>,
-    /// How far the grant reaches.
-    pub scope: Scope,
-    /// How far the caller sees leads (`leads.view`): decides between 403 and 404 for a
-    /// lead out of reach.
-    pub sees: Option<Scope>,
-}
+/// What the default roles get beyond their own rules: managers everything, sales their own
+/// leads, marketing and support read (and marketing exports) all of them.
+pub const DEFAULT_GRANTS: &[DefaultGrant] = &[
+    DefaultGrant::new("manager", "leads.*", Scope::All),
+    DefaultGrant::new("sales", LEADS_VIEW, Scope::Own),
+    DefaultGrant::new("sales", LEADS_CREATE, Scope::Own),
+    DefaultGrant::new("sales", LEADS_EDIT, Scope::Own),
+    DefaultGrant::new("sales", LEADS_CONVERT, Scope::Own),
+    DefaultGrant::new("sales", LEADS_EXPORT, Scope::Own),
+    DefaultGrant::new("marketer", LEADS_VIEW, Scope::All),
+    DefaultGrant::new("marketer", LEADS_EXPORT, Scope::All),
+    DefaultGrant::new("support", LEADS_VIEW, Scope::All),
+];
 
-impl Access {
-    /// The caller's access under `permission`, or 403 / 400 `organization_required`.
-    ///
-    /// # Errors
-    /// 403 without the permission; 400 without an active organization.
-    pub fn of(ctx: &RequestContext, permission: &str) -> Result<Self, ApiError> {
-        let scope = ctx.require(permission)?;
-        Ok(Self {
-            organization_id: ctx.organization_id()?,
-            user_id: Some(ctx.user_id()),
-            scope,
-            sees: ctx.principal.scope(LEADS_VIEW),
-        })
-    }
-
-    /// Work done by the system itself (an import job, a command) for a user or nobody.
-    pub fn system(organization_id: Uuid, user_id: Option<Uuid>) -> Self {
-        Self { organization_id, user_id, scope: Scope::All, sees: Some(Scope::All) }
-    }
-
-    /// The owner a query must be limited to, when the scope is `own`.
-    pub fn only_owner(&self) -> Option<Uuid> {
-        match self.scope {
-            Scope::All => None,
-            // Nobody owns what a user-less caller could see with `own`.
-            Scope::Own => Some(self.user_id.unwrap_or(Uuid::nil())),
-        }
-    }
-
-    /// Whether a lead owned by `owner` is within reach.
-    pub fn reaches(&self, owner: Option<Uuid>) -> bool {
-        self.scope == Scope::All || (owner.is_some() && owner == self.user_id)
-    }
-
-    /// The answer for a lead out of reach: 403 when the caller can see it, else 404 (a lead
-    /// one can't see does not exist for them).
-    pub fn refusal(&self, owner: Option<Uuid>) -> ApiError {
-        let visible = match self.sees {
-            Some(Scope::All) => true,
-            Some(Scope::Own) => owner.is_some() && owner == self.user_id,
-            None => false,
-        };
-        if visible { ApiError::Forbidden } else { ApiError::NotFound }
-    }
+/// The caller's reach under a leads permission: the organization, and all of its leads or
+/// those the user owns; a lead out of reach is 403 when the caller sees it, else 404.
+///
+/// # Errors
+/// 403 without the permission; 400 without an active organization.
+pub fn access_of(ctx: &RequestContext, permission: &str) -> Result<Access, ApiError> {
+    Access::require(ctx, permission, LEADS_VIEW)
 }

@@ -2,15 +2,15 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, Json, PermissionDef, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, PermissionDef, Problem, RequestContext};
 use sea_orm::TransactionTrait;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::permission::{ROLES_MANAGE, ROLES_VIEW};
-use crate::selector::{RoleOut, roles_of};
-use crate::service::{RoleInput, create_role, delete_role, update_role};
+use crate::selector::{RoleOut, role_list};
+use crate::service::{RoleInput, role_create, role_delete, role_update};
 
 /// The roles app's routes.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -21,37 +21,31 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Every permission the apps of this build declare.
-#[utoipa::path(get, path = "/permissions", operation_id = "roles_permissions", tag = "roles", security(("bearer" = []), ("session" = [])),
-    responses(
+#[utoipa::path(get, path = "/permissions", operation_id = "roles_permissions", tag = "roles", responses(
         (status = 200, description = "The permission registry, in app order", body = [PermissionDef]),
-        (status = 401, description = "Not authenticated", body = Problem),
     ))]
 async fn permissions(State(state): State<AppState>, _ctx: RequestContext) -> Json<Vec<PermissionDef>> {
-    Json(state.permissions().to_vec())
+    Json(state.permissions().permissions().to_vec())
 }
 
 /// The active organization's roles with their grants.
-#[utoipa::path(get, path = "/roles", operation_id = "roles_list", tag = "roles", security(("bearer" = []), ("session" = [])),
-    responses(
+#[utoipa::path(get, path = "/roles", operation_id = "roles_list", tag = "roles", responses(
         (status = 200, description = "Roles by name", body = [RoleOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires roles.view", body = Problem),
     ))]
 async fn list(State(state): State<AppState>, ctx: RequestContext) -> Result<Json<Vec<RoleOut>>, ApiError> {
     ctx.require(ROLES_VIEW)?;
-    Ok(Json(roles_of(state.db().read(), ctx.organization_id()?).await?))
+    Ok(Json(role_list(state.db().read(), ctx.organization_id()?).await?))
 }
 
 async fn one(state: &AppState, organization_id: Uuid, id: Uuid) -> Result<RoleOut, ApiError> {
-    let roles = roles_of(state.db().write(), organization_id).await?;
+    let roles = role_list(state.db().write(), organization_id).await?;
     roles.into_iter().find(|role| role.id == id).ok_or(ApiError::NotFound)
 }
 
 /// Creates a custom role.
-#[utoipa::path(post, path = "/roles", operation_id = "roles_create", tag = "roles", request_body = RoleInput, security(("bearer" = []), ("session" = [])),
-    responses(
+#[utoipa::path(post, path = "/roles", operation_id = "roles_create", tag = "roles", request_body = RoleInput, responses(
         (status = 201, description = "Created", body = RoleOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires roles.manage", body = Problem),
         (status = 409, description = "Name taken (role_name_taken) or too many roles", body = Problem),
         (status = 422, description = "Invalid fields or unknown permissions", body = Problem),
@@ -64,42 +58,46 @@ async fn create(
     ctx.require(ROLES_MANAGE)?;
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
-    let role = create_role(&txn, ctx.acting(), organization_id, input, state.permissions()).await?;
+    let role =
+        role_create(&txn, ctx.acting(), organization_id, input, state.permissions().permissions()).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(one(&state, organization_id, role.id).await?)))
 }
 
 /// Edits a role's name, description or grants (the grants given replace all of them).
+/// `If-Match` is optional: with it, the change applies only at that version (`version` in
+/// `GET /roles`).
 #[utoipa::path(patch, path = "/roles/{id}", operation_id = "roles_update", tag = "roles", request_body = RoleInput,
-    params(("id" = Uuid, Path, description = "Role id")), security(("bearer" = []), ("session" = [])),
+    params(("id" = Uuid, Path, description = "Role id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version, e.g. \"3\"")),
     responses(
-        (status = 200, description = "Updated", body = RoleOut),
-        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 200, description = "Updated", body = RoleOut, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Requires roles.manage", body = Problem),
         (status = 404, description = "No such role in this organization", body = Problem),
         (status = 409, description = "Name taken, or the owner role's grants (owner_role_fixed)", body = Problem),
+        (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
         (status = 422, description = "Invalid fields or unknown permissions", body = Problem),
     ))]
 async fn update(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(input): Json<RoleInput>,
-) -> Result<Json<RoleOut>, ApiError> {
+) -> Result<(ETag, Json<RoleOut>), ApiError> {
     ctx.require(ROLES_MANAGE)?;
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
-    update_role(&txn, ctx.acting(), organization_id, id, input, state.permissions()).await?;
+    role_update(&txn, ctx.acting(), organization_id, id, expected, input, state.permissions().permissions())
+        .await?;
     txn.commit().await?;
-    Ok(Json(one(&state, organization_id, id).await?))
+    let role = one(&state, organization_id, id).await?;
+    Ok((ETag(role.version), Json(role)))
 }
 
 /// Deletes a role; its members lose it.
 #[utoipa::path(delete, path = "/roles/{id}", operation_id = "roles_remove", tag = "roles",
-    params(("id" = Uuid, Path, description = "Role id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Role id")), responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires roles.manage", body = Problem),
         (status = 404, description = "No such role in this organization", body = Problem),
         (status = 409, description = "The owner role cannot be deleted (owner_role_fixed)", body = Problem),
@@ -111,7 +109,7 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     ctx.require(ROLES_MANAGE)?;
     let txn = state.db().write().begin().await?;
-    delete_role(&txn, ctx.acting(), ctx.organization_id()?, id).await?;
+    role_delete(&txn, ctx.acting(), ctx.organization_id()?, id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,3 +17,6 @@ pub struct RoleChanged {
 impl baseops_jobs::Event for RoleChanged {
     const NAME: &'static str = "role.changed";
 }
+
+/// Every event the roles app emits.
+pub const EMITTED: &[&str] = &[<RoleChanged as baseops_jobs::Event>::NAME];

@@ -6,7 +6,9 @@
 //! permissions ([`baseops_core::RequestContext::require`]); this crate computes them.
 
 mod api;
+mod cli;
 pub mod defaults;
+pub mod epoch;
 pub mod event;
 mod migration;
 mod model;
@@ -14,16 +16,21 @@ pub mod permission;
 pub mod selector;
 pub mod service;
 
-use baseops_core::App;
+use baseops_app::App;
 
 pub use defaults::{DEFAULT_ROLES, DefaultRole, OWNER};
-pub use selector::{RoleOut, grants_for, member_roles, role_by_key, roles_of};
-pub use service::{ensure_not_last_owner, give_role, seed_defaults, set_member_roles};
+pub use selector::{RoleOut, grants_of_membership, member_role_list, role_get_by_key, role_list};
+pub use service::{member_role_give, member_roles_set, owner_ensure_not_last, role_seed_defaults};
 
-/// The roles app. Its migrations must run after the users app's.
+/// The roles app: roles and grants per organization (its tables refer to the users app's
+/// memberships), the default roles, the permission registry's API, and `baseops seed-roles`.
 pub fn app() -> App {
     App::new("roles")
+        .depends_on(&["users", "audit", "jobs"])
         .with_api(api::routes)
         .with_migrations(migration::migrations)
-        .with_permissions(permission::PERMISSIONS)
+        .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
+        .with_default_roles(DEFAULT_ROLES)
+        .with_events(event::EMITTED, std::convert::identity)
+        .with_commands(cli::commands)
 }

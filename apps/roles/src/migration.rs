@@ -1,11 +1,12 @@
 //! The roles app's migrations. They run after the users app's: `membership_roles` refers to
 //! `memberships` and `roles` to `organizations`.
 
+use baseops_db::schema::{cascade_fk, organization_fk};
 use sea_orm_migration::prelude::*;
 
 /// The roles app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateRoles)]
+    vec![Box::new(CreateRoles), Box::new(CreateAccessEpochs), Box::new(AddRoleVersions)]
 }
 
 #[derive(DeriveIden)]
@@ -18,6 +19,7 @@ enum Roles {
     Description,
     CreatedAt,
     UpdatedAt,
+    Version,
 }
 
 #[derive(DeriveIden)]
@@ -33,12 +35,6 @@ enum MembershipRoles {
     Table,
     MembershipId,
     RoleId,
-}
-
-#[derive(DeriveIden)]
-enum Organizations {
-    Table,
-    Id,
 }
 
 #[derive(DeriveIden)]
@@ -69,13 +65,11 @@ impl MigrationTrait for CreateRoles {
                     .col(ColumnDef::new(Roles::Description).string_len(500).not_null())
                     .col(ColumnDef::new(Roles::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Roles::UpdatedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_roles_organization")
-                            .from(Roles::Table, Roles::OrganizationId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut organization_fk(
+                        "fk_roles_organization",
+                        Roles::Table,
+                        Roles::OrganizationId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -102,13 +96,11 @@ impl MigrationTrait for CreateRoles {
                     .col(ColumnDef::new(RoleGrants::Permission).string_len(100).not_null())
                     .col(ColumnDef::new(RoleGrants::Scope).string_len(3).not_null())
                     .primary_key(Index::create().col(RoleGrants::RoleId).col(RoleGrants::Permission))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_role_grants_role")
-                            .from(RoleGrants::Table, RoleGrants::RoleId)
-                            .to(Roles::Table, Roles::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade_fk(
+                        "fk_role_grants_role",
+                        (RoleGrants::Table, RoleGrants::RoleId),
+                        (Roles::Table, Roles::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -121,20 +113,16 @@ impl MigrationTrait for CreateRoles {
                     .primary_key(
                         Index::create().col(MembershipRoles::MembershipId).col(MembershipRoles::RoleId),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_membership_roles_membership")
-                            .from(MembershipRoles::Table, MembershipRoles::MembershipId)
-                            .to(Memberships::Table, Memberships::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_membership_roles_role")
-                            .from(MembershipRoles::Table, MembershipRoles::RoleId)
-                            .to(Roles::Table, Roles::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade_fk(
+                        "fk_membership_roles_membership",
+                        (MembershipRoles::Table, MembershipRoles::MembershipId),
+                        (Memberships::Table, Memberships::Id),
+                    ))
+                    .foreign_key(&mut cascade_fk(
+                        "fk_membership_roles_role",
+                        (MembershipRoles::Table, MembershipRoles::RoleId),
+                        (Roles::Table, Roles::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -153,5 +141,62 @@ impl MigrationTrait for CreateRoles {
         manager.drop_table(Table::drop().table(MembershipRoles::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(RoleGrants::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Roles::Table).to_owned()).await
+    }
+}
+
+/// The access epoch (see `epoch.rs`): one row, moved by every change of who may do what.
+struct CreateAccessEpochs;
+
+impl MigrationName for CreateAccessEpochs {
+    fn name(&self) -> &str {
+        "roles_0002_create_access_epochs"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateAccessEpochs {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use crate::epoch::AccessEpochs;
+        manager
+            .create_table(
+                Table::create()
+                    .table(AccessEpochs::Table)
+                    .col(ColumnDef::new(AccessEpochs::Id).integer().not_null().primary_key())
+                    .col(ColumnDef::new(AccessEpochs::Epoch).big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        let row = Query::insert()
+            .into_table(AccessEpochs::Table)
+            .columns([AccessEpochs::Id, AccessEpochs::Epoch])
+            .values_panic([1.into(), 0_i64.into()])
+            .to_owned();
+        manager.exec_stmt(row).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(crate::epoch::AccessEpochs::Table).to_owned()).await
+    }
+}
+
+/// Optimistic concurrency for `PATCH /roles/{id}` (`If-Match`): a role's `version`, bumped by
+/// every change of its name, description or grants. Roles that exist start at 1.
+struct AddRoleVersions;
+
+impl MigrationName for AddRoleVersions {
+    fn name(&self) -> &str {
+        "roles_0003_add_role_versions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddRoleVersions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let version = ColumnDef::new(Roles::Version).integer().not_null().default(1).to_owned();
+        manager.alter_table(Table::alter().table(Roles::Table).add_column(version).to_owned()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.alter_table(Table::alter().table(Roles::Table).drop_column(Roles::Version).to_owned()).await
     }
 }

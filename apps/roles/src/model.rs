@@ -16,6 +16,9 @@ pub mod role {
         pub description: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Bumped by every change of the name, description or grants (`If-Match` of
+        /// `PATCH /roles/{id}`).
+        pub version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

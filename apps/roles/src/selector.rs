@@ -7,57 +7,43 @@ use uuid::Uuid;
 
 use crate::model::{membership_role, role_grant};
 
-/// The effective permissions of a user in an organization: for each permission the widest
-/// scope any of their roles grants. `None` when the user is not a member.
+/// The effective permissions of a membership (the users app finds it): for each permission
+/// the widest scope any of its roles grants.
 ///
 /// # Errors
 /// Database errors.
-pub async fn grants_for(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    organization_id: Uuid,
-) -> Result<Option<Grants>, DbErr> {
-    let memberships = Alias::new("memberships");
+pub async fn grants_of_membership(db: &impl ConnectionTrait, membership_id: Uuid) -> Result<Grants, DbErr> {
     let query = Query::select()
         .expr_as(Expr::col((role_grant::Entity, role_grant::Column::Permission)), Alias::new("permission"))
         .expr_as(Expr::col((role_grant::Entity, role_grant::Column::Scope)), Alias::new("scope"))
-        .from(memberships.clone())
+        .from(membership_role::Entity)
         .join(
-            JoinType::LeftJoin,
-            membership_role::Entity,
-            Expr::col((membership_role::Entity, membership_role::Column::MembershipId))
-                .equals((memberships.clone(), Alias::new("id"))),
-        )
-        .join(
-            JoinType::LeftJoin,
+            JoinType::InnerJoin,
             role_grant::Entity,
             Expr::col((role_grant::Entity, role_grant::Column::RoleId))
                 .equals((membership_role::Entity, membership_role::Column::RoleId)),
         )
-        .and_where(Expr::col((memberships.clone(), Alias::new("user_id"))).eq(user_id))
-        .and_where(Expr::col((memberships, Alias::new("organization_id"))).eq(organization_id))
+        .and_where(
+            Expr::col((membership_role::Entity, membership_role::Column::MembershipId)).eq(membership_id),
+        )
         .to_owned();
-    let rows = db.query_all(&query).await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
     let mut grants = Grants::new();
-    for row in rows {
-        let permission: Option<String> = row.try_get("", "permission")?;
-        let scope: Option<String> = row.try_get("", "scope")?;
-        if let (Some(permission), Some(scope)) = (permission, scope.as_deref().and_then(Scope::parse)) {
+    for row in db.query_all(&query).await? {
+        let permission: String = row.try_get("", "permission")?;
+        let scope: String = row.try_get("", "scope")?;
+        if let Some(scope) = Scope::parse(&scope) {
             let entry = grants.entry(permission).or_insert(scope);
             *entry = (*entry).max(scope);
         }
     }
-    Ok(Some(grants))
+    Ok(grants)
 }
 
 /// The id of an organization's role with the given default key (`owner`, `sales`, …).
 ///
 /// # Errors
 /// Database errors.
-pub async fn role_by_key(
+pub async fn role_get_by_key(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     key: &str,
@@ -86,13 +72,15 @@ pub struct RoleOut {
     pub description: String,
     /// Permission name → `own` or `all`.
     pub grants: std::collections::BTreeMap<String, Scope>,
+    /// Bumped by every change: send it as `If-Match: "<version>"` to `PATCH /roles/{id}`.
+    pub version: i32,
 }
 
 /// The organization's roles with their grants, by name.
 ///
 /// # Errors
 /// Database errors.
-pub async fn roles_of(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Vec<RoleOut>, DbErr> {
+pub async fn role_list(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Vec<RoleOut>, DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
     use crate::model::role;
@@ -115,6 +103,7 @@ pub async fn roles_of(db: &impl ConnectionTrait, organization_id: Uuid) -> Resul
             key: role.key,
             name: role.name,
             description: role.description,
+            version: role.version,
         })
         .collect())
 }
@@ -123,7 +112,7 @@ pub async fn roles_of(db: &impl ConnectionTrait, organization_id: Uuid) -> Resul
 ///
 /// # Errors
 /// Database errors.
-pub async fn member_roles(
+pub async fn member_role_list(
     db: &impl ConnectionTrait,
     membership_ids: Vec<Uuid>,
 ) -> Result<std::collections::BTreeMap<Uuid, Vec<Uuid>>, DbErr> {

@@ -4,28 +4,29 @@
 use std::collections::BTreeMap;
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError, FieldErrors, PermissionDef, Scope};
-use sea_orm::sea_query::OnConflict;
+use baseops_core::{Acting, ApiError, FieldErrors, PermissionDef, PermissionRegistry, Scope, check_version};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter,
 };
 use uuid::Uuid;
 
-use crate::defaults::{DEFAULT_ROLES, OWNER, grants};
+use crate::defaults::OWNER;
+use crate::epoch::access_changed;
 use crate::model::{membership_role, role, role_grant};
 
-/// Creates every default role the organization lacks (by key), with the grants the rules
-/// give over `registry`. Roles that exist — renamed or edited — are left as they are.
+/// Creates every default role of `registry` the organization lacks (by key), with the grants
+/// its rules and the apps give it. Roles that exist — renamed or edited — are left as they are.
 /// Returns the id of every default role, by key.
 ///
 /// # Errors
 /// Database errors; the caller's transaction should roll back.
-pub async fn seed_defaults(
+pub async fn role_seed_defaults(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
-    registry: &[PermissionDef],
+    registry: &PermissionRegistry,
 ) -> Result<BTreeMap<&'static str, Uuid>, DbErr> {
     let existing = role::Entity::find()
         .filter(role::Column::OrganizationId.eq(organization_id))
@@ -33,14 +34,14 @@ pub async fn seed_defaults(
         .all(txn)
         .await?;
     let mut ids = BTreeMap::new();
-    for default in DEFAULT_ROLES {
+    for default in registry.default_roles() {
         if let Some(found) = existing.iter().find(|role| role.key.as_deref() == Some(default.key)) {
             ids.insert(default.key, found.id);
             continue;
         }
         let now = chrono::Utc::now();
         let id = Uuid::now_v7();
-        let granted = grants(default, registry);
+        let granted = registry.grants_of(default);
         role::Entity::insert(role::ActiveModel {
             id: Set(id),
             organization_id: Set(organization_id),
@@ -49,6 +50,7 @@ pub async fn seed_defaults(
             description: Set(default.description.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
+            version: Set(1),
         })
         .exec_without_returning(txn)
         .await?;
@@ -91,7 +93,7 @@ async fn insert_grants(
 ///
 /// # Errors
 /// Database errors, e.g. a role or membership that does not exist.
-pub async fn give_role(
+pub async fn member_role_give(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
@@ -122,6 +124,7 @@ pub async fn give_role(
             .changes(Changes::new().set("role_id", None::<Uuid>, role_id)),
         )
         .await?;
+        access_changed(txn).await?;
     }
     Ok(())
 }
@@ -193,7 +196,7 @@ async fn grants_of(txn: &impl ConnectionTrait, role_id: Uuid) -> Result<BTreeMap
 ///
 /// # Errors
 /// 422 for bad fields or unknown permissions, 409 `role_name_taken` or `too_many_roles`.
-pub async fn create_role(
+pub async fn role_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
@@ -223,6 +226,7 @@ pub async fn create_role(
         description: input.description.unwrap_or_default(),
         created_at: now,
         updated_at: now,
+        version: 1,
     };
     role::Entity::insert(model.clone().into_active_model())
         .exec_without_returning(txn)
@@ -242,17 +246,25 @@ pub async fn create_role(
 /// Edits a role. The owner role's grants are fixed: it always holds every permission, so an
 /// organization can never lock itself out.
 ///
+/// With `expected` (the client's `If-Match`) the change applies only at that version: the
+/// role row is updated first, `… WHERE id = ? AND version = ?`, so of two writers holding the
+/// same version the second waits for the first and then gets 412 before touching the
+/// grants. Every change bumps the version; a request that changes nothing leaves it.
+///
 /// # Errors
-/// 404 for another organization's role, 422, 409 `role_name_taken` or `owner_role_fixed`.
-pub async fn update_role(
+/// 404 for another organization's role, 412 `version_mismatch`, 422, 409 `role_name_taken`
+/// or `owner_role_fixed`.
+pub async fn role_update(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
     role_id: Uuid,
+    expected: Option<i32>,
     input: RoleInput,
     registry: &[PermissionDef],
 ) -> Result<role::Model, ApiError> {
     let before = find_role(txn, organization_id, role_id).await?;
+    check_version(before.version, expected)?;
     let mut errors = FieldErrors::new();
     check_role_input(&input, registry, &mut errors);
     errors.into_result()?;
@@ -263,49 +275,62 @@ pub async fn update_role(
         });
     }
     let mut changes = Changes::new();
-    let mut active = before.clone().into_active_model();
+    let mut after = before.clone();
     if let Some(name) = input.name.map(|name| name.trim().to_owned())
         && name != before.name
     {
         changes = changes.set("name", &before.name, &name);
-        active.name = Set(name);
+        after.name = name;
     }
     if let Some(description) = input.description
         && description != before.description
     {
         changes = changes.set("description", &before.description, &description);
-        active.description = Set(description);
+        after.description = description;
     }
+    let mut new_grants = None;
     if let Some(grants) = input.grants {
         let old = grants_of(txn, role_id).await?;
         if old != grants {
-            role_grant::Entity::delete_many()
-                .filter(role_grant::Column::RoleId.eq(role_id))
-                .exec(txn)
-                .await?;
-            insert_grants(txn, role_id, grants.iter().map(|(name, scope)| (name.clone(), scope.as_str())))
-                .await?;
             changes = changes.set("grants", &old, &grants);
+            new_grants = Some(grants);
         }
     }
     if changes.is_empty() {
         return Ok(before);
     }
-    active.updated_at = Set(chrono::Utc::now());
-    let updated = sea_orm::ActiveModelTrait::update(active, txn).await.map_err(name_taken)?;
+    let mut update = role::Entity::update_many()
+        .col_expr(role::Column::Name, Expr::value(after.name.clone()))
+        .col_expr(role::Column::Description, Expr::value(after.description.clone()))
+        .col_expr(role::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .col_expr(role::Column::Version, Expr::col(role::Column::Version).add(1))
+        .filter(role::Column::Id.eq(role_id))
+        .filter(role::Column::OrganizationId.eq(organization_id));
+    if let Some(expected) = expected {
+        update = update.filter(role::Column::Version.eq(expected));
+    }
+    if update.exec(txn).await.map_err(name_taken)?.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    if let Some(grants) = &new_grants {
+        role_grant::Entity::delete_many().filter(role_grant::Column::RoleId.eq(role_id)).exec(txn).await?;
+        insert_grants(txn, role_id, grants.iter().map(|(name, scope)| (name.clone(), scope.as_str())))
+            .await?;
+    }
     record(
         txn,
         AuditEntry::new(acting, Some(organization_id), "role.update", "role", role_id).changes(changes),
     )
     .await?;
-    Ok(updated)
+    access_changed(txn).await?;
+    find_role(txn, organization_id, role_id).await
 }
 
 /// Deletes a role (members lose it). The owner role cannot be deleted.
 ///
 /// # Errors
 /// 404 for another organization's role, 409 `owner_role_fixed`.
-pub async fn delete_role(
+pub async fn role_delete(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
@@ -326,6 +351,7 @@ pub async fn delete_role(
         entry.changes(Changes::new().set("name", &found.name, None::<()>).set("grants", &grants, None::<()>)),
     )
     .await?;
+    access_changed(txn).await?;
     Ok(())
 }
 
@@ -343,7 +369,7 @@ async fn find_role(
 
 /// How many members of the organization hold its owner role, other than `except`.
 async fn other_owners(txn: &impl ConnectionTrait, organization_id: Uuid, except: Uuid) -> Result<u64, DbErr> {
-    let Some(owner_role) = crate::selector::role_by_key(txn, organization_id, OWNER).await? else {
+    let Some(owner_role) = crate::selector::role_get_by_key(txn, organization_id, OWNER).await? else {
         return Ok(0);
     };
     membership_role::Entity::find()
@@ -357,12 +383,12 @@ async fn other_owners(txn: &impl ConnectionTrait, organization_id: Uuid, except:
 ///
 /// # Errors
 /// 409 `last_owner` when `membership_id` is the only owner.
-pub async fn ensure_not_last_owner(
+pub async fn owner_ensure_not_last(
     txn: &impl ConnectionTrait,
     organization_id: Uuid,
     membership_id: Uuid,
 ) -> Result<(), ApiError> {
-    let Some(owner_role) = crate::selector::role_by_key(txn, organization_id, OWNER).await? else {
+    let Some(owner_role) = crate::selector::role_get_by_key(txn, organization_id, OWNER).await? else {
         return Ok(());
     };
     let is_owner = membership_role::Entity::find_by_id((membership_id, owner_role)).one(txn).await?.is_some();
@@ -377,9 +403,12 @@ pub async fn ensure_not_last_owner(
 
 /// Replaces a membership's roles with `role_ids` (roles of the same organization).
 ///
+/// The version clients hold for a member's roles lives on the users app's membership row;
+/// call this through `baseops_users`' `member_roles_replace`, which checks and bumps it.
+///
 /// # Errors
 /// 422 for roles of another organization or unknown ids, 409 `last_owner`.
-pub async fn set_member_roles(
+pub async fn member_roles_set(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
@@ -409,12 +438,12 @@ pub async fn set_member_roles(
     if current_sorted == wanted {
         return Ok(());
     }
-    let owner_role = crate::selector::role_by_key(txn, organization_id, OWNER).await?;
+    let owner_role = crate::selector::role_get_by_key(txn, organization_id, OWNER).await?;
     if let Some(owner_role) = owner_role
         && current.contains(&owner_role)
         && !wanted.contains(&owner_role)
     {
-        ensure_not_last_owner(txn, organization_id, membership_id).await?;
+        owner_ensure_not_last(txn, organization_id, membership_id).await?;
     }
     membership_role::Entity::delete_many()
         .filter(membership_role::Column::MembershipId.eq(membership_id))
@@ -430,6 +459,7 @@ pub async fn set_member_roles(
     let entry =
         AuditEntry::new(acting, Some(organization_id), "membership.roles_set", "membership", membership_id);
     record(txn, entry.changes(Changes::new().set("role_ids", &current_sorted, &wanted))).await?;
+    access_changed(txn).await?;
     let changed = crate::event::RoleChanged { membership_id, before: current_sorted, after: wanted };
     baseops_jobs::emit(txn, acting, Some(organization_id), &changed).await?;
     Ok(())

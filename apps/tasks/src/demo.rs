@@ -3,10 +3,10 @@
 //! transaction — and records one audit event for the whole batch (not one per task).
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::Acting;
+use baseops_core::{Acting, AppState};
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 use uuid::Uuid;
 
 use crate::workflow::{CANCELLED, DONE, IN_PROGRESS, IN_REVIEW, TODO};
@@ -44,25 +44,6 @@ impl Sequence {
     }
 }
 
-/// The organization's first member (its creator, normally an owner), who "creates" the tasks.
-///
-/// # Errors
-/// Database errors; `DbErr::RecordNotFound` when the organization has no member.
-pub async fn first_member(db: &impl ConnectionTrait, organization_id: Uuid) -> Result<Uuid, DbErr> {
-    let query = Query::select()
-        .column(Alias::new("user_id"))
-        .from(Alias::new("memberships"))
-        .and_where(Expr::col(Alias::new("organization_id")).eq(organization_id))
-        .order_by(Alias::new("created_at"), Order::Asc)
-        .limit(1)
-        .to_owned();
-    let row = db
-        .query_one(&query)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("organization {organization_id} has no member")))?;
-    row.try_get("", "user_id")
-}
-
 /// Creates `count` tasks in the organization, created by its first member; a tenth are
 /// assigned to that member and carry a label. Statuses: 40 % todo, 25 % in progress, 10 % in
 /// review, 20 % done, 5 % cancelled; due dates spread over the next (and, for a few, the
@@ -71,14 +52,20 @@ pub async fn first_member(db: &impl ConnectionTrait, organization_id: Uuid) -> R
 /// # Errors
 /// Database errors (the transaction in flight rolls back; earlier ones stay).
 pub async fn seed_tasks(
-    db: &DatabaseConnection,
+    state: &AppState,
     acting: Acting<'_>,
     organization_id: Uuid,
     count: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, DbErr> {
     let count = Ord::min(count, MAX_COUNT);
-    let creator = first_member(db, organization_id).await?;
+    let db = state.db().write();
+    let creator = baseops_core::directory(state)
+        .member_ids(db.into(), organization_id)
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| DbErr::RecordNotFound(format!("organization {organization_id} has no member")))?;
     let mut sequence = Sequence(0x9E37_79B9_7F4A_7C15 ^ count);
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
     let mut done = 0;

@@ -102,6 +102,10 @@ impl Event for TaskOverdue {
     const NAME: &'static str = "task.overdue";
 }
 
+/// Every event the tasks app emits.
+pub const EMITTED: &[&str] =
+    &[TaskCreated::NAME, TaskAssigned::NAME, TaskStatusChanged::NAME, TaskCommented::NAME, TaskOverdue::NAME];
+
 /// Subscribes the tasks app's handlers to `bus`.
 pub fn subscribe(bus: EventBus) -> EventBus {
     bus.on::<TaskCreated, _, _>("tasks.notify_created", |delivered, ctx| async move {

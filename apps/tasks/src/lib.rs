@@ -3,7 +3,7 @@
 //! apps, comments, attachments (through the storage service), an activity history built from
 //! the audit trail, recurring series, due reminders and a daily overdue digest.
 //!
-//! The layout is the app pattern every later app copies (DESIGN.md §4): `model.rs` and
+//! The layout is the app pattern every later app copies (`docs/architecture.md`): `model.rs` and
 //! `migration.rs` (tables), `service/` (every write, in one transaction with its audit record
 //! and events), `selector/` (reads, on the read pool), `api/` (JSON + OpenAPI),
 //! `permission.rs`, `job.rs`, `event.rs`. See `docs/apps/tasks.md`.
@@ -26,35 +26,43 @@ pub mod selector;
 pub mod service;
 pub mod workflow;
 
-use baseops_core::{App, LargeBody};
+use baseops_app::{App, Demo, LargeBody, Route};
 
 pub use caller::Caller;
 pub use event::subscribe;
 pub use link::TaskLinks;
 pub use priority::Priority;
 
-/// The tasks app: routes under `/api/v1/tasks`, its permissions and migrations (which run
-/// after the users app's).
+/// The tasks app: routes under `/api/v1/tasks`, its tables, permissions, jobs and
+/// schedules (reminders, recurrence, the overdue digest), events, links to other apps'
+/// records, and demo data.
 pub fn app() -> App {
     App::new("tasks")
+        .depends_on(&["users", "jobs", "audit", "idempotency", "notifications", "storage"])
         .with_api(api::routes)
         .with_migrations(migration::migrations)
-        .with_permissions(permission::PERMISSIONS)
+        .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_large_bodies(&[LargeBody {
             method: "POST",
             path: "/tasks/{id}/attachments",
             limit: |settings| usize::try_from(settings.storage.max_file_bytes).unwrap_or(usize::MAX),
         }])
+        // Creating a task claims its Idempotency-Key in the create's own transaction.
+        .with_idempotent_in_service(&[Route { method: "POST", path: "/tasks" }])
+        .with_jobs(|jobs| {
+            jobs.register::<job::SendReminder>()
+                .register::<job::CreateNextOccurrence>()
+                .register::<job::RecurrenceTick>()
+                .register::<job::OverdueDigest>()
+        })
+        .with_schedules(&[job::RECURRENCE_HOURLY, job::OVERDUE_DIGEST_DAILY])
+        .with_events(event::EMITTED, event::subscribe)
+        .with_links(|links| links.with_source(TaskLinks))
+        .with_demo(Demo {
+            noun: "tasks",
+            description: "Tasks in every stage, some assigned and labelled, due dates around now",
+            seed: |state, acting, organization_id, count, progress| {
+                Box::pin(demo::seed_tasks(state, acting, organization_id, count, progress))
+            },
+        })
 }
-
-/// The tasks app's job types, for the composition root's registry.
-pub fn register_jobs(registry: baseops_jobs::Registry) -> baseops_jobs::Registry {
-    registry
-        .register::<job::SendReminder>()
-        .register::<job::CreateNextOccurrence>()
-        .register::<job::RecurrenceTick>()
-        .register::<job::OverdueDigest>()
-}
-
-/// The tasks app's recurring jobs.
-pub const SCHEDULES: [baseops_jobs::Recurring; 2] = [job::RECURRENCE_HOURLY, job::OVERDUE_DIGEST_DAILY];

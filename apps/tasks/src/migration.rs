@@ -6,11 +6,12 @@
 //! column is `(organization_id, status, id)`; both serve keyset pagination, so a page costs
 //! the same at 10 thousand tasks as at a million.
 
+use baseops_db::schema::{index, organization_fk, unique_index};
 use sea_orm_migration::prelude::*;
 
 /// The tasks app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateTasks)]
+    vec![Box::new(CreateTasks), Box::new(AddCommentVersions)]
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -69,6 +70,7 @@ enum TaskComments {
     Body,
     CreatedAt,
     EditedAt,
+    Version,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -107,27 +109,12 @@ enum TaskRecurrences {
     CreatedAt,
 }
 
-#[derive(DeriveIden, Clone, Copy)]
-enum Organizations {
-    Table,
-    Id,
-}
-
 struct CreateTasks;
 
 impl MigrationName for CreateTasks {
     fn name(&self) -> &str {
         "tasks_0001_create_tasks"
     }
-}
-
-fn organization_fk<T: Iden + 'static>(name: &str, table: T, column: T) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(table, column)
-        .to(Organizations::Table, Organizations::Id)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 fn task_fk<T: Iden + 'static>(name: &str, table: T, column: T) -> ForeignKeyCreateStatement {
@@ -137,24 +124,6 @@ fn task_fk<T: Iden + 'static>(name: &str, table: T, column: T) -> ForeignKeyCrea
         .to(Tasks::Table, Tasks::Id)
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
-}
-
-async fn index<T: Iden + Copy + 'static>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    columns: &[T],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for column in columns {
-        index.col(*column);
-    }
-    if unique {
-        index.unique();
-    }
-    manager.create_index(index.to_owned()).await
 }
 
 /// A (task, user) table — assignees, watchers — with its reverse index for "tasks of a user".
@@ -177,7 +146,7 @@ async fn user_links<T: Iden + Copy + 'static>(
                 .to_owned(),
         )
         .await?;
-    index(manager, reverse, table, &[user, task], false).await
+    manager.create_index(index(reverse, table, [user, task])).await
 }
 
 #[async_trait::async_trait]
@@ -236,7 +205,13 @@ impl MigrationTrait for CreateTasks {
             ("ux_tasks_recurrence_seq", &[Tasks::RecurrenceId, Tasks::RecurrenceSeq], true),
         ];
         for (name, columns, unique) in task_indexes {
-            index(manager, name, Tasks::Table, columns, unique).await?;
+            let columns = columns.iter().copied();
+            let statement = if unique {
+                unique_index(name, Tasks::Table, columns)
+            } else {
+                index(name, Tasks::Table, columns)
+            };
+            manager.create_index(statement).await?;
         }
 
         user_links(
@@ -270,14 +245,13 @@ impl MigrationTrait for CreateTasks {
                     .to_owned(),
             )
             .await?;
-        index(
-            manager,
-            "ix_task_labels_organization_label",
-            TaskLabels::Table,
-            &[TaskLabels::OrganizationId, TaskLabels::Label, TaskLabels::TaskId],
-            false,
-        )
-        .await?;
+        manager
+            .create_index(index(
+                "ix_task_labels_organization_label",
+                TaskLabels::Table,
+                [TaskLabels::OrganizationId, TaskLabels::Label, TaskLabels::TaskId],
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -298,14 +272,13 @@ impl MigrationTrait for CreateTasks {
                     .to_owned(),
             )
             .await?;
-        index(
-            manager,
-            "ix_task_comments_task",
-            TaskComments::Table,
-            &[TaskComments::TaskId, TaskComments::Id],
-            false,
-        )
-        .await?;
+        manager
+            .create_index(index(
+                "ix_task_comments_task",
+                TaskComments::Table,
+                [TaskComments::TaskId, TaskComments::Id],
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -328,7 +301,12 @@ impl MigrationTrait for CreateTasks {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_task_attachments_task", TaskAttachments::Table, &[TaskAttachments::TaskId], false)
+        manager
+            .create_index(index(
+                "ix_task_attachments_task",
+                TaskAttachments::Table,
+                [TaskAttachments::TaskId],
+            ))
             .await?;
 
         manager
@@ -369,14 +347,13 @@ impl MigrationTrait for CreateTasks {
             )
             .await?;
         // What the schedule scans: active series whose next occurrence is due.
-        index(
-            manager,
-            "ix_task_recurrences_due",
-            TaskRecurrences::Table,
-            &[TaskRecurrences::Active, TaskRecurrences::NextDueAt],
-            false,
-        )
-        .await
+        manager
+            .create_index(index(
+                "ix_task_recurrences_due",
+                TaskRecurrences::Table,
+                [TaskRecurrences::Active, TaskRecurrences::NextDueAt],
+            ))
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -393,5 +370,29 @@ impl MigrationTrait for CreateTasks {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
+    }
+}
+
+/// Optimistic concurrency for editing a comment (`If-Match` on
+/// `PATCH /tasks/{id}/comments/{comment_id}`): a comment's `version`, bumped by every edit.
+/// Comments that exist start at 1.
+struct AddCommentVersions;
+
+impl MigrationName for AddCommentVersions {
+    fn name(&self) -> &str {
+        "tasks_0002_add_comment_versions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddCommentVersions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let version = ColumnDef::new(TaskComments::Version).integer().not_null().default(1).to_owned();
+        manager.alter_table(Table::alter().table(TaskComments::Table).add_column(version).to_owned()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let drop = Table::alter().table(TaskComments::Table).drop_column(TaskComments::Version).to_owned();
+        manager.alter_table(drop).await
     }
 }

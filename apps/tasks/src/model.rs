@@ -115,6 +115,8 @@ pub mod task_comment {
         pub body: String,
         pub created_at: DateTimeUtc,
         pub edited_at: Option<DateTimeUtc>,
+        /// Bumped by every edit (`If-Match` of `PATCH /tasks/{id}/comments/{comment_id}`).
+        pub version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

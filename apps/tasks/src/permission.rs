@@ -5,7 +5,7 @@
 //! assignee cannot delete a manager's task. Editing the organization's workflow needs
 //! `tasks.edit` with scope `all`.
 
-use baseops_core::PermissionDef;
+use baseops_core::{DefaultGrant, PermissionDef, Scope};
 
 /// See tasks, their comments, attachments and history.
 pub const TASKS_VIEW: &str = "tasks.view";
@@ -31,4 +31,23 @@ pub const PERMISSIONS: &[PermissionDef] = &[
     PermissionDef::scoped(TASKS_ASSIGN, "Assign people other than yourself to tasks"),
     PermissionDef::scoped(TASKS_DELETE, "Delete tasks (own: those you created)"),
     PermissionDef::scoped(TASKS_COMMENT, "Comment on tasks"),
+];
+
+/// What the default roles get beyond their own rules: managers every task; the others their
+/// own tasks (the accountant only reads and comments, the marketer does not comment).
+pub const DEFAULT_GRANTS: &[DefaultGrant] = &[
+    DefaultGrant::new("manager", "tasks.*", Scope::All),
+    DefaultGrant::new("sales", TASKS_VIEW, Scope::Own),
+    DefaultGrant::new("sales", TASKS_CREATE, Scope::Own),
+    DefaultGrant::new("sales", TASKS_EDIT, Scope::Own),
+    DefaultGrant::new("sales", TASKS_COMMENT, Scope::Own),
+    DefaultGrant::new("accountant", TASKS_VIEW, Scope::Own),
+    DefaultGrant::new("accountant", TASKS_COMMENT, Scope::Own),
+    DefaultGrant::new("marketer", TASKS_VIEW, Scope::Own),
+    DefaultGrant::new("marketer", TASKS_CREATE, Scope::Own),
+    DefaultGrant::new("marketer", TASKS_EDIT, Scope::Own),
+    DefaultGrant::new("support", TASKS_VIEW, Scope::Own),
+    DefaultGrant::new("support", TASKS_CREATE, Scope::Own),
+    DefaultGrant::new("support", TASKS_EDIT, Scope::Own),
+    DefaultGrant::new("support", TASKS_COMMENT, Scope::Own),
 ];

@@ -1,6 +1,7 @@
 //! Turns a request's credentials into a [`Principal`]: a bearer token, or the session cookie
 //! (with its CSRF check on unsafe methods), then the active organization and the effective
-//! permissions there.
+//! permissions there. Resolved principals are cached per credential until access changes
+//! anywhere ([`crate::principal_cache`]); a session itself is checked on every request.
 
 use std::sync::Arc;
 
@@ -12,8 +13,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::model::{api_token, membership, user};
+use crate::principal_cache::{Key, PrincipalCache, TokenFacts};
 use crate::secret::{digest, same};
-use crate::selector::organization_by_ref;
+use crate::selector::organization_get_by_ref;
 use crate::service::token::{TOKEN_PREFIX, scopes_of};
 use crate::session_store::SessionStore;
 
@@ -61,27 +63,69 @@ impl Authenticator for UsersAuthenticator {
     }
 }
 
+/// How often a token's `last_used_at` is written: often enough to tell live tokens from
+/// forgotten ones, rarely enough that busy clients don't write on every request.
+const LAST_USED_EVERY: Duration = Duration::seconds(60);
+
 async fn from_token(state: &AppState, parts: &Parts, token: &str) -> Result<Principal, ApiError> {
     let invalid = || unauthenticated("The bearer token is invalid, expired or revoked.");
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
         return Err(invalid());
     }
-    let db = state.db();
     let now = Utc::now();
-    let row = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(digest(token)))
+    let cache = PrincipalCache::of(state);
+    let key = Key::Token {
+        digest: digest(token),
+        organization: header_value(parts, ORGANIZATION_HEADER).map(str::to_owned),
+    };
+    let version = match &cache {
+        Some(cache) => cache.version(state).await?,
+        None => None,
+    };
+    if let (Some(cache), Some(version)) = (&cache, version)
+        && let Some(entry) = cache.get(&key, version)
+        && let Some(facts) = entry.token
+    {
+        if facts.expires_at.is_some_and(|at| at <= now) {
+            return Err(invalid());
+        }
+        if facts.last_used_at.is_none_or(|at| now - at > LAST_USED_EVERY) {
+            record_use(state, facts.id, now).await?;
+            cache.token_used(&key, now);
+        }
+        return Ok(entry.principal);
+    }
+    let (principal, facts) = load_token_principal(state, parts, &key, now).await?.ok_or_else(invalid)?;
+    if let (Some(cache), Some(version)) = (cache, version) {
+        cache.put(key, version, principal.clone(), Some(facts));
+    }
+    Ok(principal)
+}
+
+/// The principal of a token read from the database, with the facts a cached one still needs.
+async fn load_token_principal(
+    state: &AppState,
+    parts: &Parts,
+    key: &Key,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<(Principal, TokenFacts)>, ApiError> {
+    let Key::Token { digest, .. } = key else { return Ok(None) };
+    let db = state.db();
+    let Some(row) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(digest.as_str()))
         .one(db.read())
         .await?
         .filter(|row| row.revoked_at.is_none() && row.expires_at.is_none_or(|at| at > now))
-        .ok_or_else(invalid)?;
-    let owner = user::Entity::find_by_id(row.user_id)
-        .one(db.read())
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or_else(invalid)?;
+    else {
+        return Ok(None);
+    };
+    let Some(owner) = user::Entity::find_by_id(row.user_id).one(db.read()).await?.filter(|u| u.is_active)
+    else {
+        return Ok(None);
+    };
     // A token works in its own organization only.
     if let Some(asked) = header_value(parts, ORGANIZATION_HEADER) {
-        let matches = organization_by_ref(db.read(), asked)
+        let matches = organization_get_by_ref(db.read(), asked)
             .await?
             .is_some_and(|org| Some(org.id) == row.organization_id);
         if !matches {
@@ -90,7 +134,7 @@ async fn from_token(state: &AppState, parts: &Parts, token: &str) -> Result<Prin
     }
     let scopes = scopes_of(&row);
     let grants = match row.organization_id {
-        Some(org) => baseops_roles::grants_for(db.read(), owner.id, org)
+        Some(org) => crate::selector::grants_of(db.read(), owner.id, org)
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -98,21 +142,29 @@ async fn from_token(state: &AppState, parts: &Parts, token: &str) -> Result<Prin
             .collect(),
         None => Grants::new(),
     };
-    if row.last_used_at.is_none_or(|at| now - at > Duration::seconds(60)) {
-        api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
-            .filter(api_token::Column::Id.eq(row.id))
-            .exec(db.write())
-            .await?;
+    let mut last_used_at = row.last_used_at;
+    if last_used_at.is_none_or(|at| now - at > LAST_USED_EVERY) {
+        record_use(state, row.id, now).await?;
+        last_used_at = Some(now);
     }
-    Ok(Principal {
+    let principal = Principal {
         actor: Actor::Token { user_id: owner.id, token_id: row.id },
         user_id: owner.id,
         organization_id: row.organization_id,
         // A token never carries superuser powers: it is limited to its scopes.
         is_superuser: false,
         grants: Arc::new(grants),
-    })
+    };
+    Ok(Some((principal, TokenFacts { id: row.id, expires_at: row.expires_at, last_used_at })))
+}
+
+async fn record_use(state: &AppState, token_id: Uuid, now: chrono::DateTime<Utc>) -> Result<(), ApiError> {
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(api_token::Column::Id.eq(token_id))
+        .exec(state.db().write())
+        .await?;
+    Ok(())
 }
 
 async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Result<Principal, ApiError> {
@@ -122,11 +174,6 @@ async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Re
     let sessions = SessionStore::of(state);
     let found =
         sessions.find_live(db.write(), state.settings(), cookie_value, now).await?.ok_or_else(expired)?;
-    let owner = user::Entity::find_by_id(found.user_id)
-        .one(db.read())
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or_else(expired)?;
     if !is_safe(&parts.method) {
         let sent = header_value(parts, CSRF_HEADER).unwrap_or_default();
         if !same(sent, &found.csrf_token) {
@@ -137,18 +184,41 @@ async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Re
         }
     }
     sessions.touch(db.write(), state.settings(), &found, now).await?;
+    let cache = PrincipalCache::of(state);
+    let key = Key::User {
+        user_id: found.user_id,
+        organization: header_value(parts, ORGANIZATION_HEADER).map(str::to_owned),
+    };
+    let version = match &cache {
+        Some(cache) => cache.version(state).await?,
+        None => None,
+    };
+    if let (Some(cache), Some(version)) = (&cache, version)
+        && let Some(entry) = cache.get(&key, version)
+    {
+        return Ok(entry.principal);
+    }
+    let owner = user::Entity::find_by_id(found.user_id)
+        .one(db.read())
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(expired)?;
     let organization_id = active_organization(state, parts, owner.id, owner.is_superuser).await?;
     let grants = match organization_id {
-        Some(org) => baseops_roles::grants_for(db.read(), owner.id, org).await?.unwrap_or_default(),
+        Some(org) => crate::selector::grants_of(db.read(), owner.id, org).await?.unwrap_or_default(),
         None => Grants::new(),
     };
-    Ok(Principal {
+    let principal = Principal {
         actor: Actor::User { user_id: owner.id },
         user_id: owner.id,
         organization_id,
         is_superuser: owner.is_superuser,
         grants: Arc::new(grants),
-    })
+    };
+    if let (Some(cache), Some(version)) = (cache, version) {
+        cache.put(key, version, principal.clone(), None);
+    }
+    Ok(principal)
 }
 
 /// `X-Organization` (id or slug) when given — 404 unless the user is a member (or a
@@ -164,7 +234,7 @@ async fn active_organization(
         membership::Entity::find().filter(membership::Column::UserId.eq(user_id)).all(db).await?;
     match header_value(parts, ORGANIZATION_HEADER) {
         Some(asked) => {
-            let org = organization_by_ref(db, asked).await?.ok_or(ApiError::NotFound)?;
+            let org = organization_get_by_ref(db, asked).await?.ok_or(ApiError::NotFound)?;
             if is_superuser || memberships.iter().any(|m| m.organization_id == org.id) {
                 Ok(Some(org.id))
             } else {

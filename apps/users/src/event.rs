@@ -28,7 +28,7 @@ async fn notify_member_of_roles(delivered: Delivered<RoleChanged>, ctx: JobConte
         .await
         .map_err(JobError::retry)?
         .map_or_else(|| "your organization".to_owned(), |found| found.name);
-    let roles = baseops_roles::roles_of(db, member.organization_id).await.map_err(JobError::retry)?;
+    let roles = baseops_roles::role_list(db, member.organization_id).await.map_err(JobError::retry)?;
     let mut names: Vec<&str> = roles
         .iter()
         .filter(|role| delivered.event.after.contains(&role.id))

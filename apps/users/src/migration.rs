@@ -1,10 +1,16 @@
 //! The users app's migrations, oldest first.
 
+use baseops_db::schema::cascade_fk;
 use sea_orm_migration::prelude::*;
 
 /// The users app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateIdentityTables), Box::new(CreateOneTimeTokens), Box::new(AddTwoFactor)]
+    vec![
+        Box::new(CreateIdentityTables),
+        Box::new(CreateOneTimeTokens),
+        Box::new(AddTwoFactor),
+        Box::new(AddVersions),
+    ]
 }
 
 #[derive(DeriveIden)]
@@ -26,6 +32,7 @@ pub(crate) enum Users {
     TotpSecret,
     TotpEnabledAt,
     TotpLastStep,
+    Version,
 }
 
 #[derive(DeriveIden)]
@@ -38,6 +45,7 @@ pub(crate) enum Organizations {
     TimeZone,
     CreatedAt,
     UpdatedAt,
+    Version,
 }
 
 #[derive(DeriveIden)]
@@ -47,6 +55,7 @@ pub(crate) enum Memberships {
     OrganizationId,
     UserId,
     CreatedAt,
+    Version,
 }
 
 #[derive(DeriveIden)]
@@ -104,19 +113,6 @@ fn optional_timestamp(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column).timestamp_with_time_zone().null().to_owned()
 }
 
-fn cascade(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for CreateIdentityTables {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -162,12 +158,12 @@ impl MigrationTrait for CreateIdentityTables {
                     .col(ColumnDef::new(Memberships::OrganizationId).uuid().not_null())
                     .col(ColumnDef::new(Memberships::UserId).uuid().not_null())
                     .col(timestamp(Memberships::CreatedAt))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut cascade_fk(
                         "fk_memberships_organization",
                         (Memberships::Table, Memberships::OrganizationId),
                         (Organizations::Table, Organizations::Id),
                     ))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut cascade_fk(
                         "fk_memberships_user",
                         (Memberships::Table, Memberships::UserId),
                         (Users::Table, Users::Id),
@@ -208,7 +204,7 @@ impl MigrationTrait for CreateIdentityTables {
                     .col(timestamp(Sessions::CreatedAt))
                     .col(timestamp(Sessions::LastSeenAt))
                     .col(timestamp(Sessions::ExpiresAt))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut cascade_fk(
                         "fk_sessions_user",
                         (Sessions::Table, Sessions::UserId),
                         (Users::Table, Users::Id),
@@ -240,12 +236,12 @@ impl MigrationTrait for CreateIdentityTables {
                     .col(optional_timestamp(ApiTokens::LastUsedAt))
                     .col(optional_timestamp(ApiTokens::RevokedAt))
                     .col(timestamp(ApiTokens::CreatedAt))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut cascade_fk(
                         "fk_api_tokens_user",
                         (ApiTokens::Table, ApiTokens::UserId),
                         (Users::Table, Users::Id),
                     ))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut cascade_fk(
                         "fk_api_tokens_organization",
                         (ApiTokens::Table, ApiTokens::OrganizationId),
                         (Organizations::Table, Organizations::Id),
@@ -328,7 +324,7 @@ impl MigrationTrait for AddTwoFactor {
                     .col(ColumnDef::new(RecoveryCodes::CodeHash).string_len(64).not_null())
                     .col(optional_timestamp(RecoveryCodes::UsedAt))
                     .col(timestamp(RecoveryCodes::CreatedAt))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut cascade_fk(
                         "fk_recovery_codes_user",
                         (RecoveryCodes::Table, RecoveryCodes::UserId),
                         (Users::Table, Users::Id),
@@ -399,12 +395,12 @@ impl MigrationTrait for CreateOneTimeTokens {
                     .col(timestamp(OneTimeTokens::ExpiresAt))
                     .col(optional_timestamp(OneTimeTokens::UsedAt))
                     .col(timestamp(OneTimeTokens::CreatedAt))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut cascade_fk(
                         "fk_one_time_tokens_user",
                         (OneTimeTokens::Table, OneTimeTokens::UserId),
                         (Users::Table, Users::Id),
                     ))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut cascade_fk(
                         "fk_one_time_tokens_organization",
                         (OneTimeTokens::Table, OneTimeTokens::OrganizationId),
                         (Organizations::Table, Organizations::Id),
@@ -438,5 +434,45 @@ impl MigrationTrait for CreateOneTimeTokens {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(OneTimeTokens::Table).to_owned()).await
+    }
+}
+
+/// Optimistic concurrency for the updates that accept `If-Match`: a `version` on
+/// organizations (`PATCH /organizations/{id}`), on users (their profile, `PATCH /me`) and on
+/// memberships (their role set, `PUT /members/{id}/roles`). Rows that exist start at 1.
+struct AddVersions;
+
+impl MigrationName for AddVersions {
+    fn name(&self) -> &str {
+        "users_0004_add_versions"
+    }
+}
+
+fn version(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).integer().not_null().default(1).to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddVersions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in [
+            (Organizations::Table.into_iden(), version(Organizations::Version)),
+            (Users::Table.into_iden(), version(Users::Version)),
+            (Memberships::Table.into_iden(), version(Memberships::Version)),
+        ] {
+            manager.alter_table(Table::alter().table(table).add_column(column).to_owned()).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in [
+            (Memberships::Table.into_iden(), Memberships::Version.into_iden()),
+            (Users::Table.into_iden(), Users::Version.into_iden()),
+            (Organizations::Table.into_iden(), Organizations::Version.into_iden()),
+        ] {
+            manager.alter_table(Table::alter().table(table).drop_column(column).to_owned()).await?;
+        }
+        Ok(())
     }
 }

@@ -28,6 +28,10 @@ pub mod user {
         pub totp_enabled_at: Option<DateTimeUtc>,
         /// The last accepted TOTP step, so no code is accepted twice.
         pub totp_last_step: Option<i64>,
+        /// The profile's version (`ETag` of `GET /me`, `If-Match` of `PATCH /me`): bumped by
+        /// every change of the profile — display name, time zone, locale — and by nothing
+        /// else (logins, passwords and second factors leave it alone).
+        pub version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -52,6 +56,8 @@ pub mod organization {
         pub time_zone: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Bumped by every change (`If-Match` of `PATCH /organizations/{id}`).
+        pub version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -73,6 +79,14 @@ pub mod membership {
         pub organization_id: Uuid,
         pub user_id: Uuid,
         pub created_at: DateTimeUtc,
+        /// The version of the membership's role set (`version` in `GET /members`, `If-Match`
+        /// of `PUT /members/{id}/roles`). A membership has nothing else that changes, so its
+        /// row carries the version of its roles rather than a table of its own: 1 as the
+        /// member joins with their first role (same transaction), bumped by
+        /// `member_roles_replace` whenever it changes the set. Deleting a role takes it from
+        /// its holders without a bump; no write is lost by that, since a client still
+        /// holding the older set can only name the deleted role again, which is refused.
+        pub version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,6 @@
 //! The users app's permissions.
 
-use baseops_core::PermissionDef;
+use baseops_core::{DefaultGrant, PermissionDef, Scope};
 
 /// See the organization's members.
 pub const MEMBERS_VIEW: &str = "members.view";
@@ -20,4 +20,14 @@ pub const PERMISSIONS: &[PermissionDef] = &[
     PermissionDef::global(MEMBERS_MANAGE, "Remove members from the organization"),
     PermissionDef::global(ORGANIZATIONS_EDIT, "Edit the organization's name, slug, currency and time zone"),
     PermissionDef::global(ORGANIZATIONS_DELETE, "Delete the organization"),
+];
+
+/// What the default roles get beyond their own rules: managers invite; everyone who works
+/// with colleagues sees the members.
+pub const DEFAULT_GRANTS: &[DefaultGrant] = &[
+    DefaultGrant::new("manager", MEMBERS_INVITE, Scope::All),
+    DefaultGrant::new("sales", MEMBERS_VIEW, Scope::All),
+    DefaultGrant::new("accountant", MEMBERS_VIEW, Scope::All),
+    DefaultGrant::new("marketer", MEMBERS_VIEW, Scope::All),
+    DefaultGrant::new("support", MEMBERS_VIEW, Scope::All),
 ];

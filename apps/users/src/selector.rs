@@ -9,7 +9,7 @@ use crate::model::{api_token, membership, organization, user};
 ///
 /// # Errors
 /// Database errors.
-pub async fn user_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<user::Model>, DbErr> {
+pub async fn user_get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find_by_id(id).one(db).await
 }
 
@@ -17,7 +17,7 @@ pub async fn user_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<us
 ///
 /// # Errors
 /// Database errors.
-pub async fn any_user(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+pub async fn user_exists_any(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(user::Entity::find().one(db).await?.is_some())
 }
 
@@ -25,7 +25,7 @@ pub async fn any_user(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn organizations_of(
+pub async fn organization_list_for_user(
     db: &impl ConnectionTrait,
     user_id: Uuid,
 ) -> Result<Vec<organization::Model>, DbErr> {
@@ -50,7 +50,7 @@ pub async fn organizations_of(
 ///
 /// # Errors
 /// Database errors.
-pub async fn organization_by_ref(
+pub async fn organization_get_by_ref(
     db: &impl ConnectionTrait,
     reference: &str,
 ) -> Result<Option<organization::Model>, DbErr> {
@@ -65,10 +65,31 @@ pub async fn organization_by_ref(
 ///
 /// # Errors
 /// Database errors.
-pub async fn tokens_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<api_token::Model>, DbErr> {
+pub async fn token_list(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<api_token::Model>, DbErr> {
     api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
         .order_by_desc(api_token::Column::Id)
         .all(db)
         .await
+}
+
+/// The effective permissions of a user in an organization (the roles of their membership);
+/// `None` when they are not a member.
+///
+/// # Errors
+/// Database errors.
+pub async fn grants_of(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> Result<Option<baseops_core::Grants>, DbErr> {
+    let membership = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?;
+    match membership {
+        Some(membership) => Ok(Some(baseops_roles::grants_of_membership(db, membership.id).await?)),
+        None => Ok(None),
+    }
 }

@@ -1,5 +1,5 @@
-//! Authentication and authorization as every app sees them: the permissions an app declares,
-//! the principal a request is made by, and the one check at the top of each handler.
+//! Authentication as every app sees it: the principal a request is made by, how far a
+//! granted permission reaches, and the authenticator the identity apps install.
 //!
 //! The identity apps implement [`Authenticator`] (sessions, API tokens, memberships, roles)
 //! and install it in [`AppState`]; other apps only use [`RequestContext::require`].
@@ -12,30 +12,6 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{Actor, ApiError, AppState};
-
-/// A permission an app declares, e.g. `leads.edit`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct PermissionDef {
-    /// `<app>.<action>`, lowercase.
-    pub name: &'static str,
-    /// What it allows, for the roles editor and `GET /api/v1/permissions`.
-    pub description: &'static str,
-    /// Whether a grant may be limited to the actor's own records (created by or assigned to
-    /// them); when false every grant applies to all records of the organization.
-    pub scopable: bool,
-}
-
-impl PermissionDef {
-    /// A permission that can be granted for own records or all records.
-    pub const fn scoped(name: &'static str, description: &'static str) -> Self {
-        Self { name, description, scopable: true }
-    }
-
-    /// A permission that always applies to the whole organization.
-    pub const fn global(name: &'static str, description: &'static str) -> Self {
-        Self { name, description, scopable: false }
-    }
-}
 
 /// How far a granted permission reaches.
 #[derive(

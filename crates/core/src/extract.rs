@@ -112,7 +112,61 @@ fn without_position(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::field_of;
+    use axum::body::Body;
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::{Currency, Email, Money};
+
+    #[derive(Debug, Deserialize)]
+    struct Contact {
+        #[allow(dead_code)]
+        email: Email,
+        #[allow(dead_code)]
+        budget: Option<Money>,
+        #[allow(dead_code)]
+        currency: Option<Currency>,
+    }
+
+    async fn field_errors(body: &str) -> Vec<(String, Vec<String>)> {
+        let request = Request::builder()
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        match Json::<Contact>::from_request(request, &()).await {
+            Err(ApiError::Validation(errors)) => {
+                errors.iter().map(|(field, messages)| (field.to_owned(), messages.to_vec())).collect()
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn value_types_refuse_bad_input_at_their_field() {
+        let expect = |field: &str, message: &str| vec![(field.to_owned(), vec![message.to_owned()])];
+        assert_eq!(
+            field_errors(r#"{"email": "not an address"}"#).await,
+            expect("email", "is not an e-mail address")
+        );
+        assert_eq!(
+            field_errors(r#"{"email": "a@b.co", "currency": "XYZ"}"#).await,
+            expect("currency", "is not a current ISO 4217 currency code")
+        );
+        assert_eq!(
+            field_errors(r#"{"email": "a@b.co", "budget": {"amount_minor": 12.5, "currency": "EUR"}}"#).await,
+            expect("budget.amount_minor", "invalid type: floating point `12.5`, expected i64")
+        );
+        assert_eq!(
+            field_errors(
+                r#"{"email": "a@b.co", "budget": {"amount_minor": 2000000000000000, "currency": "EUR"}}"#
+            )
+            .await,
+            expect(
+                "budget.amount_minor",
+                "must be between -1000000000000000 and 1000000000000000 minor units"
+            )
+        );
+    }
 
     #[test]
     fn errors_point_at_the_field() {

@@ -1,25 +1,40 @@
 //! What every baseops app shares, and nothing more: the [`ApiError`] type that becomes an
 //! RFC 9457 problem, the [`RequestContext`] handlers pass to services, the [`AppState`]
-//! handlers reach the database through, and the [`App`] descriptor an app registers with.
+//! handlers reach the database through, the permission registry, the building blocks every
+//! app's API uses ([`Access`], [`Page`], [`IfMatch`]), the value types several apps hold
+//! ([`Email`], [`Money`], [`Currency`]), and the small interfaces apps talk to each other
+//! through ([`Links`], [`Authenticator`], [`Directory`]).
 //!
 //! This crate sits under every app; a change here rebuilds them all, so it stays small.
 
+mod access;
 mod actor;
-mod app;
 mod auth;
 mod context;
+mod directory;
+mod email;
 mod error;
 mod extract;
 mod link;
+mod money;
+mod page;
+mod permission;
 mod state;
 mod version;
 
+pub use access::Access;
 pub use actor::{Acting, Actor, Origin};
-pub use app::{App, LargeBody};
-pub use auth::{Authenticator, Grants, PermissionDef, Principal, Scope};
+pub use auth::{Authenticator, Grants, Principal, Scope};
 pub use context::{ClientIp, RequestContext, RequestId};
+pub use directory::{
+    Directory, MAX_IDS as MAX_DIRECTORY_IDS, OrganizationRef, UserRef, active_members, directory,
+};
+pub use email::{Email, EmailError};
 pub use error::{ApiError, FieldErrors, PROBLEM_CONTENT_TYPE, Problem};
 pub use extract::Json;
 pub use link::{LinkChange, LinkEvent, LinkSource, LinkTarget, Links};
+pub use money::{Currency, CurrencyError, Money, MoneyError, RoundingMode, divide_rounded};
+pub use page::{Cursor, DEFAULT_LIMIT, MAX_CURSOR_LEN, MAX_LIMIT, Page, PageQuery, Paging, invalid_cursor};
+pub use permission::{DefaultGrant, DefaultRole, PermissionDef, PermissionRegistry, pattern_matches};
 pub use state::AppState;
-pub use version::{ETag, IfMatch};
+pub use version::{ETag, IfMatch, OptionalIfMatch, check_version};

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use baseops_config::Settings;
 use baseops_db::{Database, Migrator};
 
-use crate::{Authenticator, PermissionDef};
+use crate::{Authenticator, PermissionRegistry};
 
-/// Settings, database pools and the authenticator, cheap to clone (one `Arc`).
+/// Settings, database pools, the permission registry, the authenticator and the apps'
+/// services, cheap to clone (one `Arc`).
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -18,7 +19,7 @@ struct Inner {
     db: Database,
     migrator: Migrator,
     authenticator: Option<Arc<dyn Authenticator>>,
-    permissions: Vec<PermissionDef>,
+    permissions: PermissionRegistry,
     extensions: http::Extensions,
 }
 
@@ -33,33 +34,34 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Builds the state once at start-up, without authentication (every authenticated
-    /// endpoint answers 401) and without permissions.
-    pub fn new(settings: Settings, db: Database, migrator: Migrator) -> Self {
+    /// Builds the state once at start-up, without an authenticator (every authenticated
+    /// endpoint answers 401 until an app installs one).
+    pub fn new(
+        settings: Settings,
+        db: Database,
+        migrator: Migrator,
+        permissions: PermissionRegistry,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 settings,
                 db,
                 migrator,
                 authenticator: None,
-                permissions: Vec::new(),
+                permissions,
                 extensions: http::Extensions::new(),
             }),
         }
     }
 
-    /// Installs the authenticator and the permissions every app declared.
+    /// Installs the authenticator (the identity app does, when it is composed).
     ///
     /// # Panics
     /// When called on a state that was already cloned (it is meant for start-up).
-    pub fn with_auth(
-        mut self,
-        authenticator: Arc<dyn Authenticator>,
-        permissions: Vec<PermissionDef>,
-    ) -> Self {
-        let inner = Arc::get_mut(&mut self.inner).expect("with_auth is called before the state is shared");
+    pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        let inner =
+            Arc::get_mut(&mut self.inner).expect("with_authenticator is called before the state is shared");
         inner.authenticator = Some(authenticator);
-        inner.permissions = permissions;
         self
     }
 
@@ -85,8 +87,8 @@ impl AppState {
         self.inner.authenticator.as_ref()
     }
 
-    /// Every permission the apps of this build declare, in app order.
-    pub fn permissions(&self) -> &[PermissionDef] {
+    /// Every permission the apps of this build declare, the default roles and their grants.
+    pub fn permissions(&self) -> &PermissionRegistry {
         &self.inner.permissions
     }
 

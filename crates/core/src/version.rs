@@ -36,6 +36,37 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+/// An optional `If-Match` (actions and updates that accept one): `None` without the header;
+/// a value that is no version this API hands out cannot match: 412 `version_mismatch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OptionalIfMatch(pub Option<i32>);
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionalIfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get(header::IF_MATCH) {
+            None => Ok(Self(None)),
+            Some(value) => {
+                let parsed =
+                    value.to_str().ok().and_then(IfMatch::parse).ok_or(ApiError::PreconditionFailed)?;
+                Ok(Self(Some(parsed.0)))
+            }
+        }
+    }
+}
+
+/// 412 unless `expected` (from `If-Match`, when sent) is the record's `current` version.
+///
+/// # Errors
+/// [`ApiError::PreconditionFailed`].
+pub fn check_version(current: i32, expected: Option<i32>) -> Result<(), ApiError> {
+    match expected {
+        Some(expected) if expected != current => Err(ApiError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
 /// Sets `ETag: "<version>"` on a response: `(ETag(task.version), Json(task))`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ETag(pub i32);

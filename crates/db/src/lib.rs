@@ -7,9 +7,12 @@
 //! `SQLITE_BUSY`.
 
 mod connect;
+mod listen;
 mod migrate;
+pub mod schema;
 
 pub use connect::{Database, PoolStats, connect};
+pub use listen::listener;
 pub use migrate::{MigrationList, MigrationState, Migrator};
 pub use sea_orm;
 pub use sea_orm_migration;
@@ -56,7 +59,12 @@ pub enum DbError {
 
 /// The engine of a connected database.
 pub fn kind_of(connection: &sea_orm::DatabaseConnection) -> DatabaseKind {
-    match connection.get_database_backend() {
+    kind_of_backend(connection.get_database_backend())
+}
+
+/// The engine a connection or transaction talks to.
+pub fn kind_of_backend(backend: sea_orm::DbBackend) -> DatabaseKind {
+    match backend {
         sea_orm::DbBackend::Postgres => DatabaseKind::Postgres,
         _ => DatabaseKind::Sqlite,
     }

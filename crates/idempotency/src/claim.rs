@@ -14,7 +14,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::model::idempotency_key;
+use crate::model::{idempotency_key, idempotent_request};
 
 /// How long a key is remembered; a key older than this is free again.
 pub const RETENTION: TimeDelta = TimeDelta::hours(24);
@@ -146,9 +146,13 @@ async fn renew(
 /// # Errors
 /// Database errors.
 pub async fn purge(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u64, DbErr> {
-    let deleted = idempotency_key::Entity::delete_many()
+    let keys = idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
         .exec(db)
         .await?;
-    Ok(deleted.rows_affected)
+    let requests = idempotent_request::Entity::delete_many()
+        .filter(idempotent_request::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(keys.rows_affected + requests.rows_affected)
 }

@@ -13,18 +13,26 @@
 mod claim;
 mod header;
 pub mod job;
+mod middleware;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`.
 #[allow(missing_docs)]
 pub mod model;
 
-use baseops_core::App;
+use baseops_app::App;
 
 pub use claim::{Claim, RETENTION, claim, purge, request_hash};
 pub use header::{IdempotencyKey, MAX_KEY_LEN};
 pub use job::{PURGE_DAILY, PurgeIdempotencyKeys};
+pub use middleware::{MAX_STORED_BODY, REPLAYED_HEADER};
 
-/// The idempotency app: the migration creating `idempotency_keys` (no routes, no permissions).
+/// The idempotency app: the `idempotency_keys` table and its daily purge (no routes, no
+/// permissions).
 pub fn app() -> App {
-    App::new("idempotency").with_migrations(migration::migrations)
+    App::new("idempotency")
+        .depends_on(&["jobs"])
+        .with_migrations(migration::migrations)
+        .with_api_middleware(&[middleware::layer])
+        .with_jobs(|jobs| jobs.register::<PurgeIdempotencyKeys>())
+        .with_schedules(&[PURGE_DAILY])
 }

@@ -5,7 +5,7 @@ use sea_orm_migration::prelude::*;
 
 /// The idempotency crate's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateIdempotencyKeys)]
+    vec![Box::new(CreateIdempotencyKeys), Box::new(CreateIdempotentRequests)]
 }
 
 #[derive(DeriveIden)]
@@ -67,5 +67,69 @@ impl MigrationTrait for CreateIdempotencyKeys {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(IdempotencyKeys::Table).to_owned()).await
+    }
+}
+
+#[derive(DeriveIden)]
+enum IdempotentRequests {
+    Table,
+    OrganizationId,
+    Principal,
+    Endpoint,
+    Key,
+    RequestHash,
+    Status,
+    Headers,
+    Body,
+    CreatedAt,
+}
+
+/// The platform's record of write requests made with a key, and their answers (see
+/// `middleware.rs`).
+struct CreateIdempotentRequests;
+
+impl MigrationName for CreateIdempotentRequests {
+    fn name(&self) -> &str {
+        "idempotency_0002_create_idempotent_requests"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateIdempotentRequests {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(IdempotentRequests::Table)
+                    .col(ColumnDef::new(IdempotentRequests::OrganizationId).uuid().not_null())
+                    .col(ColumnDef::new(IdempotentRequests::Principal).string_len(64).not_null())
+                    .col(ColumnDef::new(IdempotentRequests::Endpoint).string_len(300).not_null())
+                    .col(ColumnDef::new(IdempotentRequests::Key).string_len(200).not_null())
+                    .col(ColumnDef::new(IdempotentRequests::RequestHash).string_len(64).not_null())
+                    .col(ColumnDef::new(IdempotentRequests::Status).integer().null())
+                    .col(ColumnDef::new(IdempotentRequests::Headers).text().null())
+                    .col(ColumnDef::new(IdempotentRequests::Body).blob().null())
+                    .col(ColumnDef::new(IdempotentRequests::CreatedAt).timestamp_with_time_zone().not_null())
+                    .primary_key(
+                        Index::create()
+                            .col(IdempotentRequests::OrganizationId)
+                            .col(IdempotentRequests::Principal)
+                            .col(IdempotentRequests::Endpoint)
+                            .col(IdempotentRequests::Key),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(baseops_db::schema::index(
+                "ix_idempotent_requests_created_at",
+                IdempotentRequests::Table,
+                [IdempotentRequests::CreatedAt],
+            ))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(IdempotentRequests::Table).to_owned()).await
     }
 }

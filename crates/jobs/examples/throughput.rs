@@ -79,9 +79,7 @@ fn options() -> Options {
 async fn main() {
     let Options { batch, redis, jobs, producers, tasks } = options();
     for concurrency in tasks {
-        let mut builder = TestApp::builder()
-            .apps(vec![baseops_jobs::app()])
-            .setting("BASEOPS_DATABASE__MAX_CONNECTIONS", "10");
+        let mut builder = TestApp::builder().setting("BASEOPS_DATABASE__MAX_CONNECTIONS", "10");
         if let Some(url) = &redis {
             let prefix = format!("bench:{}:", uuid::Uuid::now_v7().simple());
             builder = builder

@@ -12,7 +12,8 @@ use crate::queue::state;
 /// Most jobs listed at once.
 pub const MAX_LIST: u64 = 500;
 
-/// Jobs, newest first, optionally in one state; `before` is the last id of the previous page.
+/// Jobs, newest first, optionally in one state; `before` is the last id of the previous page;
+/// at most one more than [`MAX_LIST`] (a page and the row that says another follows).
 ///
 /// # Errors
 /// Database errors.
@@ -22,7 +23,7 @@ pub async fn list(
     before: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<job::Model>, DbErr> {
-    let mut query = job::Entity::find().order_by_desc(job::Column::Id).limit(limit.clamp(1, MAX_LIST));
+    let mut query = job::Entity::find().order_by_desc(job::Column::Id).limit(limit.clamp(1, MAX_LIST + 1));
     if let Some(in_state) = in_state {
         query = query.filter(job::Column::State.eq(in_state));
     }

@@ -188,10 +188,10 @@ pub(crate) fn listen_postgres(
     if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
         return None;
     }
-    let pool = db.get_postgres_connection_pool().clone();
+    let db = db.clone();
     Some(tokio::spawn(async move {
         loop {
-            let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            let mut listener = match baseops_db::listener(&db).await {
                 Ok(listener) => listener,
                 Err(error) => {
                     tracing::warn!(%error, "cannot LISTEN for jobs; polling");

@@ -88,6 +88,7 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
 trait Runner: Send + Sync {
     async fn run(&self, payload: &str, ctx: &JobContext) -> Result<(), JobError>;
     fn keep_input(&self) -> bool;
+    fn queue(&self) -> &'static str;
 }
 
 struct Typed<J>(std::marker::PhantomData<fn() -> J>);
@@ -102,6 +103,10 @@ impl<J: Job> Runner for Typed<J> {
 
     fn keep_input(&self) -> bool {
         J::KEEP_INPUT
+    }
+
+    fn queue(&self) -> &'static str {
+        J::QUEUE
     }
 }
 
@@ -136,6 +141,36 @@ impl Registry {
     /// Whether a job name is known.
     pub fn knows(&self, name: &str) -> bool {
         self.runners.contains_key(name)
+    }
+
+    /// The registered job names, sorted.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.runners.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The queues the registered job types go to, sorted.
+    pub fn queues(&self) -> Vec<String> {
+        let mut queues: Vec<String> = self.runners.values().map(|runner| runner.queue().to_owned()).collect();
+        queues.sort_unstable();
+        queues.dedup();
+        queues
+    }
+
+    /// Adds every job type of `other`.
+    ///
+    /// # Errors
+    /// The names both registries know (two apps registering one job name).
+    pub fn absorb(&mut self, other: Self) -> Result<(), Vec<&'static str>> {
+        let mut clashes: Vec<&'static str> =
+            other.runners.keys().filter(|name| self.runners.contains_key(*name)).copied().collect();
+        if !clashes.is_empty() {
+            clashes.sort_unstable();
+            return Err(clashes);
+        }
+        self.runners.extend(other.runners);
+        Ok(())
     }
 
     /// Whether a done job of this name keeps its input (unknown names do).

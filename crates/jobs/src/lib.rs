@@ -10,7 +10,6 @@
 //! See `docs/jobs.md` and `docs/decisions/0008-job-queue.md`, `0010-redis-job-backend.md`.
 
 pub mod admin;
-mod api;
 pub mod backend;
 pub mod events;
 pub mod job;
@@ -24,16 +23,10 @@ pub mod redis;
 pub mod schedule;
 pub mod worker;
 
-use baseops_core::App;
-
 pub use backend::{JobQueue, QueueError};
 pub use events::{Delivered, Event, EventBus, emit};
 pub use job::{Job, JobContext, JobError, Registry};
+pub use migration::migrations;
 pub use queue::{Enqueue, enqueue, enqueue_many};
 pub use schedule::{Recurring, Schedule};
 pub use worker::{Worker, WorkerConfig};
-
-/// The jobs app: its table and the superuser API.
-pub fn app() -> App {
-    App::new("jobs").with_api(api::routes).with_migrations(migration::migrations)
-}

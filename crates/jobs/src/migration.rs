@@ -1,9 +1,10 @@
-//! The jobs table.
+//! The queue's tables: jobs, schedule ticks, events and their deliveries. The jobs app
+//! (`apps/jobs`) declares them in the composition.
 
 use sea_orm_migration::prelude::*;
 
-/// The jobs crate's migrations, oldest first.
-pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+/// The queue's migrations, oldest first.
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![Box::new(CreateJobs), Box::new(CreateJobTicks), Box::new(CreateEvents), Box::new(QueueIndexes)]
 }
 

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use baseops_core::{ApiError, App, AppState};
+use baseops_app::Apps;
+use baseops_core::{ApiError, AppState};
 use http::StatusCode;
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
@@ -19,8 +20,8 @@ use crate::{middleware, openapi};
 
 /// The whole HTTP surface: platform endpoints, each app's API under `/api/v1`, the docs page,
 /// and the middleware stack configured from `state.settings()`.
-pub fn build_router(state: AppState, apps: &[App]) -> Router {
-    let (routes, document) = openapi::routes_and_document(apps);
+pub fn build_router(state: AppState, apps: &Apps) -> Router {
+    let (routes, document) = openapi::routes_and_document(apps, Some(&state));
     // Installed before the first request, so that request is counted.
     baseops_telemetry::metrics_handle();
     let settings = state.settings();

@@ -347,7 +347,15 @@ async fn the_openapi_document_describes_every_route() {
             let responses = operation["responses"].as_object();
             assert!(responses.is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
             for (status, response) in responses.unwrap() {
-                // OpenAPI requires a description on every response object.
+                // OpenAPI requires a description on every response object, the shared ones
+                // (`$ref` to `components.responses`) included.
+                let response = match response["$ref"].as_str() {
+                    Some(target) => {
+                        let name = target.strip_prefix("#/components/responses/").unwrap_or(target);
+                        &document["components"]["responses"][name]
+                    }
+                    None => response,
+                };
                 assert!(response["description"].is_string(), "{method} {path} {status} has no description");
             }
             assert!(operation["operationId"].is_string(), "{method} {path} has no operationId");

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use baseops_core::{ApiError, App, AppState, Json, LargeBody, Origin};
+use baseops_app::{App, LargeBody};
+use baseops_core::{ApiError, AppState, Json, Origin};
 use sea_orm::{ConnectionTrait, Statement};
 use sea_orm_migration::prelude::*;
 use serde::{Deserialize, Serialize};

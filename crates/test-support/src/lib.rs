@@ -1,62 +1,83 @@
-//! Test support: [`TestApp`] gives each test a fresh database with migrations applied and
-//! the real router, driven in-process.
-//!
-//! Tests run on SQLite (a new file in a temporary directory) unless
-//! `BASEOPS_TEST_DATABASE_URL` points to a PostgreSQL server: then each test creates its own
-//! uniquely named database there and drops it afterwards. Tests can run in parallel.
+//! The test kit: [`TestApp`] is the composed build (the same list of apps as `baseops serve`)
+//! on a fresh database with migrations applied, driven in-process through the real router.
+//! A test reads like the user's story:
 //!
 //! ```no_run
 //! # async fn example() {
 //! use baseops_test_support::TestApp;
 //! let app = TestApp::new().await;
-//! let response = app.get("/healthz").await;
-//! assert_eq!(response.status, 200);
+//! let sales = app.as_role("sales").await;
+//! let created = sales.post(&app, "/api/v1/leads", serde_json::json!({"last_name": "Lovelace"})).await;
+//! assert_eq!(created.status, 201);
+//! app.run_jobs().await;
+//! assert_eq!(app.audit(Some(sales.organization_id), "lead.create").await.len(), 1);
 //! # }
 //! ```
+//!
+//! Tests run on SQLite (a new file in a temporary directory) unless
+//! `BASEOPS_TEST_DATABASE_URL` points to a PostgreSQL server: then each test creates its own
+//! uniquely named database there and drops it afterwards. Each app also gets its own
+//! directories for sent e-mail and stored files. Tests can run in parallel.
 
+mod client;
 mod database;
 pub mod fixture;
+mod people;
 mod raw_http;
 mod response;
+mod team;
+mod work;
+
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::Body;
-use baseops_config::{Settings, Sources};
-use std::net::SocketAddr;
-use std::sync::Arc;
-
 use axum::extract::ConnectInfo;
-use baseops_core::{App, AppState, Authenticator};
-use baseops_db::Migrator;
+use baseops_app::{App, Apps};
+use baseops_config::{Settings, Sources};
+use baseops_core::AppState;
 use http::{Request, header};
+use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
+pub use client::Client;
 pub use database::{TEST_DATABASE_VAR, TestDatabase};
+pub use people::{Org, PASSWORD};
 pub use raw_http::raw_request;
 pub use response::TestResponse;
+pub use team::{DEFAULT_ROLES, Team};
+pub use work::{link_token, run_worker_until};
 
 /// A running baseops (router, state, database) for one test.
 pub struct TestApp {
     router: Router,
     state: AppState,
-    apps: Vec<App>,
+    apps: Apps,
     database: TestDatabase,
+    files: tempfile::TempDir,
+    default_org: OnceCell<Org>,
+    /// Stops the background tasks of `serve` this app runs (listeners), when it is dropped.
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
 }
 
 /// Configures a [`TestApp`] before it starts.
 #[derive(Default)]
 pub struct TestAppBuilder {
-    apps: Vec<App>,
+    apps: Option<Vec<App>>,
     vars: Vec<(String, String)>,
     skip_migrations: bool,
-    authenticator: Option<Arc<dyn Authenticator>>,
-    prepare: Option<fn(AppState) -> AppState>,
 }
 
 impl TestAppBuilder {
-    /// The apps to compose, in order (the platform alone when none is given).
+    /// Composes these apps instead of the build's (a platform test with a fixture app).
     pub fn apps(mut self, apps: Vec<App>) -> Self {
-        self.apps = apps;
+        self.apps = Some(apps);
         self
     }
 
@@ -66,16 +87,11 @@ impl TestAppBuilder {
         self
     }
 
-    /// Authenticates requests with `authenticator` (the identity apps' one, usually).
-    pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
-        self.authenticator = Some(authenticator);
-        self
-    }
-
-    /// Finishes the state before the router is built, as the composition root does
-    /// (installing apps' services with [`AppState::with_extension`]).
-    pub fn prepare(mut self, prepare: fn(AppState) -> AppState) -> Self {
-        self.prepare = Some(prepare);
+    /// Sets several settings.
+    pub fn settings(mut self, settings: &[(&str, &str)]) -> Self {
+        for (variable, value) in settings {
+            self = self.setting(variable, value);
+        }
         self
     }
 
@@ -85,35 +101,49 @@ impl TestAppBuilder {
         self
     }
 
-    /// Creates the database, applies migrations, and builds the router.
+    /// Creates the database, applies migrations, and builds the state and the router as
+    /// `baseops serve` does.
     ///
     /// # Panics
-    /// When the database cannot be created or migrated: the test cannot run then.
+    /// When the apps do not compose, or the database cannot be created or migrated: the test
+    /// cannot run then.
     pub async fn build(self) -> TestApp {
+        let apps = match self.apps {
+            Some(list) => Apps::compose(list),
+            None => baseops::compose(),
+        }
+        .unwrap_or_else(|error| panic!("{error}"));
         let database = TestDatabase::create().await;
+        let files = tempfile::tempdir().expect("a temporary directory");
+        let path = |name: &str| files.path().join(name).to_str().expect("a UTF-8 temporary path").to_owned();
         let mut vars = vec![
             ("BASEOPS_ENV".to_owned(), "test".to_owned()),
             ("BASEOPS_DATABASE__URL".to_owned(), database.url().to_owned()),
+            ("BASEOPS_EMAIL__FILE_DIR".to_owned(), path("outbox")),
+            ("BASEOPS_STORAGE__LOCAL_DIR".to_owned(), path("media")),
         ];
         vars.extend(self.vars);
         let settings =
             baseops_config::load(&Sources { config_dir: repo_config_dir(), dotenv_file: None, vars })
                 .expect("test settings load");
-        let migrator =
-            Migrator::new(self.apps.iter().map(|app| app.migrations).collect()).expect("unique migrations");
+        let migrator = apps.migrator().expect("unique migrations");
         if !self.skip_migrations {
             migrator.apply(&settings.database).await.expect("migrations apply");
         }
         let db = baseops_db::connect(&settings.database).await.expect("test database connects");
-        let mut state = AppState::new(settings, db, migrator);
-        if let Some(authenticator) = self.authenticator {
-            state = state.with_auth(authenticator, App::permissions_of(&self.apps));
+        let state =
+            apps.state(settings, db, migrator).unwrap_or_else(|error| panic!("the services: {error}"));
+        let router = baseops_server::build_router(state.clone(), &apps);
+        // As in `serve`: the listeners that carry live notifications and access changes
+        // between processes. Work that also runs in the worker (the audit sealer) runs when a
+        // test asks for it, so tests stay deterministic.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        for task in apps.background(true, false) {
+            if task.runs_in == baseops_app::RunsIn::Server {
+                tokio::spawn((task.run)(state.clone(), stopped.clone()));
+            }
         }
-        if let Some(prepare) = self.prepare {
-            state = prepare(state);
-        }
-        let router = baseops_server::build_router(state.clone(), &self.apps);
-        TestApp { router, state, apps: self.apps, database }
+        TestApp { router, state, apps, database, files, default_org: OnceCell::new(), stop }
     }
 }
 
@@ -123,9 +153,14 @@ fn repo_config_dir() -> std::path::PathBuf {
 }
 
 impl TestApp {
-    /// The platform alone, on a fresh database.
+    /// The build's apps on a fresh database.
     pub async fn new() -> Self {
         Self::builder().build().await
+    }
+
+    /// The build's apps on a fresh database, with these settings (as environment variables).
+    pub async fn with_settings(settings: &[(&str, &str)]) -> Self {
+        Self::builder().settings(settings).build().await
     }
 
     /// A builder for apps and settings.
@@ -149,13 +184,18 @@ impl TestApp {
     }
 
     /// The apps this test composed.
-    pub fn apps(&self) -> &[App] {
+    pub fn apps(&self) -> &Apps {
         &self.apps
     }
 
     /// The test database.
     pub fn database(&self) -> &TestDatabase {
         &self.database
+    }
+
+    /// This app's own directory for files (`outbox/` holds sent e-mail, `media/` stored files).
+    pub fn files_dir(&self) -> &std::path::Path {
+        self.files.path()
     }
 
     /// Sends a request through the whole middleware stack.
@@ -168,12 +208,12 @@ impl TestApp {
         TestResponse::read(response).await
     }
 
-    /// `GET path`.
+    /// `GET path`, anonymously.
     pub async fn get(&self, path: &str) -> TestResponse {
         self.send(Request::get(path).body(Body::empty()).expect("valid request")).await
     }
 
-    /// `POST path` with a JSON body.
+    /// `POST path` with a JSON body, anonymously.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> TestResponse {
         let request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/json")

@@ -20,7 +20,19 @@ mod job;
 mod message;
 mod template;
 
+use baseops_app::App;
+
 pub use backend::{ConsoleEmailSender, EmailSender, FileEmailSender, Mailer, SmtpEmailSender, sender_for};
 pub use job::{QUEUE, SendEmail, enqueue_email};
 pub use message::{Email, EmailError};
 pub use template::{BUILT_IN, TemplateError, Templates};
+
+/// The e-mail service: the `email.send` job and the [`Mailer`] every send shares.
+pub fn app() -> App {
+    App::new("email").depends_on(&["jobs"]).with_jobs(|jobs| jobs.register::<SendEmail>()).with_services(
+        |state| {
+            let mailer = Mailer::from_settings(&state.settings().email);
+            Ok(state.with_extension(mailer))
+        },
+    )
+}

@@ -15,10 +15,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use baseops_core::{Acting, Actor, Origin};
-use baseops_email::{Email, Mailer, SendEmail, Templates, enqueue_email};
+use baseops_email::{Email, Templates, enqueue_email};
 use baseops_jobs::model::job;
 use baseops_jobs::queue::state;
-use baseops_jobs::{Registry, Worker, WorkerConfig};
+use baseops_jobs::{Worker, WorkerConfig};
 use baseops_test_support::TestApp;
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::{Value, json};
@@ -115,24 +115,18 @@ impl Sink {
     }
 }
 
-/// An app whose e-mail goes to `sink` over plain SMTP (loopback), with the mailer installed
-/// as the composition root does.
+/// The build whose e-mail goes to `sink` over plain SMTP (loopback), unless `extra` settings
+/// say otherwise.
 async fn app_for(sink: &Sink, extra: &[(&str, &str)]) -> TestApp {
-    let mut builder = TestApp::builder()
-        .apps(vec![baseops_jobs::app()])
+    TestApp::builder()
         .setting("BASEOPS_EMAIL__BACKEND", "smtp")
         .setting("BASEOPS_EMAIL__SMTP_HOST", "127.0.0.1")
         .setting("BASEOPS_EMAIL__SMTP_PORT", &sink.port.to_string())
         .setting("BASEOPS_EMAIL__SMTP_TLS", "none")
         .setting("BASEOPS_EMAIL__SMTP_TIMEOUT_SECS", "5")
-        .prepare(|state| {
-            let mailer = Mailer::from_settings(&state.settings().email);
-            state.with_extension(mailer)
-        });
-    for (variable, value) in extra {
-        builder = builder.setting(variable, value);
-    }
-    builder.build().await
+        .settings(extra)
+        .build()
+        .await
 }
 
 /// Enqueues `email` in a committed transaction, as a service does.
@@ -153,7 +147,9 @@ async fn row(app: &TestApp, id: Uuid) -> job::Model {
     job::Entity::find_by_id(id).one(app.state().db().read()).await.unwrap().expect("the job")
 }
 
-/// A worker on the e-mail queue with a short back-off, stopped when dropped.
+/// The build's worker on the e-mail queue only, running in the background with a chosen
+/// back-off, so a test can watch retries happen (the kit's `run_jobs` leaves a retry due
+/// later waiting, and uses the default back-off).
 struct Running {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: tokio::task::JoinHandle<Result<(), sea_orm::DbErr>>,
@@ -165,7 +161,7 @@ impl Running {
         config.poll = Duration::from_millis(20);
         config.backoff_base = backoff;
         config.grace = Duration::from_secs(5);
-        let worker = Worker::new(app.state().clone(), Registry::new().register::<SendEmail>(), config);
+        let worker = Worker::new(app.state().clone(), app.apps().jobs(), config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(worker.run(async move {
             let _ = stopped.await;

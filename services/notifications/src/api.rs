@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Paging, Problem, RequestContext};
 use futures_util::Stream;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::live::{Hub, Pushed, Subscription};
-use crate::selector::{self, ANY_KIND, Channels, DEFAULT_LIMIT, Filter, MAX_LIMIT, NotificationPage};
+use crate::selector::{self, ANY_KIND, Channels, Filter, NotificationPage, SORT};
 use crate::service;
 
 /// How many missed notifications a reconnecting stream is sent at most.
@@ -55,10 +55,8 @@ pub struct ListQuery {
 
 /// The caller's notifications, newest first, with their unread count.
 #[utoipa::path(get, path = "/notifications", operation_id = "notifications_list", tag = "notifications",
-    params(ListQuery), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(ListQuery), responses(
         (status = 200, description = "A page; `next_cursor` fetches the next", body = NotificationPage),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 400, description = "A cursor that is not from this list", body = Problem),
         (status = 422, description = "Bad limit", body = Problem),
     ))]
@@ -67,22 +65,10 @@ async fn list(
     ctx: RequestContext,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<NotificationPage>, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
-    }
-    let before = match query.cursor.as_deref() {
-        Some(cursor) => Some(cursor.parse::<Uuid>().map_err(|_| ApiError::BadRequest {
-            code: "invalid_cursor",
-            detail: "cursor is not a next_cursor from this list".into(),
-        })?),
-        None => None,
-    };
     let filter = Filter {
         unread_only: query.unread.unwrap_or(false),
         organization_id: query.organization_id,
-        before,
-        limit,
+        paging: Paging::new(query.limit, query.cursor.as_deref(), SORT)?,
     };
     Ok(Json(selector::list(state.db().read(), ctx.user_id(), &filter).await?))
 }
@@ -105,10 +91,8 @@ pub struct OrganizationQuery {
 
 /// How many notifications the caller has not read.
 #[utoipa::path(get, path = "/notifications/unread-count", operation_id = "notifications_unread_count",
-    tag = "notifications", params(OrganizationQuery), security(("bearer" = []), ("session" = [])),
-    responses(
+    tag = "notifications", params(OrganizationQuery), responses(
         (status = 200, description = "The count", body = Unread),
-        (status = 401, description = "Not authenticated", body = Problem),
     ))]
 async fn unread_count(
     State(state): State<AppState>,
@@ -122,10 +106,8 @@ async fn unread_count(
 /// Marks one notification read (again: no change).
 #[utoipa::path(post, path = "/notifications/{id}/read", operation_id = "notifications_mark_read",
     tag = "notifications", params(("id" = Uuid, Path, description = "The notification")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Read"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 404, description = "No such notification of yours", body = Problem),
     ))]
 async fn mark_read(
@@ -149,10 +131,8 @@ pub struct Marked {
 
 /// Marks every unread notification read (only one organization's with `organization_id`).
 #[utoipa::path(post, path = "/notifications/read-all", operation_id = "notifications_mark_all_read",
-    tag = "notifications", params(OrganizationQuery), security(("bearer" = []), ("session" = [])),
-    responses(
+    tag = "notifications", params(OrganizationQuery), responses(
         (status = 200, description = "How many were marked", body = Marked),
-        (status = 401, description = "Not authenticated", body = Problem),
     ))]
 async fn mark_all_read(
     State(state): State<AppState>,
@@ -171,6 +151,14 @@ pub struct PreferenceOut {
     /// Its channels.
     #[serde(flatten)]
     pub channels: Channels,
+    /// Bumped by every write: send it as `If-Match: "<version>"` to change the preference.
+    pub version: i32,
+}
+
+impl From<&crate::model::preference::Model> for PreferenceOut {
+    fn from(row: &crate::model::preference::Model) -> Self {
+        Self { kind: row.kind.clone(), channels: Channels::from(row), version: row.version }
+    }
 }
 
 /// The caller's preferences.
@@ -178,16 +166,17 @@ pub struct PreferenceOut {
 pub struct PreferencesOut {
     /// What applies to kinds without their own preference: the `*` row, or in-app only.
     pub default: Channels,
+    /// The version of the `*` row when you have set one (`If-Match` for
+    /// `PUT /notifications/preferences/*`); `null` while the built-in default applies.
+    pub default_version: Option<i32>,
     /// Kinds with their own preference.
     pub kinds: Vec<PreferenceOut>,
 }
 
 /// The caller's notification preferences.
 #[utoipa::path(get, path = "/notifications/preferences", operation_id = "notifications_preferences",
-    tag = "notifications", security(("bearer" = []), ("session" = [])),
-    responses(
+    tag = "notifications", responses(
         (status = 200, description = "The default and each kind's own channels", body = PreferencesOut),
-        (status = 401, description = "Not authenticated", body = Problem),
     ))]
 async fn preferences(
     State(state): State<AppState>,
@@ -195,44 +184,42 @@ async fn preferences(
 ) -> Result<Json<PreferencesOut>, ApiError> {
     let rows = selector::preferences_of(state.db().read(), [ctx.user_id()]).await?;
     let default = selector::effective(&rows, ctx.user_id(), ANY_KIND);
-    let kinds = rows
-        .iter()
-        .filter(|row| row.kind != ANY_KIND)
-        .map(|row| PreferenceOut { kind: row.kind.clone(), channels: Channels::from(row) })
-        .collect();
-    Ok(Json(PreferencesOut { default, kinds }))
+    let default_version = rows.iter().find(|row| row.kind == ANY_KIND).map(|row| row.version);
+    let kinds = rows.iter().filter(|row| row.kind != ANY_KIND).map(PreferenceOut::from).collect();
+    Ok(Json(PreferencesOut { default, default_version, kinds }))
 }
 
-/// Sets the caller's channels for one kind (`*`: their default).
+/// Sets the caller's channels for one kind (`*`: their default). `If-Match` is optional:
+/// with it, an existing preference changes only at that version, and a missing one is not
+/// created (412); without it, the preference is created or overwritten.
 #[utoipa::path(put, path = "/notifications/preferences/{kind}", operation_id = "notifications_set_preference",
     tag = "notifications", request_body = Channels,
-    params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default")),
-    security(("bearer" = []), ("session" = [])),
+    params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default"),
+        ("If-Match" = Option<String>, Header, description = "Only if the preference exists at this version, e.g. \"3\"")),
     responses(
-        (status = 200, description = "Set", body = PreferenceOut),
-        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 200, description = "Set", body = PreferenceOut, headers(("ETag" = String, description = "The preference's version now"))),
+        (status = 412, description = "Changed since read, or no such preference to match (version_mismatch)", body = Problem),
         (status = 422, description = "Malformed kind or body", body = Problem),
     ))]
 async fn set_preference(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(kind): Path<String>,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(channels): Json<Channels>,
-) -> Result<Json<PreferenceOut>, ApiError> {
+) -> Result<(ETag, Json<PreferenceOut>), ApiError> {
     let txn = state.db().write().begin().await?;
-    service::set_preference(&txn, ctx.acting(), ctx.user_id(), &kind, channels).await?;
+    let row = service::set_preference(&txn, ctx.acting(), ctx.user_id(), &kind, expected, channels).await?;
     txn.commit().await?;
-    Ok(Json(PreferenceOut { kind, channels }))
+    Ok((ETag(row.version), Json(PreferenceOut::from(&row))))
 }
 
 /// Removes the caller's own channels for one kind, so their default applies.
 #[utoipa::path(delete, path = "/notifications/preferences/{kind}", operation_id = "notifications_reset_preference",
     tag = "notifications",
     params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 404, description = "No preference of this kind", body = Problem),
         (status = 422, description = "Malformed kind", body = Problem),
     ))]
@@ -254,12 +241,10 @@ async fn reset_preference(
 /// behind (fetch the list). A client reconnecting with `Last-Event-ID` first receives what it
 /// missed (up to 100). Comments keep the connection alive every 15 s.
 #[utoipa::path(get, path = "/notifications/stream", operation_id = "notifications_stream",
-    tag = "notifications", security(("bearer" = []), ("session" = [])),
-    params(("Last-Event-ID" = Option<String>, Header, description = "The last notification id received")),
+    tag = "notifications", params(("Last-Event-ID" = Option<String>, Header, description = "The last notification id received")),
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream"),
         (status = 400, description = "Last-Event-ID is not a notification id", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 429, description = "Too many open streams for this user", body = Problem),
         (status = 503, description = "Live push is not set up in this process", body = Problem),
     ))]

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Tr
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{notification, recipient};
+use crate::model::notification;
 use crate::selector::{effective, preferences_of};
 
 /// Notifications older than this are left out of digests.
@@ -78,8 +78,11 @@ async fn digest_one(
         .all(&txn)
         .await?;
     let preferences = preferences_of(&txn, [user_id]).await?;
-    let recipient =
-        recipient::Entity::find_by_id(user_id).filter(recipient::Column::IsActive.eq(true)).one(&txn).await?;
+    let recipient = baseops_core::directory(&ctx.state)
+        .users((&txn).into(), &[user_id])
+        .await?
+        .into_iter()
+        .find(|found| found.is_active);
     let listed: Vec<&notification::Model> = pending
         .iter()
         .filter(|row| row.read_at.is_none() && effective(&preferences, user_id, &row.kind).digest)

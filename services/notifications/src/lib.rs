@@ -16,15 +16,29 @@ pub mod model;
 pub mod selector;
 pub mod service;
 
-use baseops_core::App;
+use baseops_app::{App, Background, RunsIn};
 
 pub use job::{DIGEST_DAILY, SendDigests};
 pub use live::Hub;
 pub use selector::{Channels, NotificationOut};
 pub use service::{NewNotification, send};
 
-/// The notifications app: its tables and the `/notifications` API. Its migrations run after
-/// the users app's.
+/// The notifications app: its tables, the `/notifications` API, the daily digest, and the
+/// live [`Hub`] (its listener runs in every `serve` process).
 pub fn app() -> App {
-    App::new("notifications").with_api(api::routes).with_migrations(migration::migrations)
+    App::new("notifications")
+        .depends_on(&["users", "jobs", "email"])
+        .with_api(api::routes)
+        .with_migrations(migration::migrations)
+        .with_jobs(|jobs| jobs.register::<SendDigests>())
+        .with_schedules(&[DIGEST_DAILY])
+        .with_services(|state| {
+            let hub = Hub::from_settings(state.settings(), state.db().write().clone())?;
+            Ok(state.with_extension(hub))
+        })
+        .with_background(&[Background {
+            name: "notifications.live",
+            runs_in: RunsIn::Server,
+            run: |state, stop| Box::pin(live::run(state, stop)),
+        }])
 }

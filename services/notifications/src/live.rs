@@ -248,8 +248,7 @@ impl Hub {
         match &self.inner.transport {
             Transport::Local => Ok(()),
             Transport::Postgres => {
-                let pool = self.inner.db.get_postgres_connection_pool().clone();
-                let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+                let mut listener = baseops_db::listener(&self.inner.db).await?;
                 listener.listen(CHANNEL).await?;
                 self.inner.ready.send_replace(true);
                 loop {
@@ -285,4 +284,14 @@ impl Hub {
             }
         }
     }
+}
+
+/// The `serve` process's background task: receives other processes' notifications from the
+/// start (so the first stream misses nothing), and ends every stream at shutdown — they
+/// never end by themselves, and the server's graceful shutdown waits for open responses.
+pub(crate) async fn run(state: baseops_core::AppState, mut stop: watch::Receiver<bool>) {
+    let Some(hub) = state.extension::<Hub>().cloned() else { return };
+    hub.start();
+    let _ = stop.wait_for(|stop| *stop).await;
+    hub.close();
 }

@@ -1,10 +1,11 @@
 //! The notifications tables. They run after the users app's: both refer to `users`.
 
+use baseops_db::schema::{cascade_fk, organization_fk};
 use sea_orm_migration::prelude::*;
 
 /// The notifications migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateNotifications)]
+    vec![Box::new(CreateNotifications), Box::new(AddPreferenceVersions)]
 }
 
 #[derive(DeriveIden)]
@@ -33,16 +34,11 @@ enum NotificationPreferences {
     Email,
     Digest,
     UpdatedAt,
+    Version,
 }
 
 #[derive(DeriveIden)]
 enum Users {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum Organizations {
     Table,
     Id,
 }
@@ -74,20 +70,16 @@ impl MigrationTrait for CreateNotifications {
                     .col(ColumnDef::new(Notifications::ReadAt).timestamp_with_time_zone().null())
                     .col(ColumnDef::new(Notifications::DigestedAt).timestamp_with_time_zone().null())
                     .col(ColumnDef::new(Notifications::CreatedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_notifications_user")
-                            .from(Notifications::Table, Notifications::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_notifications_organization")
-                            .from(Notifications::Table, Notifications::OrganizationId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade_fk(
+                        "fk_notifications_user",
+                        (Notifications::Table, Notifications::UserId),
+                        (Users::Table, Users::Id),
+                    ))
+                    .foreign_key(&mut organization_fk(
+                        "fk_notifications_organization",
+                        Notifications::Table,
+                        Notifications::OrganizationId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -147,13 +139,11 @@ impl MigrationTrait for CreateNotifications {
                             .col(NotificationPreferences::UserId)
                             .col(NotificationPreferences::Kind),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_notification_preferences_user")
-                            .from(NotificationPreferences::Table, NotificationPreferences::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade_fk(
+                        "fk_notification_preferences_user",
+                        (NotificationPreferences::Table, NotificationPreferences::UserId),
+                        (Users::Table, Users::Id),
+                    ))
                     .to_owned(),
             )
             .await
@@ -162,5 +152,33 @@ impl MigrationTrait for CreateNotifications {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(NotificationPreferences::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Notifications::Table).to_owned()).await
+    }
+}
+
+/// Optimistic concurrency for `PUT /notifications/preferences/{kind}` (`If-Match`): a
+/// preference's `version`, bumped by every write. Preferences that exist start at 1.
+struct AddPreferenceVersions;
+
+impl MigrationName for AddPreferenceVersions {
+    fn name(&self) -> &str {
+        "notifications_0002_add_preference_versions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddPreferenceVersions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let version =
+            ColumnDef::new(NotificationPreferences::Version).integer().not_null().default(1).to_owned();
+        let alter = Table::alter().table(NotificationPreferences::Table).add_column(version).to_owned();
+        manager.alter_table(alter).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let alter = Table::alter()
+            .table(NotificationPreferences::Table)
+            .drop_column(NotificationPreferences::Version)
+            .to_owned();
+        manager.alter_table(alter).await
     }
 }

@@ -46,29 +46,9 @@ pub mod preference {
         pub email: bool,
         pub digest: bool,
         pub updated_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// The few columns of `users` (owned by the users app) a notification's delivery needs: this
-/// shared service sits below the apps and does not depend on them.
-pub mod recipient {
-    use sea_orm::entity::prelude::*;
-
-    /// A user as a recipient.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "users")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub email: String,
-        pub display_name: String,
-        pub locale: String,
-        pub is_active: bool,
+        /// 1 when first set, bumped by every later write (`If-Match` of
+        /// `PUT /notifications/preferences/{kind}`).
+        pub version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

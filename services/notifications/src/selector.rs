@@ -1,6 +1,7 @@
 //! Reads: a user's notifications (newest first, by cursor), the unread count, what a
 //! reconnecting stream missed, and preferences with their effective channels.
 
+use baseops_core::Paging;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -11,10 +12,8 @@ use uuid::Uuid;
 
 use crate::model::{notification, preference};
 
-/// Default page size.
-pub const DEFAULT_LIMIT: u64 = 50;
-/// Largest page size.
-pub const MAX_LIMIT: u64 = 200;
+/// The order cursors of the list are made for.
+pub const SORT: &str = "-created";
 /// The preference row that holds a user's default for every kind.
 pub const ANY_KIND: &str = "*";
 
@@ -55,16 +54,14 @@ impl From<notification::Model> for NotificationOut {
 }
 
 /// Which notifications to list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Filter {
     /// Only unread ones.
     pub unread_only: bool,
     /// Only this organization's.
     pub organization_id: Option<Uuid>,
-    /// Older than this id (the previous page's `next_cursor`).
-    pub before: Option<Uuid>,
-    /// Page size, 1 to [`MAX_LIMIT`].
-    pub limit: u64,
+    /// The page asked for.
+    pub paging: Paging,
 }
 
 /// A page of notifications.
@@ -93,7 +90,6 @@ pub async fn list(
     user_id: Uuid,
     filter: &Filter,
 ) -> Result<NotificationPage, DbErr> {
-    let limit = filter.limit.clamp(1, MAX_LIMIT);
     let mut query = in_app_of(user_id);
     if filter.unread_only {
         query = query.filter(notification::Column::ReadAt.is_null());
@@ -101,18 +97,14 @@ pub async fn list(
     if let Some(organization_id) = filter.organization_id {
         query = query.filter(notification::Column::OrganizationId.eq(organization_id));
     }
-    if let Some(before) = filter.before {
-        query = query.filter(notification::Column::Id.lt(before));
+    let paging = &filter.paging;
+    if let Some(after) = &paging.after {
+        query = query.filter(notification::Column::Id.lt(after.id));
     }
-    let mut rows = query.order_by_desc(notification::Column::Id).limit(limit + 1).all(db).await?;
-    let next_cursor = if rows.len() as u64 > limit {
-        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        rows.last().map(|row| row.id.to_string())
-    } else {
-        None
-    };
+    let rows = query.order_by_desc(notification::Column::Id).limit(paging.fetch()).all(db).await?;
+    let page = paging.page(rows, SORT, |row| (serde_json::Value::Null, row.id), NotificationOut::from);
     let unread = unread_count(db, user_id, filter.organization_id).await?;
-    Ok(NotificationPage { items: rows.into_iter().map(NotificationOut::from).collect(), next_cursor, unread })
+    Ok(NotificationPage { items: page.items, next_cursor: page.next_cursor, unread })
 }
 
 /// How many in-app notifications `user_id` has not read.

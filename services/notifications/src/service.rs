@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, Actor, ApiError, AppState, Origin};
+use baseops_core::{Acting, Actor, ApiError, AppState, Origin, UserRef, check_version};
 use baseops_jobs::JobError;
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     TransactionTrait,
@@ -19,7 +19,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::live::Hub;
-use crate::model::{notification, preference, recipient};
+use crate::model::{notification, preference};
 use crate::selector::{ANY_KIND, Channels, effective, preferences_of};
 
 /// Longest title kept.
@@ -98,12 +98,11 @@ pub async fn send(state: &AppState, items: Vec<NewNotification>) -> Result<usize
 async fn send_batch(state: &AppState, items: &[NewNotification]) -> Result<usize, DbErr> {
     let db = state.db().write();
     let user_ids: Vec<Uuid> = items.iter().map(|item| item.user_id).collect();
-    let users: HashMap<Uuid, recipient::Model> = recipient::Entity::find()
-        .filter(recipient::Column::Id.is_in(user_ids.clone()))
-        .filter(recipient::Column::IsActive.eq(true))
-        .all(db)
+    let users: HashMap<Uuid, UserRef> = baseops_core::directory(state)
+        .users(db.into(), &user_ids)
         .await?
         .into_iter()
+        .filter(|found| found.is_active)
         .map(|found| (found.id, found))
         .collect();
     let preferences = preferences_of(db, user_ids).await?;
@@ -173,7 +172,7 @@ async fn email_now(
     txn: &impl ConnectionTrait,
     state: &AppState,
     acting: Acting<'_>,
-    recipient: &recipient::Model,
+    recipient: &UserRef,
     row: &notification::Model,
 ) -> Result<(), DbErr> {
     let url = row
@@ -236,40 +235,77 @@ pub async fn mark_all_read(
     Ok(update.exec(db).await?.rows_affected)
 }
 
-/// Sets `user_id`'s channels for `kind` (`*`: every kind without its own row), audited.
+/// Sets `user_id`'s channels for `kind` (`*`: every kind without its own row), audited, and
+/// returns the row.
+///
+/// An upsert: without `expected` it creates the preference at version 1 or overwrites it,
+/// bumping its version, as before versions existed. With `expected` (the client's
+/// `If-Match`) it changes an existing preference only at that version — one `UPDATE … WHERE
+/// version = ?`, so of two writers holding the same version the second gets 412 — and a
+/// preference that does not exist cannot match it: 412.
 ///
 /// # Errors
-/// 422 for a malformed kind; database errors.
+/// 422 for a malformed kind, 412 `version_mismatch`; database errors.
 pub async fn set_preference(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
     kind: &str,
+    expected: Option<i32>,
     channels: Channels,
-) -> Result<(), ApiError> {
+) -> Result<preference::Model, ApiError> {
     check_kind(kind)?;
-    let before = preference::Entity::find_by_id((user_id, kind.to_owned())).one(txn).await?;
-    let row = preference::ActiveModel {
-        user_id: Set(user_id),
-        kind: Set(kind.to_owned()),
-        in_app: Set(channels.in_app),
-        email: Set(channels.email),
-        digest: Set(channels.digest),
-        updated_at: Set(Utc::now()),
-    };
-    preference::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([preference::Column::UserId, preference::Column::Kind])
-                .update_columns([
-                    preference::Column::InApp,
-                    preference::Column::Email,
-                    preference::Column::Digest,
-                    preference::Column::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
+    let key = (user_id, kind.to_owned());
+    let before = preference::Entity::find_by_id(key.clone()).one(txn).await?;
+    let now = Utc::now();
+    match (&before, expected) {
+        (None, Some(_)) => return Err(ApiError::PreconditionFailed),
+        (Some(found), Some(expected)) => {
+            check_version(found.version, Some(expected))?;
+            let updated = preference::Entity::update_many()
+                .col_expr(preference::Column::InApp, Expr::value(channels.in_app))
+                .col_expr(preference::Column::Email, Expr::value(channels.email))
+                .col_expr(preference::Column::Digest, Expr::value(channels.digest))
+                .col_expr(preference::Column::UpdatedAt, Expr::value(now))
+                .col_expr(preference::Column::Version, Expr::col(preference::Column::Version).add(1))
+                .filter(preference::Column::UserId.eq(user_id))
+                .filter(preference::Column::Kind.eq(kind))
+                .filter(preference::Column::Version.eq(expected))
+                .exec(txn)
+                .await?;
+            if updated.rows_affected == 0 {
+                return Err(ApiError::PreconditionFailed);
+            }
+        }
+        (_, None) => {
+            let row = preference::ActiveModel {
+                user_id: Set(user_id),
+                kind: Set(kind.to_owned()),
+                in_app: Set(channels.in_app),
+                email: Set(channels.email),
+                digest: Set(channels.digest),
+                updated_at: Set(now),
+                version: Set(1),
+            };
+            // The existing row's version, qualified: PostgreSQL finds a bare `version`
+            // ambiguous beside the proposed row.
+            let bumped = Expr::col((preference::Entity, preference::Column::Version)).add(1);
+            preference::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([preference::Column::UserId, preference::Column::Kind])
+                        .update_columns([
+                            preference::Column::InApp,
+                            preference::Column::Email,
+                            preference::Column::Digest,
+                            preference::Column::UpdatedAt,
+                        ])
+                        .value(preference::Column::Version, bumped)
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+        }
+    }
     let before = before.as_ref().map(Channels::from);
     record(
         txn,
@@ -277,7 +313,7 @@ pub async fn set_preference(
             .changes(Changes::new().set(kind, before, channels)),
     )
     .await?;
-    Ok(())
+    preference::Entity::find_by_id(key).one(txn).await?.ok_or(ApiError::NotFound)
 }
 
 /// Removes `user_id`'s own channels for `kind`, so their default applies again; audited.

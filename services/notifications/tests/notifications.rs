@@ -4,112 +4,25 @@
 //! process, and across processes over PostgreSQL or Redis (BASEOPS_TEST_REDIS_URL).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use baseops_core::{Acting, Actor, App, AppState, Origin};
-use baseops_jobs::model::job;
-use baseops_jobs::{Job, JobContext, Registry, Worker, WorkerConfig};
+use baseops_jobs::{Job, JobContext};
 use baseops_notifications::model::notification;
 use baseops_notifications::{Hub, NewNotification, SendDigests, send};
-use baseops_test_support::{TestApp, TestResponse};
-use baseops_users::service::user::{NewUser, create_user};
-use baseops_users::session_store::SessionStore;
-use baseops_users::{PasswordHashing, UsersAuthenticator};
-use http::{Method, Request, header};
+use baseops_test_support::{Client, TestApp};
+use http::{Method, header};
 use http_body_util::BodyExt;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
 
-const PASSWORD: &str = "blue-kettle-41-marsh";
-
-fn apps() -> Vec<App> {
-    vec![
-        baseops_jobs::app(),
-        baseops_audit::app(),
-        baseops_users::app(),
-        baseops_roles::app(),
-        baseops_notifications::app(),
-    ]
-}
-
-fn install(state: AppState) -> AppState {
-    let sessions = SessionStore::from_settings(state.settings()).expect("the session store");
-    let hub = Hub::from_settings(state.settings(), state.db().write().clone()).expect("the hub");
-    state
-        .with_extension(sessions)
-        .with_extension(hub)
-        .with_extension(baseops_users::event::subscribe(baseops_jobs::EventBus::new()))
-}
-
-async fn app_with(settings: &[(&str, &str)]) -> TestApp {
-    let mut builder =
-        TestApp::builder().apps(apps()).authenticator(Arc::new(UsersAuthenticator)).prepare(install);
-    for (var, value) in settings {
-        builder = builder.setting(var, value);
-    }
-    builder.build().await
-}
-
-async fn app() -> TestApp {
-    app_with(&[]).await
-}
-
-async fn user(app: &TestApp, email: &str) -> Uuid {
-    let settings = &app.settings().auth;
-    let hashing = PasswordHashing::new(settings).unwrap();
-    let actor = Actor::System { name: "test".into() };
-    let origin = Origin::internal();
-    let txn = app.state().db().write().begin().await.unwrap();
-    let new = NewUser { email, display_name: "Ada", password: Some(PASSWORD), is_superuser: false };
-    let user =
-        create_user(&txn, Acting { actor: &actor, origin: &origin }, new, &hashing, settings).await.unwrap();
-    txn.commit().await.unwrap();
-    user.id
-}
-
-/// A signed-in browser: its session cookie and CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser {
-    async fn login(app: &TestApp, email: &str) -> Self {
-        let response =
-            app.post_json("/api/v1/auth/login", &json!({"email": email, "password": PASSWORD})).await;
-        assert_eq!(response.status, 200, "{}", response.text());
-        let cookie = response.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
-        Self { cookie, csrf: response.json()["csrf_token"].as_str().unwrap().to_owned() }
-    }
-
-    fn request(&self, method: Method, path: &str, body: Option<Value>) -> Request<Body> {
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::COOKIE, &self.cookie)
-            .header("x-csrf-token", &self.csrf);
-        match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string()))
-                .unwrap(),
-            None => request.body(Body::empty()).unwrap(),
-        }
-    }
-
-    async fn send(&self, app: &TestApp, method: Method, path: &str, body: Option<Value>) -> TestResponse {
-        app.send(self.request(method, path, body)).await
-    }
-
-    async fn get(&self, app: &TestApp, path: &str) -> TestResponse {
-        self.send(app, Method::GET, path, None).await
-    }
-}
+// Stories in files of their own live under `notifications/`, where Cargo does not take them
+// for test binaries.
+#[path = "notifications/preference_versions.rs"]
+mod preference_versions;
 
 fn about(user_id: Uuid, kind: &'static str, title: &str, event_id: Option<Uuid>) -> NewNotification {
     NewNotification {
@@ -123,22 +36,26 @@ fn about(user_id: Uuid, kind: &'static str, title: &str, event_id: Option<Uuid>)
     }
 }
 
-async fn email_jobs(app: &TestApp) -> Vec<Value> {
-    job::Entity::find()
-        .filter(job::Column::Name.eq("email.send"))
-        .all(app.state().db().read())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|row| serde_json::from_str::<Value>(&row.payload).unwrap())
-        .collect()
+/// The body of the part of a mailed message with this media type (the file backend writes
+/// each part as it is, in 8 bits).
+fn part<'a>(message: &'a str, media_type: &str) -> &'a str {
+    let header = format!("Content-Type: {media_type}");
+    let start = message.find(&header).unwrap_or_else(|| panic!("no {media_type} part: {message}"));
+    let rest = &message[start..];
+    let body = &rest[rest.find("\r\n\r\n").expect("a blank line after the part's headers") + 4..];
+    body.find("\r\n--").map_or(body, |end| &body[..end])
+}
+
+/// A message's `Subject` header.
+fn subject(message: &str) -> &str {
+    message.lines().find_map(|line| line.strip_prefix("Subject: ")).expect("a Subject header")
 }
 
 #[tokio::test]
 async fn handlers_create_notifications_once_per_event_and_users_read_them() {
-    let app = app().await;
-    let ada = user(&app, "ada@example.com").await;
-    let bob = user(&app, "bob@example.com").await;
+    let app = TestApp::new().await;
+    let ada = app.user("ada@example.com").await;
+    let bob = app.user("bob@example.com").await;
     let event = Uuid::now_v7();
     let created = send(
         app.state(),
@@ -150,7 +67,7 @@ async fn handlers_create_notifications_once_per_event_and_users_read_them() {
     // The event is delivered again (at least once): nothing new.
     assert_eq!(send(app.state(), vec![about(ada, "task.assigned", "First", Some(event))]).await.unwrap(), 0);
 
-    let browser = Browser::login(&app, "ada@example.com").await;
+    let browser = Client::logged_in(&app, "ada@example.com").await;
     let page = browser.get(&app, "/api/v1/notifications?limit=1").await;
     assert_eq!(page.status, 200, "{}", page.text());
     let page = page.json();
@@ -162,21 +79,22 @@ async fn handlers_create_notifications_once_per_event_and_users_read_them() {
     assert!(rest["next_cursor"].is_null());
 
     let first = rest["items"][0]["id"].as_str().unwrap();
-    let read = browser.send(&app, Method::POST, &format!("/api/v1/notifications/{first}/read"), None).await;
+    let read =
+        browser.send(&app, Method::POST, &format!("/api/v1/notifications/{first}/read"), None, &[]).await;
     assert_eq!(read.status, 204, "{}", read.text());
     assert_eq!(browser.get(&app, "/api/v1/notifications/unread-count").await.json()["unread"], 1);
     let unread = browser.get(&app, "/api/v1/notifications?unread=true").await.json();
     assert_eq!(unread["items"].as_array().unwrap().len(), 1);
 
     // Another user cannot see or touch it.
-    let bobs = Browser::login(&app, "bob@example.com").await;
+    let bobs = Client::logged_in(&app, "bob@example.com").await;
     assert_eq!(bobs.get(&app, "/api/v1/notifications").await.json()["items"], json!([]));
-    bobs.send(&app, Method::POST, &format!("/api/v1/notifications/{first}/read"), None)
+    bobs.send(&app, Method::POST, &format!("/api/v1/notifications/{first}/read"), None, &[])
         .await
         .assert_problem(404, "not_found");
     assert_eq!(send(app.state(), vec![about(bob, "task.assigned", "Bob's", None)]).await.unwrap(), 1);
 
-    let all = browser.send(&app, Method::POST, "/api/v1/notifications/read-all", None).await;
+    let all = browser.send(&app, Method::POST, "/api/v1/notifications/read-all", None, &[]).await;
     assert_eq!(all.json()["marked"], 1);
     assert_eq!(browser.get(&app, "/api/v1/notifications/unread-count").await.json()["unread"], 0);
     assert_eq!(bobs.get(&app, "/api/v1/notifications/unread-count").await.json()["unread"], 1);
@@ -186,7 +104,7 @@ async fn handlers_create_notifications_once_per_event_and_users_read_them() {
     browser.get(&app, "/api/v1/notifications?cursor=nope").await.assert_problem(400, "invalid_cursor");
     let unknown = Uuid::now_v7();
     browser
-        .send(&app, Method::POST, &format!("/api/v1/notifications/{unknown}/read"), None)
+        .send(&app, Method::POST, &format!("/api/v1/notifications/{unknown}/read"), None, &[])
         .await
         .assert_problem(404, "not_found");
     assert_eq!(app.get("/api/v1/notifications").await.status, 401);
@@ -196,30 +114,23 @@ async fn handlers_create_notifications_once_per_event_and_users_read_them() {
 
 #[tokio::test]
 async fn preferences_choose_the_channels_per_kind() {
-    let app = app().await;
-    let ada = user(&app, "ada@example.com").await;
-    let browser = Browser::login(&app, "ada@example.com").await;
+    let app = TestApp::new().await;
+    let ada = app.user("ada@example.com").await;
+    let browser = Client::logged_in(&app, "ada@example.com").await;
     let channels =
         |in_app: bool, email: bool, digest: bool| json!({"in_app": in_app, "email": email, "digest": digest});
 
     let set = browser
-        .send(
-            &app,
-            Method::PUT,
-            "/api/v1/notifications/preferences/task.assigned",
-            Some(channels(true, true, false)),
-        )
+        .put(&app, "/api/v1/notifications/preferences/task.assigned", channels(true, true, false))
         .await;
     assert_eq!(set.status, 200, "{}", set.text());
-    let set = browser
-        .send(&app, Method::PUT, "/api/v1/notifications/preferences/*", Some(channels(false, false, false)))
-        .await;
+    let set = browser.put(&app, "/api/v1/notifications/preferences/*", channels(false, false, false)).await;
     assert_eq!(set.status, 200, "{}", set.text());
     let preferences = browser.get(&app, "/api/v1/notifications/preferences").await.json();
     assert_eq!(preferences["default"], channels(false, false, false));
     assert_eq!(
         preferences["kinds"],
-        json!([{"kind": "task.assigned", "in_app": true, "email": true, "digest": false}])
+        json!([{"kind": "task.assigned", "in_app": true, "email": true, "digest": false, "version": 1}])
     );
 
     // task.assigned: listed and e-mailed; anything else: nothing at all.
@@ -232,52 +143,26 @@ async fn preferences_choose_the_channels_per_kind() {
     assert_eq!(created, 1);
     let listed = browser.get(&app, "/api/v1/notifications").await.json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
-    let mails = email_jobs(&app).await;
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0]["email"]["to"], "ada@example.com");
-    assert_eq!(mails[0]["email"]["subject"], "Yours now");
-    assert!(
-        mails[0]["email"]["text"].as_str().unwrap().contains("http://localhost:8000/tasks/1"),
-        "{}",
-        mails[0]
-    );
+    let mail = app.only_email_to("ada@example.com").await;
+    assert_eq!(app.emails().await.len(), 1, "nothing else was mailed");
+    assert_eq!(subject(&mail), "Yours now");
+    assert!(part(&mail, "text/plain").contains("http://localhost:8000/tasks/1"), "{mail}");
 
     // Every change of a preference is audited.
-    let audited = baseops_audit::list(
-        app.state().db().read(),
-        &baseops_audit::EventFilter {
-            action: Some("notification_preference.set".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(audited.items.len(), 2);
+    assert_eq!(app.audit(None, "notification_preference.set").await.len(), 2);
 
-    let reset =
-        browser.send(&app, Method::DELETE, "/api/v1/notifications/preferences/task.assigned", None).await;
+    let reset = browser.delete(&app, "/api/v1/notifications/preferences/task.assigned").await;
     assert_eq!(reset.status, 204);
     browser
-        .send(&app, Method::DELETE, "/api/v1/notifications/preferences/task.assigned", None)
+        .delete(&app, "/api/v1/notifications/preferences/task.assigned")
         .await
         .assert_problem(404, "not_found");
     browser
-        .send(
-            &app,
-            Method::PUT,
-            "/api/v1/notifications/preferences/Not%20A%20Kind",
-            Some(channels(true, true, true)),
-        )
+        .put(&app, "/api/v1/notifications/preferences/Not%20A%20Kind", channels(true, true, true))
         .await
         .assert_problem(422, "validation_failed");
-    let missing = browser
-        .send(
-            &app,
-            Method::PUT,
-            "/api/v1/notifications/preferences/task.assigned",
-            Some(json!({"in_app": true})),
-        )
-        .await;
+    let missing =
+        browser.put(&app, "/api/v1/notifications/preferences/task.assigned", json!({"in_app": true})).await;
     assert_eq!(missing.status, 422, "{}", missing.text());
     assert_eq!(browser.get(&app, "/api/v1/notifications/preferences").await.json()["kinds"], json!([]));
 }
@@ -294,12 +179,12 @@ fn job_context(app: &TestApp) -> JobContext {
 
 #[tokio::test]
 async fn the_digest_mails_unread_notifications_once_to_users_who_chose_it() {
-    let app = app().await;
-    let ada = user(&app, "ada@example.com").await;
-    let bob = user(&app, "bob@example.com").await;
-    let browser = Browser::login(&app, "ada@example.com").await;
+    let app = TestApp::new().await;
+    let ada = app.user("ada@example.com").await;
+    let bob = app.user("bob@example.com").await;
+    let browser = Client::logged_in(&app, "ada@example.com").await;
     let digest = json!({"in_app": true, "email": false, "digest": true});
-    browser.send(&app, Method::PUT, "/api/v1/notifications/preferences/*", Some(digest)).await;
+    browser.put(&app, "/api/v1/notifications/preferences/*", digest).await;
 
     send(
         app.state(),
@@ -318,22 +203,21 @@ async fn the_digest_mails_unread_notifications_once_to_users_who_chose_it() {
         .await
         .unwrap()
         .unwrap();
-    browser.send(&app, Method::POST, &format!("/api/v1/notifications/{}/read", read.id), None).await;
+    browser.send(&app, Method::POST, &format!("/api/v1/notifications/{}/read", read.id), None, &[]).await;
 
     SendDigests.run(&job_context(&app)).await.unwrap();
-    let mails = email_jobs(&app).await;
+    let mails = app.emails().await;
     assert_eq!(mails.len(), 1, "{mails:?}");
-    let mail = &mails[0]["email"];
-    assert_eq!(mail["to"], "ada@example.com");
-    assert_eq!(mail["subject"], "2 unread notifications in baseops");
-    let text = mail["text"].as_str().unwrap();
+    let mail = app.only_email_to("ada@example.com").await;
+    assert_eq!(subject(&mail), "2 unread notifications in baseops");
+    let text = part(&mail, "text/plain");
     assert!(text.contains("Write the report") && text.contains("Call the client"), "{text}");
     assert!(!text.contains("Already read"), "{text}");
-    assert!(mail["html"].as_str().unwrap().contains("Call the client"));
+    assert!(part(&mail, "text/html").contains("Call the client"));
 
     // The next run has nothing new to say.
     SendDigests.run(&job_context(&app)).await.unwrap();
-    assert_eq!(email_jobs(&app).await.len(), 1);
+    assert_eq!(app.emails().await.len(), 1);
 }
 
 /// Reads the next server-sent event (skipping keep-alive comments), within 10 seconds.
@@ -362,20 +246,20 @@ async fn next_event(body: &mut Body, buffer: &mut String) -> Option<(String, Str
     }
 }
 
-async fn open_stream(app: &TestApp, browser: &Browser, last_event_id: Option<&str>) -> http::Response<Body> {
-    let mut request = browser.request(Method::GET, "/api/v1/notifications/stream", None);
-    if let Some(last) = last_event_id {
-        request.headers_mut().insert("last-event-id", last.parse().unwrap());
-    }
+async fn open_stream(app: &TestApp, browser: &Client, last_event_id: Option<&str>) -> http::Response<Body> {
+    let last: Vec<(&str, &str)> = last_event_id.iter().map(|id| ("last-event-id", *id)).collect();
+    let mut request =
+        browser.request(Method::GET, "/api/v1/notifications/stream", &last).body(Body::empty()).unwrap();
+    // Streamed, not read whole: through the router itself rather than `TestApp::send`.
     request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
     app.router().oneshot(request).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_pushes_new_notifications_and_replays_what_a_client_missed() {
-    let app = app_with(&[("BASEOPS_NOTIFICATIONS__MAX_STREAMS_PER_USER", "2")]).await;
-    let ada = user(&app, "ada@example.com").await;
-    let browser = Browser::login(&app, "ada@example.com").await;
+    let app = TestApp::with_settings(&[("BASEOPS_NOTIFICATIONS__MAX_STREAMS_PER_USER", "2")]).await;
+    let ada = app.user("ada@example.com").await;
+    let browser = Client::logged_in(&app, "ada@example.com").await;
     send(app.state(), vec![about(ada, "task.assigned", "Before", None)]).await.unwrap();
 
     let hub = app.state().extension::<Hub>().unwrap();
@@ -422,7 +306,7 @@ async fn the_stream_pushes_new_notifications_and_replays_what_a_client_missed() 
 
 /// Two processes: one creates notifications (a worker), the other streams them (a server).
 async fn crosses_processes(app: TestApp) {
-    let ada = user(&app, "ada@example.com").await;
+    let ada = app.user("ada@example.com").await;
     let server = Hub::from_settings(app.settings(), app.state().db().write().clone()).unwrap();
     let mut subscription = server.subscribe(ada).unwrap();
     assert!(server.wait_until_listening(Duration::from_secs(10)).await, "the server listens");
@@ -438,7 +322,7 @@ async fn crosses_processes(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_notifications_cross_processes_over_postgresql() {
-    let app = app().await;
+    let app = TestApp::new().await;
     if !app.database().is_postgres() {
         eprintln!("skipped: LISTEN/NOTIFY needs PostgreSQL (BASEOPS_TEST_DATABASE_URL)");
         return;
@@ -453,7 +337,7 @@ async fn live_notifications_cross_processes_over_redis() {
         return;
     };
     let prefix = format!("test-{}:", Uuid::now_v7().simple());
-    let app = app_with(&[
+    let app = TestApp::with_settings(&[
         ("BASEOPS_NOTIFICATIONS__FANOUT", "redis"),
         ("BASEOPS_REDIS__URL", &url),
         ("BASEOPS_REDIS__KEY_PREFIX", &prefix),
@@ -462,63 +346,33 @@ async fn live_notifications_cross_processes_over_redis() {
     crosses_processes(app).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn a_member_whose_roles_change_is_notified_through_the_event_and_the_worker() {
-    let app = app().await;
-    let owner = user(&app, "owner@example.com").await;
-    let member = user(&app, "member@example.com").await;
-    let actor = Actor::System { name: "test".into() };
-    let origin = Origin::internal();
-    let acting = Acting { actor: &actor, origin: &origin };
-    let txn = app.state().db().write().begin().await.unwrap();
-    let organization = baseops_users::service::organization::create_organization(
-        &txn,
-        acting,
-        owner,
-        baseops_users::service::organization::NewOrganization {
-            name: "Acme".into(),
-            slug: None,
-            currency: None,
-            time_zone: None,
-        },
-        &App::permissions_of(&apps()),
-    )
-    .await
-    .unwrap();
-    let membership = baseops_users::service::organization::add_member(&txn, acting, organization.id, member)
+    let app = TestApp::new().await;
+    let acme = app.org().await;
+    let member = app.member(acme.id, "viewer").await;
+    let members = acme.owner.get(&app, "/api/v1/members").await.json();
+    let membership = members.as_array().unwrap().iter().find(|m| m["user_id"] == member.user_id.to_string());
+    let membership = membership.expect("the new member is listed")["id"].as_str().unwrap().to_owned();
+    let roles = acme.owner.get(&app, "/api/v1/roles").await.json();
+    let manager =
+        roles.as_array().unwrap().iter().find(|role| role["key"] == "manager").unwrap()["id"].clone();
+
+    let set = acme
+        .owner
+        .put(&app, &format!("/api/v1/members/{membership}/roles"), json!({"roles": [manager]}))
+        .await;
+    assert_eq!(set.status, 204, "{}", set.text());
+    app.run_jobs().await;
+
+    let found = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(member.user_id))
+        .all(app.state().db().read())
         .await
         .unwrap();
-    let manager = baseops_roles::role_by_key(&txn, organization.id, "manager").await.unwrap().unwrap();
-    baseops_roles::set_member_roles(&txn, acting, organization.id, membership.id, &[manager]).await.unwrap();
-    txn.commit().await.unwrap();
-
-    let registry = Registry::new().register::<baseops_jobs::events::Dispatch>();
-    let mut config = WorkerConfig::new(vec!["default".to_owned()]);
-    config.poll = Duration::from_millis(50);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(Worker::new(app.state().clone(), registry, config).run(async move {
-        let _ = stopped.await;
-    }));
-    let found = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let rows = notification::Entity::find()
-                .filter(notification::Column::UserId.eq(member))
-                .all(app.state().db().read())
-                .await
-                .unwrap();
-            if !rows.is_empty() {
-                return rows;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("the member was notified");
-    stop.send(()).unwrap();
-    worker.await.unwrap().unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].kind, "role.changed");
-    assert_eq!(found[0].organization_id, Some(organization.id));
+    assert_eq!(found[0].organization_id, Some(acme.id));
     assert_eq!(found[0].title, "Your roles in Acme changed");
     assert!(found[0].body.contains("Manager"), "{}", found[0].body);
 }

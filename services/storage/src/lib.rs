@@ -12,12 +12,21 @@ mod content;
 
 use std::sync::Arc;
 
+use baseops_app::App;
 use baseops_config::{StorageBackend, StorageSettings};
 use bytes::Bytes;
 use object_store::ObjectStore;
 use object_store::path::Path;
 
 pub use content::{matches_signature, normalize_media_type};
+
+/// The storage service: the configured [`Storage`], installed in the application state.
+pub fn app() -> App {
+    App::new("storage").with_services(|state| {
+        let storage = Storage::from_settings(&state.settings().storage)?;
+        Ok(state.with_extension(storage))
+    })
+}
 
 /// Longest key accepted.
 pub const MAX_KEY_LEN: usize = 512;

@@ -1,4 +1,4 @@
-//! Reading the trail: filters, cursor pagination, exports.
+//! Reading the trail: filters, cursor pagination, exports, unsealed events.
 
 use baseops_audit::{Changes, EventFilter, ListError, for_each, list, record, verify};
 use sea_orm::TransactionTrait;
@@ -83,11 +83,25 @@ async fn list_filters_and_pages_newest_first() {
         assert_eq!((problem.status, problem.code.as_str()), (400, "invalid_cursor"));
     }
 
-    // The events serialize for the API and exports.
+    // The events serialize for the API and exports; not sealed yet, they have no place in
+    // the chain, and a reader sees them all the same.
     let json = serde_json::to_value(&all).unwrap();
-    assert_eq!(json["items"][0]["seq"], 7);
+    for field in ["seq", "prev_hash", "hash"] {
+        assert_eq!(json["items"][0][field], serde_json::Value::Null, "{field}");
+    }
     assert_eq!(json["items"][0]["organization_id"], organization.to_string());
     assert!(json["items"][0]["created_at"].as_str().unwrap().ends_with('Z'));
+
+    assert_eq!(seal_all(db).await, 9);
+    let sealed = list(read, &base).await.unwrap();
+    assert_eq!(
+        sealed.items.iter().map(|event| event.id).collect::<Vec<_>>(),
+        paged,
+        "sealing keeps the order"
+    );
+    let json = serde_json::to_value(&sealed).unwrap();
+    assert_eq!(json["items"][0]["seq"], 7);
+    assert_eq!(json["items"][6]["prev_hash"], baseops_audit::chain::GENESIS_HASH);
 }
 
 #[tokio::test]
@@ -106,6 +120,7 @@ async fn for_each_walks_every_page_and_stops_on_error() {
         .unwrap();
     }
     txn.commit().await.unwrap();
+    assert_eq!(seal_all(db).await, 205);
     let filter =
         EventFilter { organization_id: Some(organization), limit: Some(2), ..EventFilter::default() };
 

@@ -1,10 +1,11 @@
-//! Helpers: a test app with the audit app, actors and origins, raw SQL as an attacker
-//! would write it.
+//! Helpers: a test app with the audit app, actors and origins, sealing, raw SQL as an
+//! attacker would write it.
 
 use std::net::IpAddr;
 
 use baseops_audit::{
     AuditEntry, AuditEvent, Changes, EventFilter, ListError, ProblemKind, VerifyReport, for_each, record,
+    seal_pending,
 };
 use baseops_core::{Actor, Origin, RequestId};
 use baseops_test_support::TestApp;
@@ -12,7 +13,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Transac
 use uuid::Uuid;
 
 pub async fn audit_app() -> TestApp {
-    TestApp::builder().apps(vec![baseops_audit::app()]).build().await
+    TestApp::new().await
 }
 
 pub fn user() -> Actor {
@@ -68,6 +69,32 @@ pub async fn record_many(db: &DatabaseConnection, organization_id: Option<Uuid>,
     }
 }
 
+/// Records `count` events on one chain and seals them.
+pub async fn record_sealed(db: &DatabaseConnection, organization_id: Option<Uuid>, count: usize) {
+    record_many(db, organization_id, count).await;
+    seal_all(db).await;
+}
+
+/// Seals every committed event; returns how many.
+pub async fn seal_all(db: &DatabaseConnection) -> u64 {
+    seal_pending(db).await.expect("sealing")
+}
+
+/// Whether the test runs on PostgreSQL (several writers at once; SQLite has one).
+pub fn on_postgres(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// A sealed event's hash.
+pub fn hash_of(event: &AuditEvent) -> &str {
+    event.hash.as_deref().expect("a sealed event")
+}
+
+/// The chain's `seq`s in listing (recording) order.
+pub fn seqs(events: &[AuditEvent]) -> Vec<Option<i64>> {
+    events.iter().map(|event| event.seq).collect()
+}
+
 /// Runs SQL written with `$1`-style placeholders on either engine (SQLite reads `?1`).
 pub async fn execute(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> u64 {
     let backend = db.get_database_backend();
@@ -78,7 +105,7 @@ pub async fn execute(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> 
         .rows_affected()
 }
 
-/// The chain's events, oldest first.
+/// The chain's events, oldest recorded first.
 pub async fn chain_events(db: &DatabaseConnection, organization_id: Option<Uuid>) -> Vec<AuditEvent> {
     let filter = EventFilter { organization_id, ..EventFilter::default() };
     let mut events = Vec::new();
@@ -139,8 +166,8 @@ pub async fn insert_forged(db: &DatabaseConnection, event: &AuditEvent) {
 pub fn forged(template: &AuditEvent, seq: i64, prev_hash: &str) -> AuditEvent {
     let mut event = template.clone();
     event.id = Uuid::now_v7();
-    event.seq = seq;
-    event.prev_hash = prev_hash.to_owned();
+    event.seq = Some(seq);
+    event.prev_hash = Some(prev_hash.to_owned());
     event.changes = Changes::new().set("amount", 1_000_000, 1);
     event.hash = event.computed_hash();
     event

@@ -5,11 +5,10 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use baseops_core::{ApiError, AppState, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, Currency, Money, Problem, RequestContext};
 
 use crate::api::leads::ListQuery;
-use crate::contact::Currency;
-use crate::permission::{Access, LEADS_EXPORT};
+use crate::permission::{LEADS_EXPORT, access_of};
 use crate::selector::MAX_LIMIT;
 use crate::selector::lead::{LeadFilter, LeadOut, lead_list};
 
@@ -50,12 +49,16 @@ fn cell(value: &str) -> String {
 
 fn row(lead: &LeadOut) -> Vec<String> {
     let optional = |value: &Option<String>| value.clone().unwrap_or_default();
-    let value =
-        match (lead.value_amount, lead.currency.as_deref().and_then(|code| Currency::parse(code).ok())) {
-            (Some(amount), Some(currency)) => currency.format_amount(amount),
-            (Some(amount), None) => amount.to_string(),
-            (None, _) => String::new(),
-        };
+    // In major units with the currency's decimals, as the import reads them; the bare minor
+    // units for a code stored before it was checked (or since withdrawn from ISO 4217).
+    let currency = lead.currency.as_deref().and_then(|code| Currency::parse(code).ok());
+    let value = match (lead.value_amount, currency) {
+        (Some(amount), Some(currency)) => {
+            Money::new(amount, currency).map_or_else(|_| amount.to_string(), Money::to_decimal_string)
+        }
+        (Some(amount), None) => amount.to_string(),
+        (None, _) => String::new(),
+    };
     vec![
         lead.id.to_string(),
         lead.first_name.clone(),
@@ -98,10 +101,8 @@ fn csv_chunk(header: bool, leads: &[LeadOut]) -> Result<Vec<u8>, csv::Error> {
 
 /// Every lead within reach matching the list's filters (and sort), as CSV.
 #[utoipa::path(get, path = "/leads/export", operation_id = "leads_export", tag = "leads", params(ListQuery),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The leads as CSV (UTF-8), streamed", content_type = "text/csv"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.export", body = Problem),
         (status = 422, description = "Bad filter or sort", body = Problem),
     ))]
@@ -110,7 +111,7 @@ pub(crate) async fn export(
     ctx: RequestContext,
     Query(mut query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let access = Access::of(&ctx, LEADS_EXPORT)?;
+    let access = access_of(&ctx, LEADS_EXPORT)?;
     query.limit = Some(MAX_LIMIT);
     query.cursor = None;
     let first = query.filter()?;

@@ -170,11 +170,9 @@ async fn read_upload(mut form: Multipart, max_bytes: usize) -> Result<Upload, Ap
 /// `leads.import_max_bytes` (this route is exempt from `server.body_limit_bytes`).
 #[utoipa::path(post, path = "/leads/imports", operation_id = "leads_upload_import", tag = "leads",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 202, description = "Stored; validation runs in the background", body = ImportOut),
         (status = 400, description = "Not a multipart form", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.import", body = Problem),
         (status = 413, description = "The file is too large", body = Problem),
         (status = 415, description = "Not multipart/form-data", body = Problem),
@@ -208,10 +206,8 @@ pub(crate) async fn upload(
 
 /// An import: status, progress, mapping and report.
 #[utoipa::path(get, path = "/leads/imports/{id}", operation_id = "leads_import_detail", tag = "leads",
-    params(("id" = Uuid, Path, description = "Import id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Import id")), responses(
         (status = 200, description = "The import", body = ImportOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.import", body = Problem),
         (status = 404, description = "No such import", body = Problem),
     ))]
@@ -238,10 +234,8 @@ pub struct Reconfigure {
 /// Changes an import's mapping or duplicate handling and validates it again.
 #[utoipa::path(post, path = "/leads/imports/{id}/validate", operation_id = "leads_configure_import", tag = "leads",
     request_body = Reconfigure, params(("id" = Uuid, Path, description = "Import id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 202, description = "Validation runs again", body = ImportOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.import", body = Problem),
         (status = 404, description = "No such import", body = Problem),
         (status = 409, description = "Running (import_busy) or complete (import_finished)", body = Problem),
@@ -264,10 +258,8 @@ pub(crate) async fn configure(
 /// Commits a validated import: its valid rows become leads in the background (duplicates
 /// handled as chosen). Poll the import for progress.
 #[utoipa::path(post, path = "/leads/imports/{id}/commit", operation_id = "leads_commit_import", tag = "leads",
-    params(("id" = Uuid, Path, description = "Import id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Import id")), responses(
         (status = 202, description = "Importing", body = ImportOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.import", body = Problem),
         (status = 404, description = "No such import", body = Problem),
         (status = 409, description = "Not validated (import_not_ready)", body = Problem),

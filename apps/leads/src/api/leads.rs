@@ -15,6 +15,7 @@ use crate::api::check_len;
 use crate::model::StageKind;
 use crate::permission::{
     Access, LEADS_ASSIGN, LEADS_CONVERT, LEADS_CREATE, LEADS_DELETE, LEADS_EDIT, LEADS_REOPEN, LEADS_VIEW,
+    access_of,
 };
 use crate::selector::Page;
 use crate::selector::board::{Board, DuplicateGroup, board as board_of, duplicates as duplicates_of};
@@ -78,9 +79,6 @@ impl ListQuery {
         ] {
             check_len(field, value.as_deref())?;
         }
-        if self.cursor.as_ref().is_some_and(|cursor| cursor.len() > 512) {
-            return Err(crate::selector::cursor::invalid_cursor());
-        }
         let owner_id = match self.owner_id.as_deref() {
             None => None,
             Some("none") => Some(None),
@@ -120,11 +118,9 @@ pub type LeadPage = Page<LeadOut>;
 /// The leads within reach (own leads with an own-scoped `leads.view`), filtered, sorted,
 /// a page at a time.
 #[utoipa::path(get, path = "/leads", operation_id = "leads_list", tag = "leads", params(ListQuery),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "A page of leads; `next_cursor` fetches the next", body = Page<LeadOut>),
         (status = 400, description = "Bad cursor (invalid_cursor) or query", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.view", body = Problem),
         (status = 422, description = "Bad filter, sort or limit", body = Problem),
     ))]
@@ -133,7 +129,7 @@ pub(crate) async fn list(
     ctx: RequestContext,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<LeadPage>, ApiError> {
-    let access = Access::of(&ctx, LEADS_VIEW)?;
+    let access = access_of(&ctx, LEADS_VIEW)?;
     let filter = query.filter()?;
     Ok(Json(lead_list(state.db().read(), &access, &filter).await?))
 }
@@ -143,11 +139,9 @@ pub(crate) async fn list(
 /// `idempotency_key_reused`.
 #[utoipa::path(post, path = "/leads", operation_id = "leads_create", tag = "leads", request_body = NewLead,
     params(("Idempotency-Key" = Option<String>, Header, description = "1–200 printable ASCII characters; retries with it create nothing twice")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Created (or the lead an earlier request with this Idempotency-Key created); ETag carries its version", body = LeadOut),
         (status = 400, description = "Malformed body or Idempotency-Key", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.create (own scope: only leads you own)", body = Problem),
         (status = 409, description = "A concurrent request holds this Idempotency-Key (idempotency_key_busy)", body = Problem),
         (status = 422, description = "Invalid fields, unknown stage or owner, or idempotency_key_reused", body = Problem),
@@ -158,32 +152,32 @@ pub(crate) async fn create(
     key: IdempotencyKey,
     Json(input): Json<NewLead>,
 ) -> Result<(StatusCode, ETag, Json<LeadOut>), ApiError> {
-    let access = Access::of(&ctx, LEADS_CREATE)?;
+    let access = access_of(&ctx, LEADS_CREATE)?;
     let request_hash = key.0.as_ref().map(|_| baseops_idempotency::request_hash(&input));
     let placement = Placement { owner_id: input.owner_id, stage_id: input.stage_id };
     let fields = input.check(&state.settings().leads.default_phone_region).map_err(ApiError::Validation)?;
     let idempotency =
         key.0.as_deref().zip(request_hash).map(|(key, request_hash)| Idempotency { key, request_hash });
+    let directory = baseops_core::directory(&state);
     let txn = state.db().write().begin().await?;
-    let lead = match lead_create(&txn, ctx.acting(), &access, fields, placement, idempotency).await? {
-        Created::New(model) => {
-            txn.commit().await?;
-            LeadOut::from(*model)
-        }
-        Created::Replayed(id) => {
-            txn.commit().await?;
-            lead_get(state.db().write(), &access, id).await?
-        }
-    };
+    let lead =
+        match lead_create(&txn, &*directory, ctx.acting(), &access, fields, placement, idempotency).await? {
+            Created::New(model) => {
+                txn.commit().await?;
+                LeadOut::from(*model)
+            }
+            Created::Replayed(id) => {
+                txn.commit().await?;
+                lead_get(state.db().write(), &access, id).await?
+            }
+        };
     Ok((StatusCode::CREATED, ETag(lead.version), Json(lead)))
 }
 
 /// One lead; `ETag` carries its version for `If-Match`.
 #[utoipa::path(get, path = "/leads/{id}", operation_id = "leads_detail", tag = "leads",
-    params(("id" = Uuid, Path, description = "Lead id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Lead id")), responses(
         (status = 200, description = "The lead", body = LeadOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.view", body = Problem),
         (status = 404, description = "No such lead within reach", body = Problem),
     ))]
@@ -192,7 +186,7 @@ pub(crate) async fn detail(
     ctx: RequestContext,
     Path(id): Path<Uuid>,
 ) -> Result<(ETag, Json<LeadOut>), ApiError> {
-    let access = Access::of(&ctx, LEADS_VIEW)?;
+    let access = access_of(&ctx, LEADS_VIEW)?;
     let lead = lead_get(state.db().read(), &access, id).await?;
     Ok((ETag(lead.version), Json(lead)))
 }
@@ -209,10 +203,8 @@ async fn fresh(state: &AppState, ctx: &RequestContext, id: Uuid) -> Result<(ETag
 /// Changes a lead's fields (`null` clears one). Needs `If-Match` with the version read.
 #[utoipa::path(patch, path = "/leads/{id}", operation_id = "leads_update", tag = "leads", request_body = LeadPatch,
     params(("id" = Uuid, Path, description = "Lead id"), ("If-Match" = String, Header, description = "The ETag read, e.g. \"3\"")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Updated", body = LeadOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.edit on this lead", body = Problem),
         (status = 404, description = "No such lead within reach", body = Problem),
         (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
@@ -226,10 +218,11 @@ pub(crate) async fn update(
     IfMatch(version): IfMatch,
     Json(patch): Json<LeadPatch>,
 ) -> Result<(ETag, Json<LeadOut>), ApiError> {
-    let access = Access::of(&ctx, LEADS_EDIT)?;
-    let region = state.settings().leads.default_phone_region.clone();
+    let access = access_of(&ctx, LEADS_EDIT)?;
+    let changes = patch.check(&state.settings().leads.default_phone_region).map_err(ApiError::Validation)?;
+    let directory = baseops_core::directory(&state);
     let txn = state.db().write().begin().await?;
-    lead_update(&txn, ctx.acting(), &access, id, Some(version), patch, &region).await?;
+    lead_update(&txn, &*directory, ctx.acting(), &access, id, Some(version), changes).await?;
     txn.commit().await?;
     fresh(&state, &ctx, id).await
 }
@@ -248,10 +241,8 @@ fn optional_version(headers: &http::HeaderMap) -> Result<Option<i32>, ApiError> 
 /// Deletes a lead with its timeline. `If-Match` is optional.
 #[utoipa::path(delete, path = "/leads/{id}", operation_id = "leads_remove", tag = "leads",
     params(("id" = Uuid, Path, description = "Lead id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.delete on this lead", body = Problem),
         (status = 404, description = "No such lead within reach", body = Problem),
         (status = 412, description = "Changed since read", body = Problem),
@@ -262,7 +253,7 @@ pub(crate) async fn remove(
     Path(id): Path<Uuid>,
     headers: http::HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let access = Access::of(&ctx, LEADS_DELETE)?;
+    let access = access_of(&ctx, LEADS_DELETE)?;
     let expected = optional_version(&headers)?;
     let txn = state.db().write().begin().await?;
     lead_delete(&txn, ctx.acting(), &access, id, expected).await?;
@@ -274,10 +265,8 @@ pub(crate) async fn remove(
 /// lost needs `leads.reopen`; a `lost` stage needs a `lost_reason`.
 #[utoipa::path(post, path = "/leads/{id}/stage", operation_id = "leads_move_stage", tag = "leads", request_body = StageMove,
     params(("id" = Uuid, Path, description = "Lead id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Moved", body = LeadOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.edit; leaving won/lost needs leads.reopen (reopen_not_allowed)", body = Problem),
         (status = 404, description = "No such lead within reach", body = Problem),
         (status = 412, description = "Changed since read", body = Problem),
@@ -290,11 +279,12 @@ pub(crate) async fn move_stage(
     headers: http::HeaderMap,
     Json(input): Json<StageMove>,
 ) -> Result<(ETag, Json<LeadOut>), ApiError> {
-    let access = Access::of(&ctx, LEADS_EDIT)?;
+    let access = access_of(&ctx, LEADS_EDIT)?;
     let expected = optional_version(&headers)?;
-    let reopen = Access::of(&ctx, LEADS_REOPEN).ok();
+    let reopen = access_of(&ctx, LEADS_REOPEN).ok();
+    let target = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    lead_move_stage(&txn, ctx.acting(), &access, id, expected, input, reopen.as_ref()).await?;
+    lead_move_stage(&txn, ctx.acting(), &access, id, expected, target, reopen.as_ref()).await?;
     txn.commit().await?;
     fresh(&state, &ctx, id).await
 }
@@ -310,10 +300,8 @@ pub struct AssignInput {
 /// Gives a lead another owner (the new owner is notified).
 #[utoipa::path(post, path = "/leads/{id}/assign", operation_id = "leads_assign", tag = "leads", request_body = AssignInput,
     params(("id" = Uuid, Path, description = "Lead id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Reassigned", body = LeadOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.assign on this lead", body = Problem),
         (status = 404, description = "No such lead within reach", body = Problem),
         (status = 412, description = "Changed since read", body = Problem),
@@ -326,10 +314,11 @@ pub(crate) async fn assign(
     headers: http::HeaderMap,
     Json(input): Json<AssignInput>,
 ) -> Result<(ETag, Json<LeadOut>), ApiError> {
-    let access = Access::of(&ctx, LEADS_ASSIGN)?;
+    let access = access_of(&ctx, LEADS_ASSIGN)?;
     let expected = optional_version(&headers)?;
+    let directory = baseops_core::directory(&state);
     let txn = state.db().write().begin().await?;
-    lead_assign(&txn, ctx.acting(), &access, id, expected, input.owner_id).await?;
+    lead_assign(&txn, &*directory, ctx.acting(), &access, id, expected, input.owner_id).await?;
     txn.commit().await?;
     fresh(&state, &ctx, id).await
 }
@@ -346,10 +335,8 @@ pub struct Conversion {
 /// Converts a won lead into a customer; each keeps the other's id.
 #[utoipa::path(post, path = "/leads/{id}/convert", operation_id = "leads_convert", tag = "leads",
     params(("id" = Uuid, Path, description = "Lead id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Converted", body = Conversion),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.convert on this lead", body = Problem),
         (status = 404, description = "No such lead within reach", body = Problem),
         (status = 409, description = "Not won (not_won), or already converted (already_converted)", body = Problem),
@@ -361,7 +348,7 @@ pub(crate) async fn convert(
     Path(id): Path<Uuid>,
     headers: http::HeaderMap,
 ) -> Result<(StatusCode, Json<Conversion>), ApiError> {
-    let access = Access::of(&ctx, LEADS_CONVERT)?;
+    let access = access_of(&ctx, LEADS_CONVERT)?;
     let expected = optional_version(&headers)?;
     let txn = state.db().write().begin().await?;
     let customer_id = lead_convert(&txn, ctx.acting(), &access, id, expected).await?;
@@ -375,10 +362,8 @@ pub(crate) async fn convert(
 /// and `leads.delete` on the others.
 #[utoipa::path(post, path = "/leads/{id}/merge", operation_id = "leads_merge", tag = "leads", request_body = MergeInput,
     params(("id" = Uuid, Path, description = "The surviving lead"), ("If-Match" = Option<String>, Header, description = "Only if the survivor is still at this version")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Merged: the survivor", body = LeadOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.edit and leads.delete", body = Problem),
         (status = 404, description = "A lead is not within reach", body = Problem),
         (status = 409, description = "More than one lead is a customer (both_converted)", body = Problem),
@@ -392,11 +377,12 @@ pub(crate) async fn merge(
     headers: http::HeaderMap,
     Json(input): Json<MergeInput>,
 ) -> Result<(ETag, Json<LeadOut>), ApiError> {
-    let edit = Access::of(&ctx, LEADS_EDIT)?;
-    let delete = Access::of(&ctx, LEADS_DELETE)?;
+    let edit = access_of(&ctx, LEADS_EDIT)?;
+    let delete = access_of(&ctx, LEADS_DELETE)?;
     let expected = optional_version(&headers)?;
+    let plan = input.check(id)?;
     let txn = state.db().write().begin().await?;
-    lead_merge(&txn, &Links::of(&state), ctx.acting(), &edit, &delete, id, expected, input).await?;
+    lead_merge(&txn, &Links::of(&state), ctx.acting(), &edit, &delete, expected, plan).await?;
     txn.commit().await?;
     fresh(&state, &ctx, id).await
 }
@@ -414,10 +400,8 @@ pub struct DuplicatesQuery {
 
 /// Likely duplicates: leads within reach sharing an e-mail address or a phone number.
 #[utoipa::path(get, path = "/leads/duplicates", operation_id = "leads_duplicates", tag = "leads", params(DuplicatesQuery),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Groups of likely duplicates", body = [DuplicateGroup]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.view", body = Problem),
         (status = 404, description = "No such lead within reach", body = Problem),
         (status = 422, description = "Bad limit", body = Problem),
@@ -427,7 +411,7 @@ pub(crate) async fn duplicates(
     ctx: RequestContext,
     Query(query): Query<DuplicatesQuery>,
 ) -> Result<Json<Vec<DuplicateGroup>>, ApiError> {
-    let access = Access::of(&ctx, LEADS_VIEW)?;
+    let access = access_of(&ctx, LEADS_VIEW)?;
     let limit = query.limit.unwrap_or(20);
     if !(1..=crate::selector::board::MAX_GROUPS).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 100"));
@@ -447,10 +431,8 @@ pub struct BoardQuery {
 /// The pipeline board: each stage with its lead count and total value per currency (leads
 /// within reach).
 #[utoipa::path(get, path = "/leads/board", operation_id = "leads_board", tag = "leads", params(BoardQuery),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The board", body = Board),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.view", body = Problem),
         (status = 404, description = "No such pipeline", body = Problem),
     ))]
@@ -459,6 +441,6 @@ pub(crate) async fn board(
     ctx: RequestContext,
     Query(query): Query<BoardQuery>,
 ) -> Result<Json<Board>, ApiError> {
-    let access = Access::of(&ctx, LEADS_VIEW)?;
+    let access = access_of(&ctx, LEADS_VIEW)?;
     Ok(Json(board_of(state.db().read(), &access, query.pipeline_id).await?))
 }

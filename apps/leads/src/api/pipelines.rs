@@ -23,10 +23,8 @@ async fn current(state: &AppState, organization_id: Uuid) -> Result<Vec<Pipeline
 /// The organization's pipelines with their stages, default first. The default pipeline
 /// (New → Contacted → Qualified → Proposal → Won | Lost) is created on first use.
 #[utoipa::path(get, path = "/leads/pipelines", operation_id = "leads_pipelines", tag = "leads",
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Pipelines with stages", body = [PipelineOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.view", body = Problem),
     ))]
 pub(crate) async fn pipelines(
@@ -47,10 +45,8 @@ pub(crate) async fn pipelines(
 
 /// Creates a pipeline with its stages.
 #[utoipa::path(post, path = "/leads/pipelines", operation_id = "leads_create_pipeline", tag = "leads",
-    request_body = NewPipeline, security(("bearer" = []), ("session" = [])),
-    responses(
+    request_body = NewPipeline, responses(
         (status = 201, description = "Created; every pipeline", body = [PipelineOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
         (status = 409, description = "Name taken (name_taken) or too many pipelines", body = Problem),
         (status = 422, description = "Invalid name or stages", body = Problem),
@@ -62,8 +58,9 @@ pub(crate) async fn create_pipeline(
 ) -> Result<(StatusCode, Json<Vec<PipelineOut>>), ApiError> {
     require_all(&ctx, LEADS_EDIT)?;
     let organization_id = ctx.organization_id()?;
+    let spec = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    pipeline_create(&txn, ctx.acting(), organization_id, input).await?;
+    pipeline_create(&txn, ctx.acting(), organization_id, spec).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(current(&state, organization_id).await?)))
 }
@@ -71,10 +68,8 @@ pub(crate) async fn create_pipeline(
 /// Renames a pipeline or makes it the default.
 #[utoipa::path(patch, path = "/leads/pipelines/{id}", operation_id = "leads_update_pipeline", tag = "leads",
     request_body = PipelinePatch, params(("id" = Uuid, Path, description = "Pipeline id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Updated; every pipeline", body = [PipelineOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
         (status = 404, description = "No such pipeline", body = Problem),
         (status = 409, description = "Name taken, or un-defaulting the default (default_required)", body = Problem),
@@ -88,8 +83,9 @@ pub(crate) async fn update_pipeline(
 ) -> Result<Json<Vec<PipelineOut>>, ApiError> {
     require_all(&ctx, LEADS_EDIT)?;
     let organization_id = ctx.organization_id()?;
+    let changes = patch.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    pipeline_update(&txn, ctx.acting(), organization_id, id, patch).await?;
+    pipeline_update(&txn, ctx.acting(), organization_id, id, changes).await?;
     txn.commit().await?;
     Ok(Json(current(&state, organization_id).await?))
 }
@@ -97,10 +93,8 @@ pub(crate) async fn update_pipeline(
 /// Adds a stage to a pipeline.
 #[utoipa::path(post, path = "/leads/pipelines/{id}/stages", operation_id = "leads_add_stage", tag = "leads",
     request_body = StageInput, params(("id" = Uuid, Path, description = "Pipeline id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Added; every pipeline", body = [PipelineOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
         (status = 404, description = "No such pipeline", body = Problem),
         (status = 409, description = "Name taken or too many stages", body = Problem),
@@ -114,8 +108,9 @@ pub(crate) async fn add_stage(
 ) -> Result<(StatusCode, Json<Vec<PipelineOut>>), ApiError> {
     require_all(&ctx, LEADS_EDIT)?;
     let organization_id = ctx.organization_id()?;
+    let spec = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    stage_create(&txn, ctx.acting(), organization_id, id, input).await?;
+    stage_create(&txn, ctx.acting(), organization_id, id, spec).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(current(&state, organization_id).await?)))
 }
@@ -123,10 +118,8 @@ pub(crate) async fn add_stage(
 /// Renames or moves a stage.
 #[utoipa::path(patch, path = "/leads/stages/{id}", operation_id = "leads_update_stage", tag = "leads",
     request_body = StagePatch, params(("id" = Uuid, Path, description = "Stage id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Updated; every pipeline", body = [PipelineOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
         (status = 404, description = "No such stage", body = Problem),
         (status = 409, description = "Name taken", body = Problem),
@@ -140,18 +133,17 @@ pub(crate) async fn update_stage(
 ) -> Result<Json<Vec<PipelineOut>>, ApiError> {
     require_all(&ctx, LEADS_EDIT)?;
     let organization_id = ctx.organization_id()?;
+    let changes = patch.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    stage_update(&txn, ctx.acting(), organization_id, id, patch).await?;
+    stage_update(&txn, ctx.acting(), organization_id, id, changes).await?;
     txn.commit().await?;
     Ok(Json(current(&state, organization_id).await?))
 }
 
 /// Deletes an empty stage.
 #[utoipa::path(delete, path = "/leads/stages/{id}", operation_id = "leads_delete_stage", tag = "leads",
-    params(("id" = Uuid, Path, description = "Stage id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Stage id")), responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
         (status = 404, description = "No such stage", body = Problem),
         (status = 409, description = "Leads are in it (stage_in_use), or it is the last open stage", body = Problem),

@@ -13,10 +13,8 @@ use crate::service::assignment::{RuleInput, rule_create, rule_delete, rule_updat
 
 /// The assignment rules, in evaluation order.
 #[utoipa::path(get, path = "/leads/assignment-rules", operation_id = "leads_rules", tag = "leads",
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The rules", body = [RuleOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.assign", body = Problem),
     ))]
 pub(crate) async fn rules(
@@ -29,10 +27,8 @@ pub(crate) async fn rules(
 
 /// Creates a rule: new leads without an owner (from `source`, or any) go round-robin to its members.
 #[utoipa::path(post, path = "/leads/assignment-rules", operation_id = "leads_create_rule", tag = "leads",
-    request_body = RuleInput, security(("bearer" = []), ("session" = [])),
-    responses(
+    request_body = RuleInput, responses(
         (status = 201, description = "Created; every rule", body = [RuleOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.assign with scope all", body = Problem),
         (status = 409, description = "Too many rules", body = Problem),
         (status = 422, description = "Invalid fields or members", body = Problem),
@@ -44,8 +40,10 @@ pub(crate) async fn create_rule(
 ) -> Result<(StatusCode, Json<Vec<RuleOut>>), ApiError> {
     require_all(&ctx, LEADS_ASSIGN)?;
     let organization_id = ctx.organization_id()?;
+    let rule = input.check(true).map_err(ApiError::Validation)?;
+    let directory = baseops_core::directory(&state);
     let txn = state.db().write().begin().await?;
-    rule_create(&txn, ctx.acting(), organization_id, input).await?;
+    rule_create(&txn, &*directory, ctx.acting(), organization_id, rule).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(rules_of(state.db().write(), organization_id).await?)))
 }
@@ -53,10 +51,8 @@ pub(crate) async fn create_rule(
 /// Changes a rule.
 #[utoipa::path(patch, path = "/leads/assignment-rules/{id}", operation_id = "leads_update_rule", tag = "leads",
     request_body = RuleInput, params(("id" = Uuid, Path, description = "Rule id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Updated; every rule", body = [RuleOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.assign with scope all", body = Problem),
         (status = 404, description = "No such rule", body = Problem),
         (status = 422, description = "Invalid fields or members", body = Problem),
@@ -69,18 +65,18 @@ pub(crate) async fn update_rule(
 ) -> Result<Json<Vec<RuleOut>>, ApiError> {
     require_all(&ctx, LEADS_ASSIGN)?;
     let organization_id = ctx.organization_id()?;
+    let rule = input.check(false).map_err(ApiError::Validation)?;
+    let directory = baseops_core::directory(&state);
     let txn = state.db().write().begin().await?;
-    rule_update(&txn, ctx.acting(), organization_id, id, input).await?;
+    rule_update(&txn, &*directory, ctx.acting(), organization_id, id, rule).await?;
     txn.commit().await?;
     Ok(Json(rules_of(state.db().write(), organization_id).await?))
 }
 
 /// Deletes a rule.
 #[utoipa::path(delete, path = "/leads/assignment-rules/{id}", operation_id = "leads_delete_rule", tag = "leads",
-    params(("id" = Uuid, Path, description = "Rule id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Rule id")), responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires leads.assign with scope all", body = Problem),
         (status = 404, description = "No such rule", body = Problem),
     ))]

@@ -1,10 +1,10 @@
 //! One CSV row → checked lead fields, or the problems that keep it out.
 
-use baseops_core::FieldErrors;
+use baseops_core::{Currency, Email, FieldErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::contact::{Currency, Email};
+use crate::contact::parse_amount;
 use crate::import::ImportField;
 use crate::service::lead_input::{
     self as input, LeadFields, MAX_ADDRESS_LEN, MAX_COMPANY_LEN, MAX_NAME_LEN, MAX_NOTES_LEN, MAX_UTM_LEN,
@@ -41,6 +41,20 @@ fn undefused(value: &str) -> String {
     }
 }
 
+/// The record's value for `field`: trimmed, undefused; `None` when blank or not mapped.
+fn cell_of(record: &csv::StringRecord, columns: &[ImportField], field: ImportField) -> Option<String> {
+    let index = columns.iter().position(|column| *column == field)?;
+    record.get(index).map(str::trim).filter(|value| !value.is_empty()).map(undefused)
+}
+
+/// The owner's e-mail address a record names, as [`read_row`] reads it (lower-case);
+/// `None` when blank, not an address, or no column is mapped to it. An import resolves
+/// these to members before reading its rows.
+pub fn owner_email(record: &csv::StringRecord, columns: &[ImportField]) -> Option<String> {
+    let text = cell_of(record, columns, ImportField::OwnerEmail)?;
+    Email::parse(&text).ok().map(Email::into_inner)
+}
+
 /// Reads one record with the columns' fields. `default_currency` applies to values without
 /// a currency column; phone numbers are read in `region`.
 pub fn read_row(
@@ -51,10 +65,7 @@ pub fn read_row(
     region: &str,
 ) -> RowOutcome {
     let mut errors = FieldErrors::new();
-    let cell = |field: ImportField| -> Option<String> {
-        let index = columns.iter().position(|column| *column == field)?;
-        record.get(index).map(str::trim).filter(|value| !value.is_empty()).map(undefused)
-    };
+    let cell = |field: ImportField| cell_of(record, columns, field);
     let (mut first, mut last) = (cell(ImportField::FirstName), cell(ImportField::LastName));
     if let Some(full) = cell(ImportField::FullName) {
         let (given, family) = match full.rsplit_once(char::is_whitespace) {
@@ -66,9 +77,9 @@ pub fn read_row(
     }
     let currency = match cell(ImportField::Currency) {
         Some(code) => match Currency::parse(&code) {
-            Ok(code) => Some(code),
-            Err(message) => {
-                errors.add("currency", message);
+            Ok(currency) => Some(currency),
+            Err(error) => {
+                errors.add("currency", error.to_string());
                 None
             }
         },
@@ -76,8 +87,8 @@ pub fn read_row(
     };
     let value_amount = cell(ImportField::Value).and_then(|text| {
         let currency = currency?;
-        match currency.parse_amount(&text) {
-            Ok(amount) => input::value(&mut errors, Some(amount)),
+        match parse_amount(&text, currency) {
+            Ok(amount) => input::value(&mut errors, Some(amount.amount_minor())),
             Err(message) => {
                 errors.add("value", message);
                 None
@@ -96,8 +107,8 @@ pub fn read_row(
     });
     let owner_email = cell(ImportField::OwnerEmail).and_then(|text| match Email::parse(&text) {
         Ok(email) => Some(email.into_inner()),
-        Err(message) => {
-            errors.add("owner_email", message);
+        Err(error) => {
+            errors.add("owner_email", error.to_string());
             None
         }
     });
@@ -114,7 +125,7 @@ pub fn read_row(
             &mut errors,
             Some(cell(ImportField::Source).unwrap_or_else(|| "import".to_owned())),
         ),
-        currency: value_amount.and(currency).map(|code| code.as_str().to_owned()),
+        currency: value_amount.and(currency).map(|currency| currency.code().to_owned()),
         value_amount,
         tags: input::tags(&mut errors, tags),
         score: input::score(&mut errors, score),

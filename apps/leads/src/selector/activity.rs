@@ -1,6 +1,6 @@
 //! A lead's timeline, newest first, a page at a time.
 
-use baseops_core::ApiError;
+use baseops_core::{ApiError, Paging};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -9,8 +9,10 @@ use uuid::Uuid;
 
 use crate::model::{ActivityKind, activity};
 use crate::permission::Access;
-use crate::selector::cursor::{decode, encode};
-use crate::selector::{MAX_LIMIT, Page};
+use crate::selector::Page;
+
+/// The order cursors of the timeline are made for.
+pub const SORT: &str = "activities";
 
 /// A timeline entry.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -43,29 +45,20 @@ pub async fn activities_of(
     db: &impl ConnectionTrait,
     access: &Access,
     lead_id: Uuid,
-    limit: u64,
-    cursor: Option<&str>,
+    paging: &Paging,
 ) -> Result<Page<ActivityOut>, ApiError> {
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
-    }
     let mut query = activity::Entity::find()
         .filter(activity::Column::LeadId.eq(lead_id))
         .filter(activity::Column::OrganizationId.eq(access.organization_id));
-    if let Some(cursor) = cursor {
-        let (_, last) = decode("activities", cursor)?;
-        query = query.filter(activity::Column::Id.lt(last));
+    if let Some(after) = &paging.after {
+        query = query.filter(activity::Column::Id.lt(after.id));
     }
-    let mut rows = query.order_by_desc(activity::Column::Id).limit(limit + 1).all(db).await?;
-    let next_cursor = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| encode("activities", serde_json::Value::Null, last.id))
-    } else {
-        None
-    };
-    let items = rows
-        .into_iter()
-        .map(|row| ActivityOut {
+    let rows = query.order_by_desc(activity::Column::Id).limit(paging.fetch()).all(db).await?;
+    Ok(paging.page(
+        rows,
+        SORT,
+        |last| (serde_json::Value::Null, last.id),
+        |row| ActivityOut {
             id: row.id,
             kind: ActivityKind::parse(&row.kind).unwrap_or(ActivityKind::Note),
             author_id: row.author_id,
@@ -73,7 +66,6 @@ pub async fn activities_of(
             data: row.data.and_then(|data| serde_json::from_str(&data).ok()),
             occurred_at: row.occurred_at,
             created_at: row.created_at,
-        })
-        .collect();
-    Ok(Page { items, next_cursor })
+        },
+    ))
 }

@@ -1,7 +1,7 @@
 //! Reading leads: one lead, and the filtered, sorted, keyset-paginated list (the export
 //! reads the same list page by page).
 
-use baseops_core::ApiError;
+use baseops_core::{ApiError, Paging, invalid_cursor};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -12,8 +12,7 @@ use uuid::Uuid;
 
 use crate::model::{StageKind, lead, lead_tag};
 use crate::permission::Access;
-use crate::selector::cursor::{decode, encode, invalid_cursor};
-use crate::selector::{DEFAULT_LIMIT, MAX_LIMIT, Page};
+use crate::selector::Page;
 
 /// A lead as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -363,16 +362,13 @@ pub async fn lead_list(
     access: &Access,
     filter: &LeadFilter,
 ) -> Result<Page<LeadOut>, ApiError> {
-    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
-    }
     let sort = filter.sort;
+    let paging = Paging::new(filter.limit, filter.cursor.as_deref(), sort.name())?;
     let mut condition = condition(access, filter);
     let id = Expr::col((lead::Entity, lead::Column::Id));
-    if let Some(cursor) = &filter.cursor {
-        let (value, last_id) = decode(sort.name(), cursor)?;
-        let after = match cursor_value(sort, &value)? {
+    if let Some(cursor) = &paging.after {
+        let last_id = cursor.id;
+        let after = match cursor_value(sort, &cursor.value)? {
             None if sort.descending() => id.clone().lt(last_id),
             None => id.clone().gt(last_id),
             Some(value) => {
@@ -391,12 +387,6 @@ pub async fn lead_list(
     if !matches!(sort, Sort::NewestFirst | Sort::OldestFirst) {
         query = query.order_by(sort_expr(sort), order.clone());
     }
-    let mut rows = query.order_by(lead::Column::Id, order).limit(limit + 1).all(db).await?;
-    let next_cursor = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| encode(sort.name(), sort_value(sort, last), last.id))
-    } else {
-        None
-    };
-    Ok(Page { items: rows.into_iter().map(LeadOut::from).collect(), next_cursor })
+    let rows = query.order_by(lead::Column::Id, order).limit(paging.fetch()).all(db).await?;
+    Ok(paging.page(rows, sort.name(), |last| (sort_value(sort, last), last.id), LeadOut::from))
 }

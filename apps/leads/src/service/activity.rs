@@ -1,21 +1,24 @@
 //! The timeline: people log notes, calls, meetings and e-mails; services record stage
-//! changes, assignments, merges and conversions; what happens to tasks linked to a lead is
-//! recorded through [`activity_record_link`].
+//! changes, assignments, merges and conversions (`add_activity`); what happens to tasks
+//! linked to a lead is recorded through [`activity_record_link`].
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError, FieldErrors, LinkChange, LinkEvent};
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::model::ActivityKind;
+use crate::model::{ActivityKind, activity};
 use crate::permission::Access;
-use crate::service::lead::{add_activity, lead_for};
+use crate::service::lead::lead_for;
+use crate::service::lead_input::text;
 
 /// Longest activity text.
 pub const MAX_BODY_LEN: usize = 10_000;
+/// Longest call or meeting, in minutes (a day).
+pub const MAX_DURATION_MINUTES: u32 = 1440;
 
 /// An activity someone logs.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -31,51 +34,82 @@ pub struct NewActivity {
     pub duration_minutes: Option<u32>,
 }
 
-/// Logs an activity on a lead. `access` is `leads.edit`.
+/// A checked [`NewActivity`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityEntry {
+    /// `note`, `call`, `meeting` or `email`.
+    pub kind: ActivityKind,
+    /// What happened, trimmed.
+    pub body: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// How long it took, in minutes.
+    pub duration_minutes: Option<u32>,
+}
+
+impl NewActivity {
+    /// Checks an activity someone logs `now`.
+    ///
+    /// # Errors
+    /// Every problem, by field: a kind only services record, a blank or too long body, a
+    /// time more than a day ahead, a duration over a day.
+    pub fn check(self, now: DateTime<Utc>) -> Result<ActivityEntry, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if !self.kind.is_manual() {
+            errors.add("kind", "must be note, call, meeting or email");
+        }
+        let body = text(&mut errors, "body", Some(self.body), MAX_BODY_LEN, true);
+        if body.is_none() && errors.get("body").is_none() {
+            errors.add("body", "must not be blank");
+        }
+        let occurred_at = self.occurred_at.unwrap_or(now);
+        if occurred_at > now + chrono::Duration::days(1) {
+            errors.add("occurred_at", "must not be more than a day ahead");
+        }
+        if self.duration_minutes.is_some_and(|minutes| minutes > MAX_DURATION_MINUTES) {
+            errors.add("duration_minutes", format!("must be at most {MAX_DURATION_MINUTES}"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ActivityEntry {
+            kind: self.kind,
+            body: body.unwrap_or_default(),
+            occurred_at,
+            duration_minutes: self.duration_minutes,
+        })
+    }
+}
+
+/// Logs an activity on a lead. `access` is `leads.edit`; `entry` was checked at the edge
+/// ([`NewActivity::check`]).
 ///
 /// # Errors
-/// 404/403 out of reach, 422 for bad fields or a kind only services record.
+/// 404/403 out of reach.
 pub async fn activity_log(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     access: &Access,
     lead_id: Uuid,
-    input: NewActivity,
+    entry: ActivityEntry,
 ) -> Result<Uuid, ApiError> {
     lead_for(txn, access, lead_id).await?;
-    let mut errors = FieldErrors::new();
-    if !input.kind.is_manual() {
-        errors.add("kind", "must be note, call, meeting or email");
-    }
-    let body = crate::service::lead_input::text(&mut errors, "body", Some(input.body), MAX_BODY_LEN, true);
-    if body.is_none() && errors.get("body").is_none() {
-        errors.add("body", "must not be blank");
-    }
-    let now = Utc::now();
-    let occurred_at = input.occurred_at.unwrap_or(now);
-    if occurred_at > now + chrono::Duration::days(1) {
-        errors.add("occurred_at", "must not be more than a day ahead");
-    }
-    if input.duration_minutes.is_some_and(|minutes| minutes > 1440) {
-        errors.add("duration_minutes", "must be at most 1440");
-    }
-    errors.into_result()?;
-    let data = input.duration_minutes.map(|minutes| serde_json::json!({ "duration_minutes": minutes }));
+    let data = entry.duration_minutes.map(|minutes| serde_json::json!({ "duration_minutes": minutes }));
     let id = add_activity(
         txn,
         access.organization_id,
         lead_id,
-        input.kind,
+        entry.kind,
         access.user_id,
-        body.unwrap_or_default(),
+        entry.body,
         data,
-        occurred_at,
+        entry.occurred_at,
     )
     .await?;
     record(
         txn,
         AuditEntry::new(acting, Some(access.organization_id), "lead.activity_log", "lead", lead_id).changes(
-            Changes::new().set("activity_id", None::<()>, id).set("kind", None::<()>, input.kind.as_str()),
+            Changes::new().set("activity_id", None::<()>, id).set("kind", None::<()>, entry.kind.as_str()),
         ),
     )
     .await?;
@@ -124,4 +158,33 @@ pub async fn activity_record_link(txn: &impl ConnectionTrait, event: &LinkEvent<
     )
     .await?;
     Ok(())
+}
+
+/// Records an activity on a lead (the services' own entries and people's).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn add_activity(
+    txn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    lead_id: Uuid,
+    kind: ActivityKind,
+    author_id: Option<Uuid>,
+    body: String,
+    data: Option<serde_json::Value>,
+    occurred_at: DateTime<Utc>,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    activity::Entity::insert(activity::ActiveModel {
+        id: Set(id),
+        organization_id: Set(organization_id),
+        lead_id: Set(lead_id),
+        kind: Set(kind.as_str().to_owned()),
+        author_id: Set(author_id),
+        body: Set(body),
+        data: Set(data.map(|data| data.to_string())),
+        occurred_at: Set(occurred_at),
+        created_at: Set(Utc::now()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(id)
 }

@@ -12,7 +12,8 @@ use uuid::Uuid;
 use crate::event::LeadConverted;
 use crate::model::{ActivityKind, StageKind, lead};
 use crate::permission::Access;
-use crate::service::lead::{add_activity, check_version, lead_for, write};
+use crate::service::activity::add_activity;
+use crate::service::lead::{check_version, lead_for, write};
 use crate::service::lead_input::label;
 
 /// Converts a won lead into a customer and returns the customer's id. `access` is

@@ -13,9 +13,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::model::{ActivityKind, activity, lead, lead_tag};
+use crate::model::{ActivityKind, activity, lead};
 use crate::permission::Access;
-use crate::service::lead::{add_activity, check_version, diff, insert_tags, lead_for, write};
+use crate::service::activity::add_activity;
+use crate::service::lead::update::diff;
+use crate::service::lead::{check_version, lead_for, replace_tags, write};
 use crate::service::lead_input::{LeadFields, MAX_TAGS};
 
 /// Most leads merged into one at once.
@@ -53,46 +55,66 @@ pub struct MergeInput {
     pub fields: BTreeMap<String, Uuid>,
 }
 
-/// Merges leads into `survivor_id`. `edit` is the caller's `leads.edit` access (for the
-/// survivor), `delete` their `leads.delete` access (for the merged leads).
+/// A checked [`MergeInput`] for one survivor: distinct ids other than the survivor's,
+/// fields that can be chosen. Only [`MergeInput::check`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergePlan {
+    survivor_id: Uuid,
+    merge_ids: Vec<Uuid>,
+    fields: BTreeMap<String, Uuid>,
+}
+
+impl MergeInput {
+    /// Checks a merge into `survivor_id`.
+    ///
+    /// # Errors
+    /// 422 for missing, repeated or too many ids, the survivor among them, or a field that
+    /// cannot be chosen.
+    pub fn check(self, survivor_id: Uuid) -> Result<MergePlan, ApiError> {
+        let unique: BTreeSet<Uuid> = self.merge_ids.iter().copied().collect();
+        if unique.is_empty() || unique.len() > MAX_MERGED || unique.len() != self.merge_ids.len() {
+            return Err(ApiError::invalid("merge_ids", format!("1 to {MAX_MERGED} distinct lead ids")));
+        }
+        if unique.contains(&survivor_id) {
+            return Err(ApiError::invalid("merge_ids", "must not contain the surviving lead"));
+        }
+        for field in self.fields.keys() {
+            if !MERGE_FIELDS.contains(&field.as_str()) {
+                return Err(ApiError::invalid(
+                    &format!("fields.{}", field.chars().take(40).collect::<String>()),
+                    "cannot be chosen",
+                ));
+            }
+        }
+        Ok(MergePlan { survivor_id, merge_ids: self.merge_ids, fields: self.fields })
+    }
+}
+
+/// Merges leads into the plan's survivor. `edit` is the caller's `leads.edit` access (for
+/// the survivor), `delete` their `leads.delete` access (for the merged leads); `plan` was
+/// checked at the edge ([`MergeInput::check`]).
 ///
 /// # Errors
-/// 404/403 out of reach, 412 stale survivor version, 422 for bad ids or fields, 409
-/// `both_converted` when two leads already have customers.
-#[allow(clippy::too_many_arguments)] // the two accesses, the version and the input are all distinct
+/// 404/403 out of reach, 412 stale survivor version, 422 for a field chosen from a lead not
+/// in the merge, 409 `both_converted` when two leads already have customers.
 pub async fn lead_merge(
     txn: &DatabaseTransaction,
     links: &Links,
     acting: Acting<'_>,
     edit: &Access,
     delete: &Access,
-    survivor_id: Uuid,
     expected: Option<i32>,
-    input: MergeInput,
+    plan: MergePlan,
 ) -> Result<(), ApiError> {
-    let unique: BTreeSet<Uuid> = input.merge_ids.iter().copied().collect();
-    if unique.is_empty() || unique.len() > MAX_MERGED || unique.len() != input.merge_ids.len() {
-        return Err(ApiError::invalid("merge_ids", format!("1 to {MAX_MERGED} distinct lead ids")));
-    }
-    if unique.contains(&survivor_id) {
-        return Err(ApiError::invalid("merge_ids", "must not contain the surviving lead"));
-    }
-    for field in input.fields.keys() {
-        if !MERGE_FIELDS.contains(&field.as_str()) {
-            return Err(ApiError::invalid(
-                &format!("fields.{}", field.chars().take(40).collect::<String>()),
-                "cannot be chosen",
-            ));
-        }
-    }
+    let MergePlan { survivor_id, merge_ids, fields } = plan;
     let survivor = lead_for(txn, edit, survivor_id).await?;
     check_version(&survivor, expected)?;
-    let mut merged = Vec::with_capacity(unique.len());
-    for id in &input.merge_ids {
+    let mut merged = Vec::with_capacity(merge_ids.len());
+    for id in &merge_ids {
         merged.push(lead_for(txn, delete, *id).await?);
     }
-    for chosen in input.fields.values() {
-        if *chosen != survivor_id && !unique.contains(chosen) {
+    for chosen in fields.values() {
+        if *chosen != survivor_id && !merge_ids.contains(chosen) {
             return Err(ApiError::invalid("fields", "every value must name the survivor or a merged lead"));
         }
     }
@@ -108,7 +130,7 @@ pub async fn lead_merge(
     let before = LeadFields::from(&survivor);
     let mut after = before.clone();
     let source_of = |field: &str| -> Option<&lead::Model> {
-        let chosen = input.fields.get(field)?;
+        let chosen = fields.get(field)?;
         if *chosen == survivor_id { Some(&survivor) } else { merged.iter().find(|lead| lead.id == *chosen) }
     };
     let first_merged = LeadFields::from(&merged[0]);
@@ -183,8 +205,7 @@ pub async fn lead_merge(
         .exec(txn)
         .await?;
     if before.tags != after.tags {
-        lead_tag::Entity::delete_many().filter(lead_tag::Column::LeadId.eq(survivor_id)).exec(txn).await?;
-        insert_tags(txn, edit.organization_id, survivor_id, &after.tags).await?;
+        replace_tags(txn, edit.organization_id, survivor_id, &after.tags).await?;
     }
     if let Some((from_lead, customer_id)) = moved_customer {
         baseops_customers::customer_relink_lead(
@@ -201,7 +222,7 @@ pub async fn lead_merge(
         links.retarget(txn, acting, edit.organization_id, crate::link::KIND, *from, survivor_id).await?;
     }
     lead::Entity::delete_many().filter(lead::Column::Id.is_in(merged_ids.clone())).exec(txn).await?;
-    let data = serde_json::json!({ "merged_ids": merged_ids, "fields": input.fields });
+    let data = serde_json::json!({ "merged_ids": merged_ids, "fields": fields });
     add_activity(
         txn,
         edit.organization_id,

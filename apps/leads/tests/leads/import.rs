@@ -1,9 +1,10 @@
 //! CSV import (a messy 10k-row file, its report, duplicates, the background commit) and the
 //! export round trip.
 
+use baseops_test_support::{Client, TestApp};
 use serde_json::json;
 
-use crate::support::{Member, audit_events, leads_app, member, organization, run_jobs};
+use crate::support::{all_leads, create_lead, upload_csv};
 
 /// A file as spreadsheets write them: BOM, `;`, German headers, quoted newlines, bad
 /// e-mails every 500 rows, a repeated e-mail every 1000 rows.
@@ -31,11 +32,11 @@ fn messy_file(rows: usize) -> Vec<u8> {
 
 async fn wait_for(
     app: &baseops_test_support::TestApp,
-    member: &Member,
+    member: &Client,
     id: &str,
     status: &str,
 ) -> serde_json::Value {
-    run_jobs(app).await;
+    app.run_jobs().await;
     let import = member.get(app, &format!("/api/v1/leads/imports/{id}")).await;
     assert_eq!(import.status, 200, "{}", import.text());
     let import = import.json();
@@ -45,18 +46,17 @@ async fn wait_for(
 
 #[tokio::test]
 async fn a_messy_10k_row_file_is_validated_reported_deduplicated_and_imported() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    let sales = member(&app, owner.organization_id, "sales@acme.test", "sales").await;
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
     for i in [10, 11, 12] {
-        owner
-            .create_lead(&app, json!({"first_name": "Existing", "email": format!("user{i}@example.com")}))
+        create_lead(&app, &owner, json!({"first_name": "Existing", "email": format!("user{i}@example.com")}))
             .await;
     }
     let file = messy_file(10_000);
-    sales.upload(&app, &file, &[]).await.assert_problem(403, "forbidden");
+    upload_csv(&app, &sales, &file, &[]).await.assert_problem(403, "forbidden");
 
-    let uploaded = owner.upload(&app, &file, &[]).await;
+    let uploaded = upload_csv(&app, &owner, &file, &[]).await;
     assert_eq!(uploaded.status, 202, "{}", uploaded.text());
     let uploaded = uploaded.json();
     assert_eq!(uploaded["delimiter"], ";");
@@ -85,7 +85,7 @@ async fn a_messy_10k_row_file_is_validated_reported_deduplicated_and_imported() 
         "row 1 is the header"
     );
     assert_eq!(validated["rows_total"], 10_000);
-    assert_eq!(owner.all_leads(&app, "").await.len(), 3, "nothing is written before the commit");
+    assert_eq!(all_leads(&app, &owner, "").await.len(), 3, "nothing is written before the commit");
 
     let started = owner.post(&app, &format!("/api/v1/leads/imports/{id}/commit"), json!({})).await;
     assert_eq!(started.status, 202, "{}", started.text());
@@ -94,29 +94,32 @@ async fn a_messy_10k_row_file_is_validated_reported_deduplicated_and_imported() 
     assert_eq!(done["report"]["skipped"], 33);
     assert_eq!(done["report"]["updated"], 0);
     assert_eq!(done["rows_done"], 10_000);
-    let all = owner.all_leads(&app, "").await;
+    let all = all_leads(&app, &owner, "").await;
     assert_eq!(all.len(), 9_970);
-    let with_notes = owner.all_leads(&app, "&q=first100%20last100").await;
+    let with_notes = all_leads(&app, &owner, "&q=first100%20last100").await;
     assert_eq!(with_notes[0]["notes"], "line one\nline two; with a semicolon");
     assert_eq!(with_notes[0]["source"], "import");
-    let valued = owner.all_leads(&app, "&q=first4%20last4").await;
+    let valued = all_leads(&app, &owner, "&q=first4%20last4").await;
     let lead4 = valued.iter().find(|lead| lead["first_name"] == "First4").unwrap();
     assert_eq!((lead4["value_amount"].as_i64(), lead4["currency"].as_str()), (Some(123_450), Some("EUR")));
-    assert_eq!(owner.all_leads(&app, "&tag=batch").await.len(), 3_322);
-    let batches = audit_events(&app, owner.organization_id, "lead.import_batch").await;
+    assert_eq!(all_leads(&app, &owner, "&tag=batch").await.len(), 3_322);
+    let batches = app.audit(Some(owner.organization_id), "lead.import_batch").await;
     assert_eq!(batches.len(), 20, "one audit event per batch of 500");
-    assert_eq!(audit_events(&app, owner.organization_id, "lead_import.complete").await.len(), 1);
+    assert_eq!(app.audit(Some(owner.organization_id), "lead_import.complete").await.len(), 1);
 }
 
 #[tokio::test]
 async fn duplicates_can_update_existing_leads_and_mappings_can_change() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    let existing = owner
-        .create_lead(&app, json!({"first_name": "Old", "email": "known@example.com", "tags": ["kept"]}))
-        .await;
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let existing = create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Old", "email": "known@example.com", "tags": ["kept"]}),
+    )
+    .await;
     let file = b"Name,Mail,Org,Label\nNew Name,known@example.com,New Co,fresh\nSecond,second@example.com,,\nThird,second@example.com,Third Co,\n";
-    let uploaded = owner.upload(&app, file, &[("on_duplicate", "update")]).await.json();
+    let uploaded = upload_csv(&app, &owner, file, &[("on_duplicate", "update")]).await.json();
     let id = uploaded["id"].as_str().unwrap().to_owned();
     assert_eq!(uploaded["mapping"]["Mail"], "email");
     assert_eq!(uploaded["mapping"]["Label"], "tags");
@@ -145,7 +148,7 @@ async fn duplicates_can_update_existing_leads_and_mappings_can_change() {
     assert_eq!((lead["first_name"].as_str(), lead["last_name"].as_str()), (Some("New"), Some("Name")));
     assert_eq!(lead["company"], "New Co");
     assert_eq!(lead["tags"], json!(["kept", "fresh"]));
-    let second = owner.all_leads(&app, "&q=second@example.com").await;
+    let second = all_leads(&app, &owner, "&q=second@example.com").await;
     assert_eq!(second.len(), 1);
     assert_eq!(second[0]["company"], "Third Co", "a later row of the file fills the earlier one's lead");
     owner.post(&app, &path, json!({})).await.assert_problem(409, "import_finished");
@@ -154,27 +157,25 @@ async fn duplicates_can_update_existing_leads_and_mappings_can_change() {
 #[tokio::test]
 async fn broken_uploads_are_refused_clearly() {
     let app = leads_app_small().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    owner.upload(&app, b"", &[]).await.assert_problem(422, "validation_failed");
-    owner.upload(&app, b"whatever,columns\n1,2\n", &[]).await.assert_problem(422, "validation_failed");
-    owner.upload(&app, &vec![b'a'; 5_000], &[]).await.assert_problem(413, "payload_too_large");
-    owner
-        .upload(&app, b"email\na@b.co\n", &[("on_duplicate", "explode")])
+    let owner = app.organization("Acme").await.owner;
+    upload_csv(&app, &owner, b"", &[]).await.assert_problem(422, "validation_failed");
+    upload_csv(&app, &owner, b"whatever,columns\n1,2\n", &[]).await.assert_problem(422, "validation_failed");
+    upload_csv(&app, &owner, &vec![b'a'; 5_000], &[]).await.assert_problem(413, "payload_too_large");
+    upload_csv(&app, &owner, b"email\na@b.co\n", &[("on_duplicate", "explode")])
         .await
         .assert_problem(422, "validation_failed");
-    owner
-        .upload(&app, b"email\na@b.co\n", &[("mapping", "{not json")])
+    upload_csv(&app, &owner, b"email\na@b.co\n", &[("mapping", "{not json")])
         .await
         .assert_problem(422, "validation_failed");
     let not_multipart = owner.post(&app, "/api/v1/leads/imports", json!({"file": "x"})).await;
     not_multipart.assert_problem(415, "unsupported_media_type");
-    let too_many = owner.upload(&app, b"email\na@b.co\nb@b.co\nc@b.co\n", &[]).await.json();
+    let too_many = upload_csv(&app, &owner, b"email\na@b.co\nb@b.co\nc@b.co\n", &[]).await.json();
     let import = wait_for(&app, &owner, too_many["id"].as_str().unwrap(), "failed").await;
     assert!(import["error"].as_str().unwrap().contains("more than 2 rows"));
 }
 
 async fn leads_app_small() -> baseops_test_support::TestApp {
-    crate::support::leads_app_with(&[
+    TestApp::with_settings(&[
         ("BASEOPS_LEADS__IMPORT_MAX_BYTES", "4096"),
         ("BASEOPS_LEADS__IMPORT_MAX_ROWS", "2"),
     ])
@@ -183,11 +184,10 @@ async fn leads_app_small() -> baseops_test_support::TestApp {
 
 #[tokio::test]
 async fn an_export_reads_back_through_the_import() {
-    let app = leads_app().await;
-    let acme = organization(&app, "Acme", "owner@acme.test").await;
-    let sales = member(&app, acme.organization_id, "sales@acme.test", "sales").await;
-    acme.create_lead(
-        &app,
+    let app = TestApp::new().await;
+    let acme = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(acme.organization_id, "sales@acme.test", "sales").await;
+    create_lead(&app, &acme,
         json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0958",
                "company": "Engines, Ltd.", "title": "=cmd|' /C calc'!A0", "value_amount": 1_234_567, "currency": "JPY",
                "tags": ["vip", "uk"], "score": 42, "utm_source": "newsletter", "utm_campaign": "spring",
@@ -195,9 +195,9 @@ async fn an_export_reads_back_through_the_import() {
     )
     .await;
     for i in 0..450 {
-        acme.create_lead(&app, json!({"first_name": format!("Bulk{i}"), "email": format!("bulk{i}@example.com"), "value_amount": i})).await;
+        create_lead(&app, &acme, json!({"first_name": format!("Bulk{i}"), "email": format!("bulk{i}@example.com"), "value_amount": i})).await;
     }
-    sales.create_lead(&app, json!({"first_name": "SalesOwn"})).await;
+    create_lead(&app, &sales, json!({"first_name": "SalesOwn"})).await;
 
     let export = acme.get(&app, "/api/v1/leads/export").await;
     assert_eq!(export.status, 200);
@@ -211,16 +211,16 @@ async fn an_export_reads_back_through_the_import() {
     let filtered = acme.get(&app, "/api/v1/leads/export?q=ada").await.text();
     assert_eq!(filtered.matches("@example.com").count(), 1);
 
-    let globex = organization(&app, "Globex", "owner@globex.test").await;
-    let uploaded = globex.upload(&app, filtered.as_bytes(), &[]).await;
+    let globex = app.organization("Globex").await.owner;
+    let uploaded = upload_csv(&app, &globex, filtered.as_bytes(), &[]).await;
     assert_eq!(uploaded.status, 202, "{}", uploaded.text());
     let id = uploaded.json()["id"].as_str().unwrap().to_owned();
     let validated = wait_for(&app, &globex, &id, "validated").await;
     assert_eq!(validated["report"]["rows_valid"], 1, "{validated}");
     globex.post(&app, &format!("/api/v1/leads/imports/{id}/commit"), json!({})).await;
     wait_for(&app, &globex, &id, "completed").await;
-    let original = acme.all_leads(&app, "&q=ada").await.remove(0);
-    let copy = globex.all_leads(&app, "").await.remove(0);
+    let original = all_leads(&app, &acme, "&q=ada").await.remove(0);
+    let copy = all_leads(&app, &globex, "").await.remove(0);
     for field in [
         "first_name",
         "last_name",

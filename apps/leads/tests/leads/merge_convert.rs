@@ -1,27 +1,29 @@
 //! Duplicates, merging, and converting won leads into customers.
 
+use baseops_test_support::TestApp;
 use serde_json::json;
 
-use crate::support::{audit_events, leads_app, member, organization, stages};
+use crate::support::{all_leads, create_lead, stages};
 
 #[tokio::test]
 async fn duplicates_are_found_and_merged_field_by_field() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    let sales = member(&app, owner.organization_id, "sales@acme.test", "sales").await;
-    let survivor = owner
-        .create_lead(&app, json!({"first_name": "Ada", "email": "ada@example.com", "tags": ["a"], "owner_id": sales.user_id}))
-        .await;
-    let twin = owner
-        .create_lead(
-            &app,
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
+    let survivor = create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "email": "ada@example.com", "tags": ["a"], "owner_id": sales.user_id}),
+    )
+    .await;
+    let twin = create_lead(&app, &owner,
             json!({"first_name": "Augusta Ada", "last_name": "King", "email": "ADA@example.com", "phone": "+1 201 555 0123",
                    "company": "Engines", "tags": ["b"], "value_amount": 900}),
         )
         .await;
     let phone_twin =
-        owner.create_lead(&app, json!({"first_name": "A. King", "phone": "(201) 555-0123"})).await;
-    owner.create_lead(&app, json!({"first_name": "Unrelated", "email": "other@example.com"})).await;
+        create_lead(&app, &owner, json!({"first_name": "A. King", "phone": "(201) 555-0123"})).await;
+    create_lead(&app, &owner, json!({"first_name": "Unrelated", "email": "other@example.com"})).await;
     let (survivor_id, twin_id) = (survivor["id"].as_str().unwrap(), twin["id"].as_str().unwrap());
     owner
         .post(
@@ -73,21 +75,24 @@ async fn duplicates_are_found_and_merged_field_by_field() {
     let kinds: Vec<&str> =
         timeline["items"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["merge", "call"], "the twin's call moved to the survivor");
-    assert_eq!(owner.all_leads(&app, "").await.len(), 2);
+    assert_eq!(all_leads(&app, &owner, "").await.len(), 2);
     assert!(owner.get(&app, "/api/v1/leads/duplicates").await.json().as_array().unwrap().is_empty());
-    assert_eq!(audit_events(&app, owner.organization_id, "lead.merge").await.len(), 1);
-    assert_eq!(audit_events(&app, owner.organization_id, "lead.merged_away").await.len(), 2);
+    assert_eq!(app.audit(Some(owner.organization_id), "lead.merge").await.len(), 1);
+    assert_eq!(app.audit(Some(owner.organization_id), "lead.merged_away").await.len(), 2);
 }
 
 #[tokio::test]
 async fn a_won_lead_converts_into_a_customer_once() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    let sales = member(&app, owner.organization_id, "sales@acme.test", "sales").await;
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
     let stage = stages(&app, &owner).await;
-    let lead = sales
-        .create_lead(&app, json!({"first_name": "Buyer", "company": "Buyer Ltd", "email": "b@buyer.test"}))
-        .await;
+    let lead = create_lead(
+        &app,
+        &sales,
+        json!({"first_name": "Buyer", "company": "Buyer Ltd", "email": "b@buyer.test"}),
+    )
+    .await;
     let id = lead["id"].as_str().unwrap();
     let convert = format!("/api/v1/leads/{id}/convert");
     sales.post(&app, &convert, json!({})).await.assert_problem(409, "not_won");
@@ -104,8 +109,8 @@ async fn a_won_lead_converts_into_a_customer_once() {
     assert_eq!(customer.status, 200, "{}", customer.text());
     let customer = customer.json();
     assert_eq!((customer["name"].as_str(), customer["lead_id"].as_str()), (Some("Buyer Ltd"), Some(id)));
-    let events = crate::support::event_names(&app).await;
+    let events = app.event_names().await;
     assert!(events.iter().any(|name| name == "lead.converted"));
-    let other = organization(&app, "Other", "o@other.test").await;
+    let other = app.organization("Other").await.owner;
     other.get(&app, &format!("/api/v1/customers/{customer_id}")).await.assert_problem(404, "not_found");
 }

@@ -1,17 +1,18 @@
 //! Pipelines, stages, moves between them, the board.
 
+use baseops_test_support::TestApp;
 use serde_json::json;
 
-use crate::support::{leads_app, member, organization, stages};
+use crate::support::{create_lead, stages};
 
 #[tokio::test]
 async fn leads_move_through_the_pipeline_with_time_in_stage_and_final_states() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    let sales = member(&app, owner.organization_id, "sales@acme.test", "sales").await;
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
     let stage = stages(&app, &owner).await;
     assert_eq!(stage.len(), 6);
-    let lead = sales.create_lead(&app, json!({"first_name": "Mover", "value_amount": 5000})).await;
+    let lead = create_lead(&app, &sales, json!({"first_name": "Mover", "value_amount": 5000})).await;
     let id = lead["id"].as_str().unwrap();
     assert_eq!(lead["stage_id"], stage["New"].as_str());
     let path = format!("/api/v1/leads/{id}/stage");
@@ -32,7 +33,7 @@ async fn leads_move_through_the_pipeline_with_time_in_stage_and_final_states() {
         .post(&app, &path, json!({"stage_id": stage["Qualified"]}))
         .await
         .assert_problem(403, "reopen_not_allowed");
-    let manager = member(&app, owner.organization_id, "manager@acme.test", "manager").await;
+    let manager = app.member_with_email(owner.organization_id, "manager@acme.test", "manager").await;
     let reopened = manager.post(&app, &path, json!({"stage_id": stage["Qualified"]})).await.json();
     assert_eq!((reopened["status"].as_str(), reopened["lost_reason"].is_null()), (Some("open"), true));
     let stale = manager
@@ -64,9 +65,9 @@ async fn leads_move_through_the_pipeline_with_time_in_stage_and_final_states() {
 
 #[tokio::test]
 async fn pipelines_and_stages_are_editable_by_managers_only() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    let sales = member(&app, owner.organization_id, "sales@acme.test", "sales").await;
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
     let body = json!({"name": "Partners", "stages": [{"name": "Intro"}, {"name": "Signed", "kind": "won"}]});
     sales.post(&app, "/api/v1/leads/pipelines", body.clone()).await.assert_problem(403, "forbidden");
     let created = owner.post(&app, "/api/v1/leads/pipelines", body.clone()).await;
@@ -83,7 +84,7 @@ async fn pipelines_and_stages_are_editable_by_managers_only() {
     let pipelines = created.json();
     let partners = pipelines.as_array().unwrap().iter().find(|p| p["name"] == "Partners").unwrap();
     let intro = partners["stages"][0]["id"].as_str().unwrap();
-    let lead = owner.create_lead(&app, json!({"first_name": "P", "stage_id": intro})).await;
+    let lead = create_lead(&app, &owner, json!({"first_name": "P", "stage_id": intro})).await;
     assert_eq!(lead["pipeline_id"], partners["id"]);
     owner.delete(&app, &format!("/api/v1/leads/stages/{intro}")).await.assert_problem(409, "stage_in_use");
     let added = owner

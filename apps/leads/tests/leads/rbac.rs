@@ -1,24 +1,25 @@
 //! Own/all scopes per default role, and organizations that never see each other.
 
+use baseops_test_support::TestApp;
 use serde_json::json;
 
-use crate::support::{leads_app, member, organization};
+use crate::support::{all_leads, create_lead};
 
 #[tokio::test]
 async fn each_default_role_reaches_what_its_scope_says() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
     let org = owner.organization_id;
-    let sales = member(&app, org, "sales@acme.test", "sales").await;
-    let other_sales = member(&app, org, "sales2@acme.test", "sales").await;
-    let manager = member(&app, org, "manager@acme.test", "manager").await;
-    let marketer = member(&app, org, "marketer@acme.test", "marketer").await;
-    let viewer = member(&app, org, "viewer@acme.test", "viewer").await;
-    let accountant = member(&app, org, "accountant@acme.test", "accountant").await;
+    let sales = app.member_with_email(org, "sales@acme.test", "sales").await;
+    let other_sales = app.member_with_email(org, "sales2@acme.test", "sales").await;
+    let manager = app.member_with_email(org, "manager@acme.test", "manager").await;
+    let marketer = app.member_with_email(org, "marketer@acme.test", "marketer").await;
+    let viewer = app.member_with_email(org, "viewer@acme.test", "viewer").await;
+    let accountant = app.member_with_email(org, "accountant@acme.test", "accountant").await;
 
-    let mine = sales.create_lead(&app, json!({"first_name": "Mine"})).await;
+    let mine = create_lead(&app, &sales, json!({"first_name": "Mine"})).await;
     assert_eq!(mine["owner_id"], sales.user_id.to_string());
-    let theirs = other_sales.create_lead(&app, json!({"first_name": "Theirs"})).await;
+    let theirs = create_lead(&app, &other_sales, json!({"first_name": "Theirs"})).await;
     sales
         .post(
             &app,
@@ -28,7 +29,7 @@ async fn each_default_role_reaches_what_its_scope_says() {
         .await
         .assert_problem(403, "forbidden");
     let managed =
-        manager.create_lead(&app, json!({"first_name": "Given", "owner_id": other_sales.user_id})).await;
+        create_lead(&app, &manager, json!({"first_name": "Given", "owner_id": other_sales.user_id})).await;
     assert_eq!(managed["owner_id"], other_sales.user_id.to_string());
 
     // Sales sees and edits only their own leads; another's lead does not exist for them.
@@ -38,9 +39,9 @@ async fn each_default_role_reaches_what_its_scope_says() {
         names.sort();
         names
     };
-    assert_eq!(names(sales.all_leads(&app, "").await), ["Mine"]);
-    assert_eq!(names(other_sales.all_leads(&app, "").await), ["Given", "Theirs"]);
-    assert_eq!(names(manager.all_leads(&app, "").await).len(), 3);
+    assert_eq!(names(all_leads(&app, &sales, "").await), ["Mine"]);
+    assert_eq!(names(all_leads(&app, &other_sales, "").await), ["Given", "Theirs"]);
+    assert_eq!(names(all_leads(&app, &manager, "").await).len(), 3);
     let theirs_path = format!("/api/v1/leads/{}", theirs["id"].as_str().unwrap());
     sales.get(&app, &theirs_path).await.assert_problem(404, "not_found");
     sales.patch(&app, &theirs_path, json!({"company": "x"}), Some(1)).await.assert_problem(404, "not_found");
@@ -53,7 +54,7 @@ async fn each_default_role_reaches_what_its_scope_says() {
         .assert_problem(403, "forbidden");
 
     // Marketers read and export everything but change nothing; viewers read; accountants don't.
-    assert_eq!(marketer.all_leads(&app, "").await.len(), 3);
+    assert_eq!(all_leads(&app, &marketer, "").await.len(), 3);
     marketer
         .patch(&app, &theirs_path, json!({"company": "x"}), Some(1))
         .await
@@ -68,7 +69,7 @@ async fn each_default_role_reaches_what_its_scope_says() {
     let assigned =
         manager.post(&app, &format!("{theirs_path}/assign"), json!({"owner_id": sales.user_id})).await;
     assert_eq!(assigned.status, 200, "{}", assigned.text());
-    assert_eq!(names(sales.all_leads(&app, "").await), ["Mine", "Theirs"]);
+    assert_eq!(names(all_leads(&app, &sales, "").await), ["Mine", "Theirs"]);
     other_sales.get(&app, &theirs_path).await.assert_problem(404, "not_found");
     let board = sales.get(&app, "/api/v1/leads/board").await.json();
     let total: i64 = board["stages"].as_array().unwrap().iter().map(|s| s["count"].as_i64().unwrap()).sum();
@@ -77,10 +78,10 @@ async fn each_default_role_reaches_what_its_scope_says() {
 
 #[tokio::test]
 async fn another_organizations_leads_do_not_exist() {
-    let app = leads_app().await;
-    let acme = organization(&app, "Acme", "owner@acme.test").await;
-    let globex = organization(&app, "Globex", "owner@globex.test").await;
-    let lead = acme.create_lead(&app, json!({"first_name": "Secret", "email": "secret@acme.test"})).await;
+    let app = TestApp::new().await;
+    let acme = app.organization("Acme").await.owner;
+    let globex = app.organization("Globex").await.owner;
+    let lead = create_lead(&app, &acme, json!({"first_name": "Secret", "email": "secret@acme.test"})).await;
     let id = lead["id"].as_str().unwrap();
     let path = format!("/api/v1/leads/{id}");
     globex.get(&app, &path).await.assert_problem(404, "not_found");
@@ -98,7 +99,7 @@ async fn another_organizations_leads_do_not_exist() {
         .await
         .assert_problem(422, "validation_failed");
     globex.delete(&app, &format!("/api/v1/leads/stages/{acme_stage}")).await.assert_problem(404, "not_found");
-    assert!(globex.all_leads(&app, "").await.is_empty());
+    assert!(all_leads(&app, &globex, "").await.is_empty());
     let export = globex.get(&app, "/api/v1/leads/export").await;
     assert!(!export.text().contains("secret@acme.test"));
     let dupes = globex.get(&app, &format!("/api/v1/leads/duplicates?lead_id={id}")).await;

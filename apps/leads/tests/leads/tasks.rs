@@ -1,15 +1,15 @@
 //! Tasks linked to leads show in the lead's timeline, cannot reach another organization's
 //! lead, and follow a merge; a new owner is told about their lead.
 
+use baseops_test_support::{Client, TestApp};
 use serde_json::{Value, json};
 
-use crate::support::{Member, audit_events, leads_app, member, organization, run_jobs};
-use baseops_test_support::TestApp;
+use crate::support::create_lead;
 
 /// The `task` entries of a lead's timeline, oldest first: (change, status, title).
 async fn task_entries(
     app: &TestApp,
-    member: &Member,
+    member: &Client,
     lead_id: &str,
 ) -> Vec<(String, Option<String>, String)> {
     let response = member.get(app, &format!("/api/v1/leads/{lead_id}/activities?limit=200")).await;
@@ -35,13 +35,13 @@ fn entry(change: &str, status: Option<&str>, title: &str) -> (String, Option<Str
     (change.to_owned(), status.map(str::to_owned), title.to_owned())
 }
 
-async fn create_task(app: &TestApp, member: &Member, body: Value) -> Value {
+async fn create_task(app: &TestApp, member: &Client, body: Value) -> Value {
     let response = member.post(app, "/api/v1/tasks", body).await;
     assert_eq!(response.status, 201, "{}", response.text());
     response.json()
 }
 
-async fn task(app: &TestApp, member: &Member, id: &str) -> Value {
+async fn task(app: &TestApp, member: &Client, id: &str) -> Value {
     let response = member.get(app, &format!("/api/v1/tasks/{id}")).await;
     assert_eq!(response.status, 200, "{}", response.text());
     response.json()
@@ -49,12 +49,12 @@ async fn task(app: &TestApp, member: &Member, id: &str) -> Value {
 
 #[tokio::test]
 async fn linked_tasks_appear_in_the_timeline_and_follow_a_merge() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    let globex = organization(&app, "Globex", "owner@globex.test").await;
-    let lead = owner.create_lead(&app, json!({"first_name": "Ada", "email": "ada@example.com"})).await;
-    let other = owner.create_lead(&app, json!({"first_name": "Grace", "email": "grace@example.com"})).await;
-    let foreign = globex.create_lead(&app, json!({"first_name": "Hidden"})).await;
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let globex = app.organization("Globex").await.owner;
+    let lead = create_lead(&app, &owner, json!({"first_name": "Ada", "email": "ada@example.com"})).await;
+    let other = create_lead(&app, &owner, json!({"first_name": "Grace", "email": "grace@example.com"})).await;
+    let foreign = create_lead(&app, &globex, json!({"first_name": "Hidden"})).await;
     let (lead_id, other_id) = (lead["id"].as_str().unwrap(), other["id"].as_str().unwrap());
 
     let call = create_task(
@@ -122,7 +122,7 @@ async fn linked_tasks_appear_in_the_timeline_and_follow_a_merge() {
     let after = task(&app, &owner, call_id).await;
     assert_eq!(after["related_id"], lead_id);
     assert_eq!(after["version"], 4, "the relink is a change of the task");
-    assert_eq!(audit_events(&app, owner.organization_id, "task.relink").await.len(), 1);
+    assert_eq!(app.audit(Some(owner.organization_id), "task.relink").await.len(), 1);
     let by_lead =
         owner.get(&app, &format!("/api/v1/tasks?related_type=lead&related_id={lead_id}")).await.json();
     assert_eq!(by_lead["items"].as_array().unwrap().len(), 1);
@@ -131,24 +131,27 @@ async fn linked_tasks_appear_in_the_timeline_and_follow_a_merge() {
     assert_eq!(owner.delete(&app, &path).await.status, 204);
     let entries = task_entries(&app, &owner, lead_id).await;
     assert_eq!(entries.last(), Some(&entry("unlinked", None, "Call Ada back")));
-    assert!(!audit_events(&app, owner.organization_id, "lead.task_activity").await.is_empty());
+    assert!(!app.audit(Some(owner.organization_id), "lead.task_activity").await.is_empty());
 }
 
 #[tokio::test]
 async fn a_new_owner_is_notified_unless_they_took_the_lead_themselves() {
-    let app = leads_app().await;
-    let owner = organization(&app, "Acme", "owner@acme.test").await;
-    let sales = member(&app, owner.organization_id, "sales@acme.test", "sales").await;
-    let manager = member(&app, owner.organization_id, "manager@acme.test", "manager").await;
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
+    let manager = app.member_with_email(owner.organization_id, "manager@acme.test", "manager").await;
 
-    let given = owner
-        .create_lead(&app, json!({"first_name": "Ada", "company": "Engines", "owner_id": sales.user_id}))
-        .await;
-    let taken = owner.create_lead(&app, json!({"first_name": "Grace", "owner_id": sales.user_id})).await;
+    let given = create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "company": "Engines", "owner_id": sales.user_id}),
+    )
+    .await;
+    let taken = create_lead(&app, &owner, json!({"first_name": "Grace", "owner_id": sales.user_id})).await;
     let assign = format!("/api/v1/leads/{}/assign", taken["id"].as_str().unwrap());
     let response = manager.post(&app, &assign, json!({"owner_id": manager.user_id})).await;
     assert_eq!(response.status, 200, "{}", response.text());
-    run_jobs(&app).await;
+    app.run_jobs().await;
 
     let notes = sales.get(&app, "/api/v1/notifications").await;
     assert_eq!(notes.status, 200, "{}", notes.text());
@@ -162,7 +165,7 @@ async fn a_new_owner_is_notified_unless_they_took_the_lead_themselves() {
 
     // Handlers run at least once: dispatching the same events again adds nothing.
     redispatch(&app, "lead.assigned").await;
-    run_jobs(&app).await;
+    app.run_jobs().await;
     assert_eq!(sales.get(&app, "/api/v1/notifications").await.json()["items"].as_array().unwrap().len(), 2);
 }
 

@@ -49,10 +49,8 @@ pub(super) async fn forget(state: &AppState, keys: Vec<String>) {
 
 /// A task's attachments, oldest first.
 #[utoipa::path(get, path = "/tasks/{id}/attachments", operation_id = "tasks_attachments_list", tag = "tasks",
-    params(("id" = Uuid, Path, description = "Task id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Task id")), responses(
         (status = 200, description = "Attachments (at most 200)", body = [AttachmentOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
     ))]
@@ -61,7 +59,7 @@ pub(super) async fn list(
     ctx: RequestContext,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Vec<AttachmentOut>>, ApiError> {
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     Ok(Json(selector::attachments_of(state.db().read(), &caller, id).await?))
 }
 
@@ -78,10 +76,8 @@ pub struct UploadQuery {
 #[utoipa::path(post, path = "/tasks/{id}/attachments", operation_id = "tasks_attachments_upload", tag = "tasks",
     params(("id" = Uuid, Path, description = "Task id"), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file, sent with its own Content-Type (image/png, application/pdf, …)"),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Attached", body = AttachmentOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.edit for this task", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
         (status = 409, description = "The task has 100 attachments (too_many_attachments)", body = Problem),
@@ -98,7 +94,7 @@ pub(super) async fn upload(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<AttachmentOut>), ApiError> {
     let edit = ctx.require(TASKS_EDIT)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let file_name = clean_file_name(&query.file_name)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -116,7 +112,7 @@ pub(super) async fn upload(
     // Refuse early, before any byte is stored, when the task is out of reach.
     attachment_allowed(state.db().read(), &caller, edit, id).await?;
     let attachment_id = Uuid::now_v7();
-    let key = storage_key(caller.organization_id, id, attachment_id);
+    let key = storage_key(caller.organization_id(), id, attachment_id);
     let stored = storage.put(&key, &content_type, body).await.map_err(storage_error)?;
     let recorded = async {
         let txn = state.db().write().begin().await?;
@@ -138,10 +134,8 @@ pub(super) async fn upload(
 /// The attached file itself, as a download.
 #[utoipa::path(get, path = "/tasks/{id}/attachments/{attachment_id}", operation_id = "tasks_attachments_download", tag = "tasks",
     params(("id" = Uuid, Path, description = "Task id"), ("attachment_id" = Uuid, Path, description = "Attachment id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The file, with its media type", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 404, description = "No such attachment on a task you may see", body = Problem),
     ))]
@@ -150,7 +144,7 @@ pub(super) async fn download(
     ctx: RequestContext,
     Path((id, attachment_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let found = selector::attachment_of(state.db().read(), &caller, id, attachment_id).await?;
     let bytes = storage(&state)?.get(&found.storage_key).await.map_err(storage_error)?;
     let ascii_name: String =
@@ -174,10 +168,8 @@ pub(super) async fn download(
 /// Removes an attachment and its file.
 #[utoipa::path(delete, path = "/tasks/{id}/attachments/{attachment_id}", operation_id = "tasks_attachments_delete", tag = "tasks",
     params(("id" = Uuid, Path, description = "Task id"), ("attachment_id" = Uuid, Path, description = "Attachment id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.edit for this task", body = Problem),
         (status = 404, description = "No such attachment on a task you may see", body = Problem),
     ))]
@@ -187,7 +179,7 @@ pub(super) async fn delete(
     Path((id, attachment_id)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
     let edit = ctx.require(TASKS_EDIT)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let txn = state.db().write().begin().await?;
     let key = attachment_delete(&txn, &caller, edit, id, attachment_id).await?;
     txn.commit().await?;

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, RequestContext};
 use chrono::Duration;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
@@ -29,10 +29,8 @@ pub struct CommentQuery {
 
 /// A task's comments, oldest first, 200 at a time.
 #[utoipa::path(get, path = "/tasks/{id}/comments", operation_id = "tasks_comments_list", tag = "tasks",
-    params(("id" = Uuid, Path, description = "Task id"), CommentQuery), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Task id"), CommentQuery), responses(
         (status = 200, description = "Comments with their rendered HTML", body = [CommentOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
     ))]
@@ -42,16 +40,14 @@ pub(super) async fn list(
     Path(id): Path<Uuid>,
     Query(query): Query<CommentQuery>,
 ) -> Result<Json<Vec<CommentOut>>, ApiError> {
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     Ok(Json(selector::comments_of(state.db().read(), &caller, id, query.after).await?))
 }
 
 /// Comments on a task.
 #[utoipa::path(post, path = "/tasks/{id}/comments", operation_id = "tasks_comments_create", tag = "tasks", request_body = CommentInput,
-    params(("id" = Uuid, Path, description = "Task id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Task id")), responses(
         (status = 201, description = "Written", body = CommentOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.comment for this task", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
         (status = 422, description = "Empty or longer than 10,000 characters", body = Problem),
@@ -63,45 +59,45 @@ pub(super) async fn create(
     Json(input): Json<CommentInput>,
 ) -> Result<(StatusCode, Json<CommentOut>), ApiError> {
     let scope = ctx.require(TASKS_COMMENT)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let txn = state.db().write().begin().await?;
     let comment = comment_create(&txn, &caller, scope, id, input).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(comment.into())))
 }
 
-/// Edits your comment, within `tasks.comment_edit_minutes` of writing it.
+/// Edits your comment, within `tasks.comment_edit_minutes` of writing it. `If-Match` is
+/// optional: with it, the edit applies only at that version (`version` in the list).
 #[utoipa::path(patch, path = "/tasks/{id}/comments/{comment_id}", operation_id = "tasks_comments_update", tag = "tasks", request_body = CommentInput,
-    params(("id" = Uuid, Path, description = "Task id"), ("comment_id" = Uuid, Path, description = "Comment id")),
-    security(("bearer" = []), ("session" = [])),
+    params(("id" = Uuid, Path, description = "Task id"), ("comment_id" = Uuid, Path, description = "Comment id"),
+        ("If-Match" = Option<String>, Header, description = "Only if still at this version, e.g. \"3\"")),
     responses(
-        (status = 200, description = "Edited", body = CommentOut),
-        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 200, description = "Edited", body = CommentOut, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Not your comment (not_author), or too late (edit_window_closed)", body = Problem),
         (status = 404, description = "No such comment on a task you may see", body = Problem),
+        (status = 412, description = "Edited since read (version_mismatch)", body = Problem),
         (status = 422, description = "Empty or too long", body = Problem),
     ))]
 pub(super) async fn update(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path((id, comment_id)): Path<(Uuid, Uuid)>,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(input): Json<CommentInput>,
-) -> Result<Json<CommentOut>, ApiError> {
+) -> Result<(ETag, Json<CommentOut>), ApiError> {
     ctx.require(TASKS_COMMENT)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let txn = state.db().write().begin().await?;
-    let comment = comment_update(&txn, &caller, edit_window(&state), id, comment_id, input).await?;
+    let comment = comment_update(&txn, &caller, edit_window(&state), id, comment_id, expected, input).await?;
     txn.commit().await?;
-    Ok(Json(comment.into()))
+    Ok((ETag(comment.version), Json(comment.into())))
 }
 
 /// Deletes your comment, within the edit window.
 #[utoipa::path(delete, path = "/tasks/{id}/comments/{comment_id}", operation_id = "tasks_comments_delete", tag = "tasks",
     params(("id" = Uuid, Path, description = "Task id"), ("comment_id" = Uuid, Path, description = "Comment id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Not your comment (not_author), or too late (edit_window_closed)", body = Problem),
         (status = 404, description = "No such comment on a task you may see", body = Problem),
     ))]
@@ -111,7 +107,7 @@ pub(super) async fn delete(
     Path((id, comment_id)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
     ctx.require(TASKS_COMMENT)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let txn = state.db().write().begin().await?;
     comment_delete(&txn, &caller, edit_window(&state), id, comment_id).await?;
     txn.commit().await?;

@@ -108,11 +108,9 @@ impl TaskQuery {
 
 /// The caller's tasks, filtered, sorted, a page at a time.
 #[utoipa::path(get, path = "/tasks", operation_id = "tasks_list", tag = "tasks", params(TaskQuery),
-    security(("bearer" = []), ("session" = [])),
     responses(
-        (status = 200, description = "A page of tasks; `next_cursor` fetches the next", body = Page),
+        (status = 200, description = "A page of tasks; `next_cursor` fetches the next", body = baseops_core::Page<selector::TaskSummary>),
         (status = 400, description = "Bad query or cursor (invalid_cursor)", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 422, description = "A filter out of range", body = Problem),
     ))]
@@ -121,17 +119,15 @@ pub(super) async fn list(
     ctx: RequestContext,
     Query(query): Query<TaskQuery>,
 ) -> Result<Json<Page>, ApiError> {
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let filter = query.into_filter(&ctx)?;
     Ok(Json(selector::list(state.db().read(), &caller, &filter).await?))
 }
 
 /// The caller's tasks grouped by workflow stage, with counts.
 #[utoipa::path(get, path = "/tasks/board", operation_id = "tasks_board", tag = "tasks", params(TaskQuery),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "One column per stage, in workflow order", body = Board),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 422, description = "A filter out of range", body = Problem),
     ))]
@@ -140,7 +136,7 @@ pub(super) async fn board(
     ctx: RequestContext,
     Query(query): Query<TaskQuery>,
 ) -> Result<Json<Board>, ApiError> {
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let filter = query.into_filter(&ctx)?;
     if filter.limit.is_some_and(|limit| limit > selector::MAX_BOARD_LIMIT) {
         return Err(ApiError::invalid("limit", "must be between 1 and 100 on the board"));
@@ -154,12 +150,10 @@ const LOCATION: HeaderName = header::LOCATION;
 /// first one created (201 again) instead of creating another.
 #[utoipa::path(post, path = "/tasks", operation_id = "tasks_create", tag = "tasks", request_body = NewTask,
     params(("Idempotency-Key" = Option<String>, Header, description = "1–200 printable ASCII characters; retries with the same key and body create nothing new")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Created (or the earlier request's task, for a repeated key)", body = TaskOut,
             headers(("ETag" = String, description = "The version, for If-Match"), ("Location" = String, description = "The task's URL"))),
         (status = 400, description = "Malformed JSON or Idempotency-Key (invalid_idempotency_key)", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.create; tasks.assign to assign others (assign_forbidden)", body = Problem),
         (status = 415, description = "Not JSON", body = Problem),
         (status = 422, description = "Invalid fields, or the key was used with another body (idempotency_key_reused)", body = Problem),
@@ -171,7 +165,7 @@ pub(super) async fn create(
     Json(input): Json<NewTask>,
 ) -> Result<(StatusCode, ETag, [(HeaderName, String); 1], Json<TaskOut>), ApiError> {
     let act = ctx.require(TASKS_CREATE)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let grants = Grants { act, assign: scope_of(&ctx, TASKS_ASSIGN) };
     let txn = state.db().write().begin().await?;
     let created = task_create(
@@ -192,10 +186,8 @@ pub(super) async fn create(
 
 /// One task with its description (source and HTML), watchers, sub-tasks and recurrence.
 #[utoipa::path(get, path = "/tasks/{id}", operation_id = "tasks_detail", tag = "tasks",
-    params(("id" = Uuid, Path, description = "Task id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Task id")), responses(
         (status = 200, description = "The task", body = TaskOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
     ))]
@@ -204,7 +196,7 @@ pub(super) async fn detail(
     ctx: RequestContext,
     Path(id): Path<Uuid>,
 ) -> Result<(ETag, Json<TaskOut>), ApiError> {
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let task = selector::task_detail(state.db().read(), &caller, id).await?;
     Ok((ETag(task.summary.version), Json(task)))
 }
@@ -214,10 +206,8 @@ pub(super) async fn detail(
 #[utoipa::path(patch, path = "/tasks/{id}", operation_id = "tasks_update", tag = "tasks", request_body = TaskChanges,
     params(("id" = Uuid, Path, description = "Task id"),
         ("If-Match" = String, Header, description = "The ETag of the version being changed, e.g. \"3\"")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The changed task", body = TaskOut, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.edit for this task; tasks.assign to assign others", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
         (status = 409, description = "The workflow does not allow the move (invalid_transition; detail lists the allowed stages)", body = Problem),
@@ -233,7 +223,7 @@ pub(super) async fn update(
     Json(changes): Json<TaskChanges>,
 ) -> Result<(ETag, Json<TaskOut>), ApiError> {
     let act = ctx.require(TASKS_EDIT)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let grants = Grants { act, assign: scope_of(&ctx, TASKS_ASSIGN) };
     let txn = state.db().write().begin().await?;
     task_update(&txn, &Links::of(&state), &caller, grants, &state.settings().tasks, id, version, changes)
@@ -245,10 +235,8 @@ pub(super) async fn update(
 
 /// Deletes a task with its comments and attachments. A task with sub-tasks is refused.
 #[utoipa::path(delete, path = "/tasks/{id}", operation_id = "tasks_delete", tag = "tasks",
-    params(("id" = Uuid, Path, description = "Task id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Task id")), responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.delete (own scope: tasks you created)", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
         (status = 409, description = "It has sub-tasks (has_subtasks)", body = Problem),
@@ -259,7 +247,7 @@ pub(super) async fn delete(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let scope = ctx.require(TASKS_DELETE)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let txn = state.db().write().begin().await?;
     let keys = task_delete(&txn, &Links::of(&state), &caller, scope, id).await?;
     txn.commit().await?;
@@ -300,10 +288,8 @@ pub struct BulkResult {
 
 /// Moves up to 200 tasks to a stage, all or none.
 #[utoipa::path(post, path = "/tasks/bulk/status", operation_id = "tasks_bulk_status", tag = "tasks", request_body = StatusInput,
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Every task moved", body = BulkResult),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.edit for every task", body = Problem),
         (status = 409, description = "A move the workflow does not allow; the detail names the task (invalid_transition)", body = Problem),
         (status = 422, description = "Too many ids, an unknown task or stage", body = Problem),
@@ -314,7 +300,7 @@ pub(super) async fn bulk_status(
     Json(input): Json<StatusInput>,
 ) -> Result<Json<BulkResult>, ApiError> {
     let edit = ctx.require(TASKS_EDIT)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     if input.ids.len() > MAX_BULK || input.status.len() > 32 {
         return Err(ApiError::invalid("ids", format!("must name 1 to {MAX_BULK} tasks")));
     }
@@ -335,10 +321,8 @@ pub(super) async fn bulk_status(
 
 /// Adds and removes assignees on up to 200 tasks, all or none.
 #[utoipa::path(post, path = "/tasks/bulk/assign", operation_id = "tasks_bulk_assign", tag = "tasks", request_body = AssignInput,
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Every task changed", body = BulkResult),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.edit, and tasks.assign to assign others", body = Problem),
         (status = 422, description = "Too many ids, an unknown task, a non-member", body = Problem),
     ))]
@@ -348,7 +332,7 @@ pub(super) async fn bulk_assign(
     Json(input): Json<AssignInput>,
 ) -> Result<Json<BulkResult>, ApiError> {
     let act = ctx.require(TASKS_EDIT)?;
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let grants = Grants { act, assign: scope_of(&ctx, TASKS_ASSIGN) };
     let txn = state.db().write().begin().await?;
     let changed = tasks_assign(&txn, &caller, grants, &input.ids, &input.add, &input.remove).await?;
@@ -370,11 +354,9 @@ pub struct ActivityQuery {
 /// A task's history, newest first: creation, every change, comments and attachments, with
 /// who did it and what changed (from the audit trail).
 #[utoipa::path(get, path = "/tasks/{id}/activity", operation_id = "tasks_activity", tag = "tasks",
-    params(("id" = Uuid, Path, description = "Task id"), ActivityQuery), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Task id"), ActivityQuery), responses(
         (status = 200, description = "A page of audit events about the task", body = ActivityPage),
         (status = 400, description = "Bad cursor (invalid_cursor)", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
     ))]
@@ -384,7 +366,7 @@ pub(super) async fn activity(
     Path(id): Path<Uuid>,
     Query(query): Query<ActivityQuery>,
 ) -> Result<Json<ActivityPage>, ApiError> {
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     if query.limit.is_some_and(|limit| limit == 0 || limit > MAX_LIMIT) {
         return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
     }

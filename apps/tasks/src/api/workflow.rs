@@ -37,18 +37,16 @@ fn out(workflow: Workflow, version: i32) -> WorkflowOut {
 
 /// The organization's task workflow.
 #[utoipa::path(get, path = "/tasks/workflow", operation_id = "tasks_get_workflow", tag = "tasks",
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Stages and allowed moves", body = WorkflowOut, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
     ))]
 pub(super) async fn get_workflow(
     State(state): State<AppState>,
     ctx: RequestContext,
 ) -> Result<(ETag, Json<WorkflowOut>), ApiError> {
-    let caller = Caller::of(&ctx)?;
-    let (workflow, version) = workflow_of(state.db().read(), caller.organization_id).await?;
+    let caller = Caller::of(&ctx, &state)?;
+    let (workflow, version) = workflow_of(state.db().read(), caller.organization_id()).await?;
     Ok((ETag(version), Json(out(workflow, version))))
 }
 
@@ -56,10 +54,8 @@ pub(super) async fn get_workflow(
 /// stages no task is in. The built-in stages and the rules stay.
 #[utoipa::path(put, path = "/tasks/workflow", operation_id = "tasks_put_workflow", tag = "tasks", request_body = Workflow,
     params(("If-Match" = String, Header, description = "The ETag of the workflow read (\"0\" for the default)")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "The new workflow", body = WorkflowOut, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires tasks.edit with scope all", body = Problem),
         (status = 409, description = "A removed stage still has tasks (stage_in_use)", body = Problem),
         (status = 412, description = "The workflow changed since that version", body = Problem),
@@ -75,10 +71,10 @@ pub(super) async fn put_workflow(
     if ctx.require(TASKS_EDIT)? != Scope::All {
         return Err(ApiError::Forbidden);
     }
-    let caller = Caller::of(&ctx)?;
+    let caller = Caller::of(&ctx, &state)?;
     let txn = state.db().write().begin().await?;
     workflow_update(&txn, &caller, version, workflow).await?;
     txn.commit().await?;
-    let (workflow, version_now) = workflow_of(state.db().write(), caller.organization_id).await?;
+    let (workflow, version_now) = workflow_of(state.db().write(), caller.organization_id()).await?;
     Ok((ETag(version_now), Json(out(workflow, version_now))))
 }

@@ -6,9 +6,7 @@
 //! tasks the organization has. A page is fetched with `limit + 1` rows to know whether
 //! another follows.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use baseops_core::{ApiError, Scope};
+use baseops_core::{ApiError, Cursor, Paging, Scope, invalid_cursor};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -24,10 +22,8 @@ use crate::model::{task, task_assignee, task_label};
 use crate::workflow::{CANCELLED, DONE};
 use crate::{Caller, Priority};
 
-/// Tasks per page when none is asked for.
-pub const DEFAULT_LIMIT: u64 = 50;
-/// The most tasks one page holds.
-pub const MAX_LIMIT: u64 = 200;
+pub use baseops_core::MAX_LIMIT;
+
 /// Most tasks shown per board column.
 pub const MAX_BOARD_LIMIT: u64 = 100;
 /// Most statuses one filter may name.
@@ -74,8 +70,18 @@ impl Sort {
         if self.descending() { Order::Desc } else { Order::Asc }
     }
 
-    fn code(self) -> u8 {
-        self as u8
+    /// The name clients give (`-created`), which cursors are made for.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CreatedDesc => "-created",
+            Self::CreatedAsc => "created",
+            Self::DueAsc => "due",
+            Self::DueDesc => "-due",
+            Self::PriorityDesc => "-priority",
+            Self::PriorityAsc => "priority",
+            Self::UpdatedDesc => "-updated",
+            Self::UpdatedAsc => "updated",
+        }
     }
 }
 
@@ -113,50 +119,17 @@ pub struct TaskFilter {
 }
 
 /// One page of tasks.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Page {
-    /// The tasks, in the requested order.
-    pub items: Vec<TaskSummary>,
-    /// Pass as `cursor` for the next page; `null` on the last.
-    pub next_cursor: Option<String>,
-}
+pub type Page = baseops_core::Page<TaskSummary>;
 
-/// Where a page ends: the sort it was made for, the last task's sort value and id.
-#[derive(Debug, Serialize, Deserialize)]
-struct Cursor {
-    s: u8,
-    v: Option<i64>,
-    id: Uuid,
-}
-
-fn invalid_cursor() -> ApiError {
-    ApiError::BadRequest {
-        code: "invalid_cursor",
-        detail: "The cursor is not valid for this list; start again from the first page.".to_owned(),
-    }
-}
-
-fn encode_cursor(sort: Sort, row: &task::Model) -> String {
+/// The cursor value of a row: its sort key, `null` for the creation order or no due date.
+fn sort_value(sort: Sort, row: &task::Model) -> serde_json::Value {
     let value = match sort {
         Sort::CreatedAsc | Sort::CreatedDesc => None,
         Sort::DueAsc | Sort::DueDesc => row.due_at.map(|due| due.timestamp_micros()),
         Sort::PriorityAsc | Sort::PriorityDesc => Some(i64::from(row.priority)),
         Sort::UpdatedAsc | Sort::UpdatedDesc => Some(row.updated_at.timestamp_micros()),
     };
-    let json = serde_json::to_vec(&Cursor { s: sort.code(), v: value, id: row.id }).unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(json)
-}
-
-fn decode_cursor(sort: Sort, text: &str) -> Result<Cursor, ApiError> {
-    if text.len() > 200 {
-        return Err(invalid_cursor());
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid_cursor())?;
-    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid_cursor())?;
-    if cursor.s != sort.code() {
-        return Err(invalid_cursor());
-    }
-    Ok(cursor)
+    value.map_or(serde_json::Value::Null, serde_json::Value::from)
 }
 
 fn micros(value: i64) -> Result<DateTime<Utc>, ApiError> {
@@ -174,14 +147,14 @@ fn after(sort: Sort, cursor: &Cursor) -> Result<Condition, ApiError> {
     Ok(match sort {
         Sort::CreatedAsc | Sort::CreatedDesc => Condition::all().add(past_id),
         Sort::PriorityAsc | Sort::PriorityDesc => {
-            let rank = i16::try_from(cursor.v.ok_or_else(invalid_cursor)?).map_err(|_| invalid_cursor())?;
+            let rank = i16::try_from(cursor.value_i64()?).map_err(|_| invalid_cursor())?;
             keyed(task::Column::Priority, rank.into())
         }
         Sort::UpdatedAsc | Sort::UpdatedDesc => {
-            keyed(task::Column::UpdatedAt, micros(cursor.v.ok_or_else(invalid_cursor)?)?.into())
+            keyed(task::Column::UpdatedAt, micros(cursor.value_i64()?)?.into())
         }
         // Undated tasks come last in both directions.
-        Sort::DueAsc | Sort::DueDesc => match cursor.v {
+        Sort::DueAsc | Sort::DueDesc => match cursor.value.as_i64() {
             Some(value) => {
                 keyed(task::Column::DueAt, micros(value)?.into()).add(task::Column::DueAt.is_null())
             }
@@ -192,7 +165,7 @@ fn after(sort: Sort, cursor: &Cursor) -> Result<Condition, ApiError> {
 
 /// The filter's conditions (not the cursor), within the caller's organization and scope.
 fn selection(caller: &Caller<'_>, filter: &TaskFilter) -> Condition {
-    let mut condition = Condition::all().add(task::Column::OrganizationId.eq(caller.organization_id));
+    let mut condition = Condition::all().add(task::Column::OrganizationId.eq(caller.organization_id()));
     let assigned_to = |user_id: Uuid| {
         task::Column::Id.in_subquery(
             Query::select()
@@ -202,9 +175,11 @@ fn selection(caller: &Caller<'_>, filter: &TaskFilter) -> Condition {
                 .to_owned(),
         )
     };
-    if caller.view == Scope::Own {
+    if caller.view.scope == Scope::Own {
         condition = condition.add(
-            Condition::any().add(task::Column::CreatedBy.eq(caller.user_id)).add(assigned_to(caller.user_id)),
+            Condition::any()
+                .add(task::Column::CreatedBy.eq(caller.user_id()))
+                .add(assigned_to(caller.user_id())),
         );
     }
     match filter.statuses.as_slice() {
@@ -221,7 +196,7 @@ fn selection(caller: &Caller<'_>, filter: &TaskFilter) -> Condition {
                 Query::select()
                     .column(task_label::Column::TaskId)
                     .from(task_label::Entity)
-                    .and_where(task_label::Column::OrganizationId.eq(caller.organization_id))
+                    .and_where(task_label::Column::OrganizationId.eq(caller.organization_id()))
                     .and_where(task_label::Column::Label.eq(label.as_str()))
                     .to_owned(),
             ),
@@ -294,17 +269,18 @@ pub async fn list(
     caller: &Caller<'_>,
     filter: &TaskFilter,
 ) -> Result<Page, ApiError> {
-    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let sort = filter.sort;
+    let paging = Paging::new(filter.limit, filter.cursor.as_deref(), sort.name())?;
     let mut condition = selection(caller, filter);
-    if let Some(cursor) = &filter.cursor {
-        condition = condition.add(after(filter.sort, &decode_cursor(filter.sort, cursor)?)?);
+    if let Some(cursor) = &paging.after {
+        if cursor.value.as_i64().is_none() && !serde_json::Value::is_null(&cursor.value) {
+            return Err(invalid_cursor());
+        }
+        condition = condition.add(after(sort, cursor)?);
     }
-    let mut rows =
-        ordered(task::Entity::find().filter(condition), filter.sort).limit(limit + 1).all(db).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = if more { rows.last().map(|row| encode_cursor(filter.sort, row)) } else { None };
-    Ok(Page { items: summaries(db, rows).await?, next_cursor })
+    let rows = ordered(task::Entity::find().filter(condition), sort).limit(paging.fetch()).all(db).await?;
+    let page = paging.page(rows, sort.name(), |row| (sort_value(sort, row), row.id), |row| row);
+    Ok(Page { items: summaries(db, page.items).await?, next_cursor: page.next_cursor })
 }
 
 /// One column of the board: a stage, how many tasks are in it, and the first of them.
@@ -339,7 +315,7 @@ pub async fn board(
     filter: &TaskFilter,
 ) -> Result<Board, ApiError> {
     let limit = filter.limit.unwrap_or(20).clamp(1, MAX_BOARD_LIMIT);
-    let (workflow, _) = workflow_of(db, caller.organization_id).await?;
+    let (workflow, _) = workflow_of(db, caller.organization_id()).await?;
     let base = TaskFilter { statuses: Vec::new(), cursor: None, ..filter.clone() };
     let mut columns = Vec::with_capacity(workflow.stages.len());
     for stage in &workflow.stages {
@@ -387,12 +363,18 @@ mod tests {
             completed_at: None,
             version: 1,
         };
-        let cursor = encode_cursor(Sort::PriorityDesc, &row);
-        let decoded = decode_cursor(Sort::PriorityDesc, &cursor).unwrap();
-        assert_eq!((decoded.v, decoded.id), (Some(2), row.id));
-        assert!(decode_cursor(Sort::CreatedDesc, &cursor).is_err(), "a cursor of another sort");
-        for junk in ["", "!!", "e30", &"a".repeat(300), "' OR 1=1 --"] {
-            assert!(decode_cursor(Sort::PriorityDesc, junk).is_err(), "{junk}");
+        let sort = Sort::PriorityDesc;
+        let cursor = Cursor::encode(sort.name(), sort_value(sort, &row), row.id);
+        let decoded = Cursor::decode(sort.name(), &cursor).unwrap();
+        assert_eq!((decoded.value_i64().unwrap(), decoded.id), (2, row.id));
+        assert!(after(sort, &decoded).is_ok());
+        assert!(Cursor::decode(Sort::CreatedDesc.name(), &cursor).is_err(), "a cursor of another sort");
+        for junk in ["", "!!", "e30", &"a".repeat(600), "' OR 1=1 --"] {
+            assert!(Cursor::decode(sort.name(), junk).is_err(), "{junk}");
         }
+        let due = Cursor::encode(Sort::DueAsc.name(), sort_value(Sort::DueAsc, &row), row.id);
+        let undated = Cursor::decode(Sort::DueAsc.name(), &due).unwrap();
+        assert!(serde_json::Value::is_null(&undated.value), "an undated task's cursor carries no due date");
+        assert!(after(Sort::DueAsc, &undated).is_ok());
     }
 }

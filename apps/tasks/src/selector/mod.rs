@@ -208,12 +208,12 @@ pub async fn visible_task(
     id: Uuid,
 ) -> Result<(task::Model, Vec<Uuid>), ApiError> {
     let found = task::Entity::find_by_id(id)
-        .filter(task::Column::OrganizationId.eq(caller.organization_id))
+        .filter(task::Column::OrganizationId.eq(caller.organization_id()))
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
     let assignees = assignees_of(db, &[id]).await?.remove(&id).unwrap_or_default();
-    if caller.view == Scope::Own && !caller.owns(found.created_by, &assignees) {
+    if caller.view.scope == Scope::Own && !caller.owns(found.created_by, &assignees) {
         return Err(ApiError::NotFound);
     }
     Ok((found, assignees))
@@ -243,10 +243,10 @@ pub async fn task_detail(
     id: Uuid,
 ) -> Result<TaskOut, ApiError> {
     let (found, _) = visible_task(db, caller, id).await?;
-    let (workflow, _) = workflow_of(db, caller.organization_id).await?;
+    let (workflow, _) = workflow_of(db, caller.organization_id()).await?;
     let watchers = watchers_of(db, id).await?;
     let subtasks = task::Entity::find()
-        .filter(task::Column::OrganizationId.eq(caller.organization_id))
+        .filter(task::Column::OrganizationId.eq(caller.organization_id()))
         .filter(task::Column::ParentId.eq(id))
         .order_by_asc(task::Column::Id)
         .limit(MAX_SUBTASKS_SHOWN)

@@ -32,6 +32,8 @@ pub struct CommentOut {
     pub created_at: DateTime<Utc>,
     /// When it was last edited.
     pub edited_at: Option<DateTime<Utc>>,
+    /// Bumped by every edit: send it as `If-Match: "<version>"` to edit the comment.
+    pub version: i32,
 }
 
 impl From<task_comment::Model> for CommentOut {
@@ -44,6 +46,7 @@ impl From<task_comment::Model> for CommentOut {
             body: row.body,
             created_at: row.created_at,
             edited_at: row.edited_at,
+            version: row.version,
         }
     }
 }
@@ -172,7 +175,7 @@ pub async fn activity(
 ) -> Result<ActivityPage, ApiError> {
     visible_task(db, caller, task_id).await?;
     let filter = EventFilter {
-        organization_id: Some(caller.organization_id),
+        organization_id: Some(caller.organization_id()),
         entity_type: Some("task".to_owned()),
         entity_id: Some(task_id.to_string()),
         limit,

@@ -82,12 +82,12 @@ pub async fn attachment_create(
     let model = task_attachment::Model {
         id: attachment_id,
         task_id,
-        organization_id: caller.organization_id,
+        organization_id: caller.organization_id(),
         file_name,
         content_type: stored.content_type.clone(),
         size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
         storage_key: stored.key.clone(),
-        uploaded_by: caller.user_id,
+        uploaded_by: caller.user_id(),
         created_at: Utc::now(),
     };
     task_attachment::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
@@ -97,7 +97,7 @@ pub async fn attachment_create(
         .set("size_bytes", None::<()>, model.size_bytes);
     record(
         txn,
-        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.attach", "task", task_id)
+        AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.attach", "task", task_id)
             .changes(changes),
     )
     .await?;
@@ -126,7 +126,7 @@ pub async fn attachment_delete(
     );
     record(
         txn,
-        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.detach", "task", task_id)
+        AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.detach", "task", task_id)
             .changes(changes),
     )
     .await?;

@@ -34,7 +34,7 @@ pub async fn tasks_set_status(
     status: &str,
 ) -> Result<Vec<Uuid>, ApiError> {
     let ids = bulk_ids(ids)?;
-    let (workflow, _) = workflow_of(txn, caller.organization_id).await?;
+    let (workflow, _) = workflow_of(txn, caller.organization_id()).await?;
     if workflow.stage(status).is_none() {
         return Err(ApiError::invalid("status", "is not a stage of this organization's workflow"));
     }
@@ -51,7 +51,7 @@ pub async fn tasks_set_status(
         let audit = Changes::new().set("status", &before.status, &after.status);
         record(
             txn,
-            AuditEntry::new(caller.acting, Some(caller.organization_id), "task.update", "task", id)
+            AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.update", "task", id)
                 .changes(audit),
         )
         .await?;
@@ -81,7 +81,7 @@ pub async fn tasks_assign(
     let remove = check_users("remove", remove, MAX_ASSIGNEES, &mut errors);
     errors.into_result()?;
     let mut errors = FieldErrors::new();
-    check_members(txn, caller.organization_id, "add", &add, &mut errors).await?;
+    check_members(txn, caller, "add", &add, &mut errors).await?;
     errors.into_result()?;
     let mut changed = Vec::new();
     for id in ids {
@@ -112,7 +112,7 @@ pub async fn tasks_assign(
         let audit = Changes::new().set("assignees", &assignees_before, &assignees);
         record(
             txn,
-            AuditEntry::new(caller.acting, Some(caller.organization_id), "task.update", "task", id)
+            AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.update", "task", id)
                 .changes(audit),
         )
         .await?;
@@ -121,7 +121,7 @@ pub async fn tasks_assign(
         let by = acting_user(caller);
         if !added.is_empty() {
             let event = TaskAssigned { task_id: id, title: after.title.clone(), by, assigned: added };
-            baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id), &event).await?;
+            baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id()), &event).await?;
         }
         changed.push(id);
     }

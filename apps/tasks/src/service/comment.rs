@@ -2,9 +2,10 @@
 //! it, and only within `tasks.comment_edit_minutes` of writing it.
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{ApiError, Scope};
+use baseops_core::{ApiError, Scope, check_version};
 use chrono::{Duration, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -53,17 +54,18 @@ pub async fn comment_create(
     let model = task_comment::Model {
         id: Uuid::now_v7(),
         task_id,
-        organization_id: caller.organization_id,
-        author_id: caller.user_id,
+        organization_id: caller.organization_id(),
+        author_id: caller.user_id(),
         body: input.body,
         created_at: Utc::now(),
         edited_at: None,
+        version: 1,
     };
     task_comment::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
     let changes = Changes::new().set("comment_id", None::<()>, model.id).set("body", None::<()>, &model.body);
     record(
         txn,
-        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.comment", "task", task_id)
+        AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.comment", "task", task_id)
             .changes(changes),
     )
     .await?;
@@ -77,7 +79,7 @@ pub async fn comment_create(
         excerpt: model.body.chars().take(EXCERPT_LEN).collect(),
         recipients,
     };
-    baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id), &event).await?;
+    baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id()), &event).await?;
     Ok(model)
 }
 
@@ -87,7 +89,7 @@ fn check_author(
     comment: &task_comment::Model,
     window: Duration,
 ) -> Result<(), ApiError> {
-    if comment.author_id != caller.user_id {
+    if comment.author_id != caller.user_id() {
         return Err(ApiError::Refused {
             code: "not_author",
             detail: "Only a comment's author may change it.".into(),
@@ -105,37 +107,50 @@ fn check_author(
     Ok(())
 }
 
-/// Edits a comment: its author, within the edit window.
+/// Edits a comment: its author, within the edit window. With `expected` (the client's
+/// `If-Match`) the edit applies only at that version: one `UPDATE … WHERE id = ? AND
+/// version = ?`, so of two edits holding the same version the second gets 412. Every edit
+/// bumps the version; the same text again changes nothing and keeps it.
 ///
 /// # Errors
-/// 404, 403 `not_author` or `edit_window_closed`, 422; database errors.
+/// 404, 403 `not_author` or `edit_window_closed`, 412 `version_mismatch`, 422; database
+/// errors.
 pub async fn comment_update(
     txn: &impl ConnectionTrait,
     caller: &Caller<'_>,
     window: Duration,
     task_id: Uuid,
     comment_id: Uuid,
+    expected: Option<i32>,
     input: CommentInput,
 ) -> Result<task_comment::Model, ApiError> {
     let before = comment_of(txn, caller, task_id, comment_id).await?;
     check_author(caller, &before, window)?;
+    check_version(before.version, expected)?;
     check_body(&input.body)?;
     if before.body == input.body {
         return Ok(before);
     }
-    let mut active = before.clone().into_active_model();
-    active.body = sea_orm::ActiveValue::Set(input.body.clone());
-    active.edited_at = sea_orm::ActiveValue::Set(Some(Utc::now()));
-    let updated = sea_orm::ActiveModelTrait::update(active, txn).await?;
+    let mut update = task_comment::Entity::update_many()
+        .col_expr(task_comment::Column::Body, Expr::value(input.body.clone()))
+        .col_expr(task_comment::Column::EditedAt, Expr::value(Some(Utc::now())))
+        .col_expr(task_comment::Column::Version, Expr::col(task_comment::Column::Version).add(1))
+        .filter(task_comment::Column::Id.eq(comment_id));
+    if let Some(expected) = expected {
+        update = update.filter(task_comment::Column::Version.eq(expected));
+    }
+    if update.exec(txn).await?.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
     let changes =
         Changes::new().set("comment_id", comment_id, comment_id).set("body", &before.body, &input.body);
     record(
         txn,
-        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.comment_edit", "task", task_id)
+        AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.comment_edit", "task", task_id)
             .changes(changes),
     )
     .await?;
-    Ok(updated)
+    comment_of(txn, caller, task_id, comment_id).await
 }
 
 /// Deletes a comment: its author, within the edit window.
@@ -156,8 +171,14 @@ pub async fn comment_delete(
         Changes::new().set("comment_id", comment_id, None::<()>).set("body", &found.body, None::<()>);
     record(
         txn,
-        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.comment_delete", "task", task_id)
-            .changes(changes),
+        AuditEntry::new(
+            caller.acting,
+            Some(caller.organization_id()),
+            "task.comment_delete",
+            "task",
+            task_id,
+        )
+        .changes(changes),
     )
     .await?;
     Ok(())

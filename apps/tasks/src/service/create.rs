@@ -62,9 +62,9 @@ pub async fn task_create(
     let id = Uuid::now_v7();
     if let Some(key) = idempotency_key {
         let hash = request_hash(&input);
-        let principal = caller.user_id.to_string();
+        let principal = caller.user_id().to_string();
         if let Claim::Replay(existing) =
-            claim(txn, caller.organization_id, &principal, CREATE_ENDPOINT, key, hash, id).await?
+            claim(txn, caller.organization_id(), &principal, CREATE_ENDPOINT, key, hash, id).await?
         {
             return Ok(Created::Replayed(existing));
         }
@@ -87,8 +87,8 @@ pub async fn task_create(
     }
     errors.into_result()?;
     let mut errors = FieldErrors::new();
-    check_members(txn, caller.organization_id, "assignees", &assignees, &mut errors).await?;
-    check_members(txn, caller.organization_id, "watchers", &watchers, &mut errors).await?;
+    check_members(txn, caller, "assignees", &assignees, &mut errors).await?;
+    check_members(txn, caller, "watchers", &watchers, &mut errors).await?;
     errors.into_result()?;
     check_assign(caller, grants, true, &[], &assignees)?;
 
@@ -96,7 +96,7 @@ pub async fn task_create(
     let recurrence_id = input.recurrence.as_ref().map(|_| Uuid::now_v7());
     let model = task::Model {
         id,
-        organization_id: caller.organization_id,
+        organization_id: caller.organization_id(),
         title,
         description,
         status: TODO.to_owned(),
@@ -109,7 +109,7 @@ pub async fn task_create(
         recurrence_id,
         recurrence_seq: recurrence_id.map(|_| 1),
         overdue_notified_for: None,
-        created_by: caller.user_id,
+        created_by: caller.user_id(),
         created_at: now,
         updated_at: now,
         completed_at: None,
@@ -119,7 +119,7 @@ pub async fn task_create(
     if let (Some(series_id), Some(rule), Some(due_at)) = (recurrence_id, &input.recurrence, input.due_at) {
         task_recurrence::Entity::insert(task_recurrence::ActiveModel {
             id: Set(series_id),
-            organization_id: Set(caller.organization_id),
+            organization_id: Set(caller.organization_id()),
             rule: Set(serde_json::to_string(rule).map_err(ApiError::internal)?),
             latest_task_id: Set(id),
             last_seq: Set(1),
@@ -132,7 +132,7 @@ pub async fn task_create(
     }
     set_assignees(txn, id, &assignees).await?;
     set_watchers(txn, id, &watchers).await?;
-    set_labels(txn, caller.organization_id, id, &labels).await?;
+    set_labels(txn, caller.organization_id(), id, &labels).await?;
     crate::link::report(txn, links, caller.acting, None, Some(&model), true).await?;
     let changes = Changes::created(&serde_json::json!({
         "title": model.title,
@@ -149,16 +149,16 @@ pub async fn task_create(
     }));
     record(
         txn,
-        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.create", "task", id)
+        AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.create", "task", id)
             .changes(changes),
     )
     .await?;
     let by = acting_user(caller);
     let created = TaskCreated { task_id: id, title: model.title.clone(), by, watchers };
-    baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id), &created).await?;
+    baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id()), &created).await?;
     if !assignees.is_empty() {
         let assigned = TaskAssigned { task_id: id, title: model.title.clone(), by, assigned: assignees };
-        baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id), &assigned).await?;
+        baseops_jobs::emit(txn, caller.acting, Some(caller.organization_id()), &assigned).await?;
     }
     super::schedule_reminder(txn, caller.acting, &model, reminder_lead(settings)).await?;
     Ok(Created::New(id))

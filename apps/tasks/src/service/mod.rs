@@ -11,10 +11,9 @@ pub mod recurrence;
 pub mod task;
 pub mod workflow;
 
-use baseops_core::{Acting, ApiError, Scope};
+use baseops_core::{Acting, ApiError, Directory, Scope};
 use baseops_jobs::Enqueue;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
@@ -24,33 +23,20 @@ use crate::model::task as task_entity;
 
 pub use input::{MAX_ASSIGNEES, MAX_LABELS, MAX_WATCHERS, NewTask, TaskChanges};
 
-/// The users among `users` who are not members of the organization.
+/// The users among `users` who are not active members of the organization.
 ///
 /// # Errors
 /// Database errors.
 pub async fn non_members(
     db: &impl ConnectionTrait,
+    directory: &dyn Directory,
     organization_id: Uuid,
     users: &[Uuid],
 ) -> Result<Vec<Uuid>, DbErr> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    // The users app owns memberships; this read needs only the two columns every tenant
-    // check relies on, so it reads them without depending on that app's crate.
-    let memberships = Alias::new("memberships");
-    let query = Query::select()
-        .column(Alias::new("user_id"))
-        .from(memberships)
-        .and_where(Expr::col(Alias::new("organization_id")).eq(organization_id))
-        .and_where(Expr::col(Alias::new("user_id")).is_in(users.iter().copied()))
-        .to_owned();
-    let members: Vec<Uuid> = db
-        .query_all(&query)
-        .await?
-        .into_iter()
-        .filter_map(|row| row.try_get::<Uuid>("", "user_id").ok())
-        .collect();
+    let members = baseops_core::active_members(db, directory, organization_id, users).await?;
     Ok(users.iter().copied().filter(|user| !members.contains(user)).collect())
 }
 

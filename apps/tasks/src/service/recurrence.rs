@@ -64,7 +64,7 @@ pub(crate) async fn set_rule(
             let series_id = Uuid::now_v7();
             task_recurrence::Entity::insert(task_recurrence::ActiveModel {
                 id: Set(series_id),
-                organization_id: Set(caller.organization_id),
+                organization_id: Set(caller.organization_id()),
                 rule: Set(serde_json::to_string(rule).map_err(ApiError::internal)?),
                 latest_task_id: Set(task.id),
                 last_seq: Set(1),

@@ -46,7 +46,7 @@ pub(super) fn check_assign(
         .iter()
         .filter(|user| !after.contains(user))
         .chain(after.iter().filter(|user| !before.contains(user)))
-        .any(|user| *user != caller.user_id);
+        .any(|user| *user != caller.user_id());
     if !others_changed {
         return Ok(());
     }
@@ -61,12 +61,12 @@ pub(super) fn check_assign(
 
 pub(super) async fn check_members(
     txn: &impl ConnectionTrait,
-    organization_id: Uuid,
+    caller: &Caller<'_>,
     field: &str,
     users: &[Uuid],
     errors: &mut FieldErrors,
 ) -> Result<(), DbErr> {
-    for user in non_members(txn, organization_id, users).await? {
+    for user in non_members(txn, &*caller.directory, caller.organization_id(), users).await? {
         errors.add(field, format!("{user} is not a member of this organization"));
     }
     Ok(())
@@ -228,7 +228,7 @@ pub async fn task_update(
     let watchers =
         changes.watchers.as_ref().map(|users| check_users("watchers", users, MAX_WATCHERS, &mut errors));
     let labels = changes.labels.as_ref().map(|labels| check_labels(labels, &mut errors));
-    let (workflow, _) = workflow_of(txn, caller.organization_id).await?;
+    let (workflow, _) = workflow_of(txn, caller.organization_id()).await?;
     if let Some(status) = &changes.status
         && workflow.stage(status).is_none()
     {
@@ -237,10 +237,10 @@ pub async fn task_update(
     errors.into_result()?;
     let mut errors = FieldErrors::new();
     if let Some(users) = &assignees {
-        check_members(txn, caller.organization_id, "assignees", users, &mut errors).await?;
+        check_members(txn, caller, "assignees", users, &mut errors).await?;
     }
     if let Some(users) = &watchers {
-        check_members(txn, caller.organization_id, "watchers", users, &mut errors).await?;
+        check_members(txn, caller, "watchers", users, &mut errors).await?;
     }
     errors.into_result()?;
     if let Some(users) = &assignees {
@@ -293,7 +293,7 @@ pub async fn task_update(
             crate::selector::summaries(txn, vec![before.clone()]).await?.pop().map(|s| s.labels);
         let labels_before = labels_before.unwrap_or_default();
         if *labels != labels_before {
-            set_labels(txn, caller.organization_id, id, labels).await?;
+            set_labels(txn, caller.organization_id(), id, labels).await?;
             audit = audit.set("labels", &labels_before, labels);
         }
     }
@@ -306,7 +306,7 @@ pub async fn task_update(
     save(txn, &before, &mut after).await?;
     record(
         txn,
-        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.update", "task", id)
+        AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.update", "task", id)
             .changes(audit),
     )
     .await?;
@@ -381,7 +381,7 @@ pub(super) async fn after_change(
 ) -> Result<(), ApiError> {
     crate::link::report(txn, links, caller.acting, Some(before), Some(after), true).await?;
     let by = acting_user(caller);
-    let org = Some(caller.organization_id);
+    let org = Some(caller.organization_id());
     if !added.is_empty() {
         let event = TaskAssigned { task_id: after.id, title: after.title.clone(), by, assigned: added };
         baseops_jobs::emit(txn, caller.acting, org, &event).await?;
@@ -428,7 +428,7 @@ pub async fn task_delete(
     id: Uuid,
 ) -> Result<Vec<String>, ApiError> {
     let (found, assignees) = visible_task(txn, caller, id).await?;
-    within(delete, found.created_by == caller.user_id)?;
+    within(delete, found.created_by == caller.user_id())?;
     let children = task::Entity::find().filter(task::Column::ParentId.eq(id)).count(txn).await?;
     if children > 0 {
         return Err(ApiError::Conflict {
@@ -455,7 +455,7 @@ pub async fn task_delete(
     });
     record(
         txn,
-        AuditEntry::new(caller.acting, Some(caller.organization_id), "task.delete", "task", id)
+        AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.delete", "task", id)
             .changes(Changes::deleted(&snapshot)),
     )
     .await?;

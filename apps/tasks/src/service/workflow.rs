@@ -29,13 +29,13 @@ pub async fn workflow_update(
         errors.add(field, message);
     }
     errors.into_result()?;
-    let (current, version) = workflow_of(txn, caller.organization_id).await?;
+    let (current, version) = workflow_of(txn, caller.organization_id()).await?;
     if version != expected_version {
         return Err(ApiError::PreconditionFailed);
     }
     for removed in current.stages.iter().filter(|stage| workflow.stage(&stage.key).is_none()) {
         let in_use = task::Entity::find()
-            .filter(task::Column::OrganizationId.eq(caller.organization_id))
+            .filter(task::Column::OrganizationId.eq(caller.organization_id()))
             .filter(task::Column::Status.eq(removed.key.as_str()))
             .count(txn)
             .await?;
@@ -53,7 +53,7 @@ pub async fn workflow_update(
     let now = Utc::now();
     if version == 0 {
         let inserted = task_workflow::Entity::insert(task_workflow::ActiveModel {
-            organization_id: Set(caller.organization_id),
+            organization_id: Set(caller.organization_id()),
             stages: Set(stages),
             version: Set(1),
             updated_at: Set(now),
@@ -73,7 +73,7 @@ pub async fn workflow_update(
             .col_expr(task_workflow::Column::Stages, Expr::value(stages))
             .col_expr(task_workflow::Column::Version, Expr::value(version + 1))
             .col_expr(task_workflow::Column::UpdatedAt, Expr::value(now))
-            .filter(task_workflow::Column::OrganizationId.eq(caller.organization_id))
+            .filter(task_workflow::Column::OrganizationId.eq(caller.organization_id()))
             .filter(task_workflow::Column::Version.eq(version))
             .exec(txn)
             .await?;
@@ -86,10 +86,10 @@ pub async fn workflow_update(
         txn,
         AuditEntry::new(
             caller.acting,
-            Some(caller.organization_id),
+            Some(caller.organization_id()),
             "task_workflow.update",
             "task_workflow",
-            caller.organization_id,
+            caller.organization_id(),
         )
         .changes(changes),
     )

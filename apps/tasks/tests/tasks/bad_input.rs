@@ -1,27 +1,23 @@
 //! Bad input gets a clear 4xx and changes nothing.
 
 use axum::body::Body;
-use http::{Method, Request, header};
+use baseops_test_support::TestApp;
+use http::Method;
 use serde_json::json;
 
-use crate::common::{id_of, organization, tasks_app};
+use crate::support::{create_task, id_of, task};
 
 #[tokio::test]
 async fn malformed_wrong_huge_and_hostile_input_is_refused_cleanly() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
+    let app = TestApp::new().await;
+    let owner = &app.org().await.owner;
 
-    let broken = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/tasks")
-        .header(header::CONTENT_TYPE, "application/json");
-    owner.send_raw(&app, broken, Body::from("{\"title\": ")).await.assert_problem(400, "malformed_json");
-    let plain = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/tasks")
-        .header(header::CONTENT_TYPE, "text/plain");
-    owner.send_raw(&app, plain, Body::from("title")).await.assert_problem(415, "unsupported_media_type");
+    let post = |media_type: &str, body: &'static str| {
+        let request = owner.request(Method::POST, "/api/v1/tasks", &[("content-type", media_type)]);
+        app.send(request.body(Body::from(body)).unwrap())
+    };
+    post("application/json", "{\"title\": ").await.assert_problem(400, "malformed_json");
+    post("text/plain", "title").await.assert_problem(415, "unsupported_media_type");
 
     let cases = [
         json!({"title": ""}),
@@ -52,9 +48,9 @@ async fn malformed_wrong_huge_and_hostile_input_is_refused_cleanly() {
     );
 
     let hostile = "'; DROP TABLE tasks; -- <img src=x onerror=alert(1)> 𝔘𝔫𝔦𝔠𝔬𝔡𝔢";
-    let task = owner.create_task(&app, json!({"title": hostile, "description": hostile})).await;
-    assert_eq!(task["title"], hostile);
-    assert!(!task["description_html"].as_str().unwrap().contains("<img"));
+    let created = create_task(&app, owner, json!({"title": hostile, "description": hostile})).await;
+    assert_eq!(created["title"], hostile);
+    assert!(!created["description_html"].as_str().unwrap().contains("<img"));
     let encoded = "%27%3B%20DROP%20TABLE%20tasks%3B%20--";
     let found = owner.get(&app, &format!("/api/v1/tasks?q={encoded}")).await.json();
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
@@ -73,21 +69,21 @@ async fn malformed_wrong_huge_and_hostile_input_is_refused_cleanly() {
     }
     owner.get(&app, "/api/v1/tasks?cursor=bm9wZQ").await.assert_problem(400, "invalid_cursor");
     owner.get(&app, "/api/v1/tasks/not-a-uuid").await;
-    let path = format!("/api/v1/tasks/{}", id_of(&task));
+    let path = format!("/api/v1/tasks/{}", id_of(&created));
     owner
-        .patch(&app, &path, 1, json!({"status": null, "title": null, "due_at": "never"}))
+        .patch(&app, &path, json!({"status": null, "title": null, "due_at": "never"}), Some(1))
         .await
         .assert_problem(422, "validation_failed");
     owner
-        .patch(&app, &path, 1, json!({"related_id": uuid::Uuid::now_v7()}))
+        .patch(&app, &path, json!({"related_id": uuid::Uuid::now_v7()}), Some(1))
         .await
         .assert_problem(422, "validation_failed");
-    let cleared = owner.patch(&app, &path, 1, json!({"description": "", "due_at": null})).await;
+    let cleared = owner.patch(&app, &path, json!({"description": "", "due_at": null}), Some(1)).await;
     assert_eq!(cleared.status, 200, "{}", cleared.text());
-    assert_eq!(owner.task(&app, &id_of(&task)).await["version"], 2);
+    assert_eq!(task(&app, owner, &id_of(&created)).await["version"], 2);
 
-    let parent = owner.create_task(&app, json!({"title": "parent"})).await;
-    let child = owner.create_task(&app, json!({"title": "child", "parent_id": id_of(&parent)})).await;
+    let parent = create_task(&app, owner, json!({"title": "parent"})).await;
+    let child = create_task(&app, owner, json!({"title": "child", "parent_id": id_of(&parent)})).await;
     owner
         .post(&app, "/api/v1/tasks", json!({"title": "grandchild", "parent_id": id_of(&child)}))
         .await

@@ -1,37 +1,17 @@
 //! Comments (Markdown, author only, edit window), attachments through storage, and the
 //! activity history built from the audit trail.
 
-use axum::body::Body;
-use http::{Method, Request, header};
+use baseops_test_support::TestApp;
 use serde_json::json;
 
-use crate::common::{Person, id_of, member, organization, tasks_app, tasks_app_with};
-
-async fn upload(
-    app: &baseops_test_support::TestApp,
-    person: &Person,
-    task: &str,
-    name: &str,
-    media_type: &str,
-    bytes: &[u8],
-) -> baseops_test_support::TestResponse {
-    person
-        .upload(
-            app,
-            &format!("/api/v1/tasks/{task}/attachments?file_name={name}"),
-            media_type,
-            bytes.to_vec(),
-        )
-        .await
-}
+use crate::support::{create_task, id_of, upload};
 
 #[tokio::test]
 async fn comments_render_markdown_safely_and_only_their_author_edits_them_in_time() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
-    let manager = member(&app, &acme, "manager").await;
-    let task = owner.create_task(&app, json!({"title": "Review", "description": "**Go** <script>alert(1)</script> [x](javascript:alert(1))"})).await;
+    let app = TestApp::new().await;
+    let owner = &app.org().await.owner;
+    let manager = app.as_role("manager").await;
+    let task = create_task(&app, owner, json!({"title": "Review", "description": "**Go** <script>alert(1)</script> [x](javascript:alert(1))"})).await;
     assert_eq!(
         task["description_html"],
         "<p><strong>Go</strong> &lt;script&gt;alert(1)&lt;/script&gt; x</p>\n"
@@ -43,10 +23,10 @@ async fn comments_render_markdown_safely_and_only_their_author_edits_them_in_tim
     let comment = written.json();
     assert!(comment["body_html"].as_str().unwrap().contains("<a href=\"https://example.com/spec\">spec</a>"));
     let one = format!("{comments}/{}", comment["id"].as_str().unwrap());
-    let edited = owner.call(&app, Method::PATCH, &one, Some(json!({"body": "See the spec"})), &[]).await;
+    let edited = owner.patch(&app, &one, json!({"body": "See the spec"}), None).await;
     assert_eq!(edited.status, 200, "{}", edited.text());
     assert!(edited.json()["edited_at"].is_string());
-    let response = manager.call(&app, Method::PATCH, &one, Some(json!({"body": "mine"})), &[]).await;
+    let response = manager.patch(&app, &one, json!({"body": "mine"}), None).await;
     response.assert_problem(403, "not_author");
     manager.delete(&app, &one).await.assert_problem(403, "not_author");
     owner.post(&app, &comments, json!({"body": "   "})).await.assert_problem(422, "validation_failed");
@@ -66,23 +46,21 @@ async fn comments_render_markdown_safely_and_only_their_author_edits_them_in_tim
 
 #[tokio::test]
 async fn comments_close_for_editing_after_the_window() {
-    let app = tasks_app_with(&[("BASEOPS_TASKS__COMMENT_EDIT_MINUTES", "0")]).await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
-    let task = owner.create_task(&app, json!({"title": "Review"})).await;
+    let app = TestApp::with_settings(&[("BASEOPS_TASKS__COMMENT_EDIT_MINUTES", "0")]).await;
+    let owner = &app.org().await.owner;
+    let task = create_task(&app, owner, json!({"title": "Review"})).await;
     let comments = format!("/api/v1/tasks/{}/comments", id_of(&task));
     let comment = owner.post(&app, &comments, json!({"body": "first"})).await.json();
     let one = format!("{comments}/{}", comment["id"].as_str().unwrap());
-    let response = owner.call(&app, Method::PATCH, &one, Some(json!({"body": "second"})), &[]).await;
+    let response = owner.patch(&app, &one, json!({"body": "second"}), None).await;
     response.assert_problem(403, "edit_window_closed");
 }
 
 #[tokio::test]
 async fn attachments_go_through_storage_with_size_and_type_limits() {
-    let app = tasks_app_with(&[("BASEOPS_STORAGE__MAX_FILE_BYTES", "32")]).await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
-    let task = id_of(&owner.create_task(&app, json!({"title": "Files"})).await);
+    let app = TestApp::with_settings(&[("BASEOPS_STORAGE__MAX_FILE_BYTES", "32")]).await;
+    let owner = &app.org().await.owner;
+    let task = id_of(&create_task(&app, owner, json!({"title": "Files"})).await);
     let added = upload(&app, owner, &task, "notes.txt", "text/plain; charset=utf-8", b"hello, file").await;
     assert_eq!(added.status, 201, "{}", added.text());
     let attachment = added.json();
@@ -115,19 +93,4 @@ async fn attachments_go_through_storage_with_size_and_type_limits() {
     let actions: Vec<&str> =
         activity["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["task.detach", "task.attach", "task.create"]);
-}
-
-impl Person {
-    /// POSTs raw bytes with their media type.
-    pub async fn upload(
-        &self,
-        app: &baseops_test_support::TestApp,
-        path: &str,
-        media_type: &str,
-        bytes: Vec<u8>,
-    ) -> baseops_test_support::TestResponse {
-        let request =
-            Request::builder().method(Method::POST).uri(path).header(header::CONTENT_TYPE, media_type);
-        self.send_raw(app, request, Body::from(bytes)).await
-    }
 }

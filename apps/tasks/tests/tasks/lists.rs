@@ -2,11 +2,13 @@
 
 use std::collections::BTreeSet;
 
+use baseops_test_support::{Client, TestApp};
 use serde_json::{Value, json};
 
-use crate::common::{Person, id_of, member, organization, tasks_app};
+use crate::support::{create_task, id_of, move_to, task};
 
-async fn ids(person: &Person, app: &baseops_test_support::TestApp, query: &str) -> Vec<String> {
+/// The ids of the tasks `person` sees with this query, in order.
+async fn ids(person: &Client, app: &TestApp, query: &str) -> Vec<String> {
     let response = person.get(app, &format!("/api/v1/tasks?{query}")).await;
     assert_eq!(response.status, 200, "{query}: {}", response.text());
     response.json()["items"]
@@ -19,14 +21,12 @@ async fn ids(person: &Person, app: &baseops_test_support::TestApp, query: &str) 
 
 #[tokio::test]
 async fn every_sort_pages_through_all_tasks_once_in_order() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
+    let app = TestApp::new().await;
+    let owner = &app.org().await.owner;
     let priorities = ["low", "urgent", "normal", "high", "urgent", "low", "normal"];
     for (n, priority) in priorities.iter().enumerate() {
         let due = if n % 3 == 0 { Value::Null } else { json!(format!("2030-01-0{}T10:00:00Z", 7 - n % 5)) };
-        owner
-            .create_task(&app, json!({"title": format!("task {n}"), "priority": priority, "due_at": due}))
+        create_task(&app, owner, json!({"title": format!("task {n}"), "priority": priority, "due_at": due}))
             .await;
     }
     for sort in ["-created", "created", "due", "-due", "-priority", "priority", "-updated", "updated"] {
@@ -76,33 +76,34 @@ async fn every_sort_pages_through_all_tasks_once_in_order() {
 
 #[tokio::test]
 async fn filters_narrow_the_list_and_the_board_counts_by_stage() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
-    let helper = member(&app, &acme, "manager").await;
-    let lead = uuid::Uuid::now_v7();
-    let overdue = owner
-        .create_task(
-            &app,
-            json!({"title": "Invoice Globex", "due_at": "2020-01-01T00:00:00Z", "labels": ["Finance"]}),
-        )
+    let app = TestApp::new().await;
+    let owner = &app.org().await.owner;
+    let helper = app.as_role("manager").await;
+    // A task links to a record of another app of the build, which must exist: a real lead.
+    let lead = owner.post(&app, "/api/v1/leads", json!({"last_name": "Lovelace"})).await;
+    assert_eq!(lead.status, 201, "{}", lead.text());
+    let lead = id_of(&lead.json());
+    let overdue = create_task(
+        &app,
+        owner,
+        json!({"title": "Invoice Globex", "due_at": "2020-01-01T00:00:00Z", "labels": ["Finance"]}),
+    )
+    .await;
+    let linked = create_task(&app, owner, json!({"title": "Call the lead", "description": "About 100% discount", "related_type": "lead", "related_id": lead, "assignees": [helper.user_id]}))
         .await;
-    let linked = owner
-        .create_task(&app, json!({"title": "Call the lead", "description": "About 100% discount", "related_type": "lead", "related_id": lead, "assignees": [helper.id]}))
-        .await;
-    let future = owner
-        .create_task(
-            &app,
-            json!({"title": "Plan offsite", "due_at": "2031-05-01T00:00:00Z", "priority": "urgent"}),
-        )
-        .await;
-    let child = owner.create_task(&app, json!({"title": "Book venue", "parent_id": id_of(&future)})).await;
-    assert_eq!(owner.move_to(&app, &id_of(&future), "in_progress").await.status, 200);
+    let future = create_task(
+        &app,
+        owner,
+        json!({"title": "Plan offsite", "due_at": "2031-05-01T00:00:00Z", "priority": "urgent"}),
+    )
+    .await;
+    let child = create_task(&app, owner, json!({"title": "Book venue", "parent_id": id_of(&future)})).await;
+    assert_eq!(move_to(&app, owner, &id_of(&future), "in_progress").await.status, 200);
 
     assert_eq!(ids(owner, &app, "overdue=true").await, [id_of(&overdue)]);
     assert_eq!(ids(owner, &app, "label=finance").await, [id_of(&overdue)]);
     assert_eq!(ids(owner, &app, &format!("related_type=lead&related_id={lead}")).await, [id_of(&linked)]);
-    assert_eq!(ids(owner, &app, &format!("assignee={}", helper.id)).await, [id_of(&linked)]);
+    assert_eq!(ids(owner, &app, &format!("assignee={}", helper.user_id)).await, [id_of(&linked)]);
     assert_eq!(ids(&helper, &app, "assignee=me").await, [id_of(&linked)]);
     assert_eq!(ids(owner, &app, "q=100%25").await, [id_of(&linked)], "% is literal");
     assert_eq!(ids(owner, &app, "q=INVOICE").await, [id_of(&overdue)], "case-insensitive");
@@ -113,7 +114,7 @@ async fn filters_narrow_the_list_and_the_board_counts_by_stage() {
     assert_eq!(ids(owner, &app, "due_before=2030-01-01T00:00:00Z").await, [id_of(&overdue)]);
     assert_eq!(ids(owner, &app, "status=todo,in_progress&q=plan").await, [id_of(&future)]);
 
-    let detail = owner.task(&app, &id_of(&future)).await;
+    let detail = task(&app, owner, &id_of(&future)).await;
     assert_eq!(detail["subtasks"][0]["id"], id_of(&child).as_str());
 
     let board = owner.get(&app, "/api/v1/tasks/board?limit=1").await.json();
@@ -126,13 +127,12 @@ async fn filters_narrow_the_list_and_the_board_counts_by_stage() {
 
 #[tokio::test]
 async fn bulk_changes_are_all_or_nothing() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
-    let helper = member(&app, &acme, "sales").await;
-    let a = id_of(&owner.create_task(&app, json!({"title": "a"})).await);
-    let b = id_of(&owner.create_task(&app, json!({"title": "b"})).await);
-    let done = id_of(&owner.create_task(&app, json!({"title": "c"})).await);
+    let app = TestApp::new().await;
+    let owner = &app.org().await.owner;
+    let helper = app.as_role("sales").await;
+    let a = id_of(&create_task(&app, owner, json!({"title": "a"})).await);
+    let b = id_of(&create_task(&app, owner, json!({"title": "b"})).await);
+    let done = id_of(&create_task(&app, owner, json!({"title": "c"})).await);
     owner.post(&app, "/api/v1/tasks/bulk/status", json!({"ids": [done], "status": "cancelled"})).await;
 
     let refused = owner
@@ -140,15 +140,15 @@ async fn bulk_changes_are_all_or_nothing() {
         .await;
     let problem = refused.assert_problem(409, "invalid_transition");
     assert!(problem["detail"].as_str().unwrap().contains(&done), "names the task: {problem}");
-    assert_eq!(owner.task(&app, &a).await["status"], "todo", "nothing moved");
+    assert_eq!(task(&app, owner, &a).await["status"], "todo", "nothing moved");
 
     let moved =
         owner.post(&app, "/api/v1/tasks/bulk/status", json!({"ids": [a, b], "status": "in_progress"})).await;
     assert_eq!(moved.json()["changed"].as_array().unwrap().len(), 2);
     let assigned =
-        owner.post(&app, "/api/v1/tasks/bulk/assign", json!({"ids": [a, b], "add": [helper.id]})).await;
+        owner.post(&app, "/api/v1/tasks/bulk/assign", json!({"ids": [a, b], "add": [helper.user_id]})).await;
     assert_eq!(assigned.status, 200, "{}", assigned.text());
-    assert_eq!(owner.task(&app, &b).await["assignees"], json!([helper.id]));
+    assert_eq!(task(&app, owner, &b).await["assignees"], json!([helper.user_id]));
     let too_many: Vec<uuid::Uuid> = (0..201).map(|_| uuid::Uuid::now_v7()).collect();
     let response =
         owner.post(&app, "/api/v1/tasks/bulk/status", json!({"ids": too_many, "status": "done"})).await;

@@ -3,12 +3,12 @@
 //! default role and tenant, lists, comments, attachments, recurrence, reminders and the
 //! overdue digest through the job queue, and bad input.
 
-mod common;
-
 mod bad_input;
 mod collaboration;
+mod comment_versions;
 mod concurrency;
 mod jobs;
 mod lists;
 mod permissions;
+mod support;
 mod workflow;

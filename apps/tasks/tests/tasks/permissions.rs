@@ -1,23 +1,25 @@
 //! Permissions per default role, own and all scopes, and the tenant boundary.
 
+use baseops_test_support::TestApp;
 use http::Method;
 use serde_json::json;
 
-use crate::common::{id_of, member, organization, tasks_app};
+use crate::support::{create_task, id_of, task};
 
 #[tokio::test]
 async fn default_roles_see_and_change_own_or_all_tasks() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let manager = member(&app, &acme, "manager").await;
-    let sales = member(&app, &acme, "sales").await;
-    let colleague = member(&app, &acme, "sales").await;
-    let viewer = member(&app, &acme, "viewer").await;
-    let accountant = member(&app, &acme, "accountant").await;
+    let app = TestApp::new().await;
+    let acme = app.org().await;
+    let manager = app.as_role("manager").await;
+    let sales = app.as_role("sales").await;
+    let colleague = app.as_role("sales").await;
+    let viewer = app.as_role("viewer").await;
+    let accountant = app.as_role("accountant").await;
 
-    let managers = manager.create_task(&app, json!({"title": "Quarterly plan"})).await;
-    let assigned = manager.create_task(&app, json!({"title": "Call Ada", "assignees": [sales.id]})).await;
-    let saless = sales.create_task(&app, json!({"title": "My follow-up"})).await;
+    let managers = create_task(&app, &manager, json!({"title": "Quarterly plan"})).await;
+    let assigned =
+        create_task(&app, &manager, json!({"title": "Call Ada", "assignees": [sales.user_id]})).await;
+    let saless = create_task(&app, &sales, json!({"title": "My follow-up"})).await;
     let (managers, assigned, saless) = (id_of(&managers), id_of(&assigned), id_of(&saless));
 
     // Own scope: what the sales user created or is assigned to, nothing else — not even by id.
@@ -37,20 +39,23 @@ async fn default_roles_see_and_change_own_or_all_tasks() {
 
     // Editing: own tasks for sales, none for viewers.
     let path = format!("/api/v1/tasks/{assigned}");
-    assert_eq!(sales.patch(&app, &path, 1, json!({"priority": "high"})).await.status, 200);
-    viewer.patch(&app, &path, 2, json!({"priority": "low"})).await.assert_problem(403, "forbidden");
+    assert_eq!(sales.patch(&app, &path, json!({"priority": "high"}), Some(1)).await.status, 200);
+    viewer.patch(&app, &path, json!({"priority": "low"}), Some(2)).await.assert_problem(403, "forbidden");
     viewer.post(&app, "/api/v1/tasks", json!({"title": "x"})).await.assert_problem(403, "forbidden");
     accountant.post(&app, "/api/v1/tasks", json!({"title": "x"})).await.assert_problem(403, "forbidden");
 
     // Assigning others needs tasks.assign; sales may assign only themselves.
-    let response = sales.patch(&app, &path, 2, json!({"assignees": [sales.id, colleague.id]})).await;
+    let response =
+        sales.patch(&app, &path, json!({"assignees": [sales.user_id, colleague.user_id]}), Some(2)).await;
     response.assert_problem(403, "assign_forbidden");
     let response =
-        sales.post(&app, "/api/v1/tasks", json!({"title": "x", "assignees": [colleague.id]})).await;
+        sales.post(&app, "/api/v1/tasks", json!({"title": "x", "assignees": [colleague.user_id]})).await;
     response.assert_problem(403, "assign_forbidden");
-    let response = sales.post(&app, "/api/v1/tasks", json!({"title": "mine", "assignees": [sales.id]})).await;
+    let response =
+        sales.post(&app, "/api/v1/tasks", json!({"title": "mine", "assignees": [sales.user_id]})).await;
     assert_eq!(response.status, 201, "{}", response.text());
-    let response = manager.patch(&app, &path, 2, json!({"assignees": [sales.id, colleague.id]})).await;
+    let response =
+        manager.patch(&app, &path, json!({"assignees": [sales.user_id, colleague.user_id]}), Some(2)).await;
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(colleague.get(&app, &path).await.status, 200, "assigned now, so visible");
 
@@ -68,25 +73,24 @@ async fn default_roles_see_and_change_own_or_all_tasks() {
     let stages = acme.owner.get(&app, "/api/v1/tasks/workflow").await.json();
     let body = json!({"stages": stages["stages"]});
     let response = sales
-        .call(&app, Method::PUT, "/api/v1/tasks/workflow", Some(body.clone()), &[("if-match", "\"0\"")])
+        .send(&app, Method::PUT, "/api/v1/tasks/workflow", Some(body.clone()), &[("if-match", "\"0\"")])
         .await;
     response.assert_problem(403, "forbidden");
     let response =
-        manager.call(&app, Method::PUT, "/api/v1/tasks/workflow", Some(body), &[("if-match", "\"0\"")]).await;
+        manager.send(&app, Method::PUT, "/api/v1/tasks/workflow", Some(body), &[("if-match", "\"0\"")]).await;
     assert_eq!(response.status, 200, "{}", response.text());
 }
 
 #[tokio::test]
 async fn another_organizations_tasks_do_not_exist_for_you() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let globex = organization(&app, "Globex").await;
-    let task = acme.owner.create_task(&app, json!({"title": "Acme secret"})).await;
-    let id = id_of(&task);
+    let app = TestApp::new().await;
+    let acme = app.org().await;
+    let globex = app.organization("Globex").await;
+    let id = id_of(&create_task(&app, &acme.owner, json!({"title": "Acme secret"})).await);
     let intruder = &globex.owner;
     let path = format!("/api/v1/tasks/{id}");
     intruder.get(&app, &path).await.assert_problem(404, "not_found");
-    intruder.patch(&app, &path, 1, json!({"title": "mine now"})).await.assert_problem(404, "not_found");
+    intruder.patch(&app, &path, json!({"title": "mine now"}), Some(1)).await.assert_problem(404, "not_found");
     intruder.delete(&app, &path).await.assert_problem(404, "not_found");
     intruder
         .post(&app, &format!("{path}/comments"), json!({"body": "hi"}))
@@ -102,7 +106,7 @@ async fn another_organizations_tasks_do_not_exist_for_you() {
     let response = intruder.post(&app, "/api/v1/tasks", json!({"title": "child", "parent_id": id})).await;
     response.assert_problem(422, "validation_failed");
     let response =
-        acme.owner.post(&app, "/api/v1/tasks", json!({"title": "x", "assignees": [intruder.id]})).await;
+        acme.owner.post(&app, "/api/v1/tasks", json!({"title": "x", "assignees": [intruder.user_id]})).await;
     response.assert_problem(422, "validation_failed");
-    assert_eq!(acme.owner.task(&app, &id).await["title"], "Acme secret");
+    assert_eq!(task(&app, &acme.owner, &id).await["title"], "Acme secret");
 }

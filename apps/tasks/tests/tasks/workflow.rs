@@ -1,8 +1,10 @@
 //! Every valid and invalid move of the default workflow, and an organization's own stages.
 
+use baseops_test_support::TestApp;
+use http::Method;
 use serde_json::json;
 
-use crate::common::{id_of, organization, tasks_app};
+use crate::support::{create_task, id_of, move_to, task};
 
 const STAGES: [&str; 5] = ["todo", "in_progress", "in_review", "done", "cancelled"];
 
@@ -30,21 +32,19 @@ fn allowed(from: &str) -> &'static [&'static str] {
 
 #[tokio::test]
 async fn every_move_of_the_default_workflow_is_allowed_or_refused_with_the_allowed_ones() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
+    let app = TestApp::new().await;
+    let owner = &app.org().await.owner;
     for from in STAGES {
         for to in STAGES.iter().filter(|to| **to != from) {
-            let task = owner.create_task(&app, json!({"title": format!("{from} to {to}")})).await;
-            let id = id_of(&task);
+            let id = id_of(&create_task(&app, owner, json!({"title": format!("{from} to {to}")})).await);
             for step in path_to(from) {
-                let response = owner.move_to(&app, &id, step).await;
+                let response = move_to(&app, owner, &id, step).await;
                 assert_eq!(response.status, 200, "{from}: {}", response.text());
             }
-            let before = owner.task(&app, &id).await;
+            let before = task(&app, owner, &id).await;
             assert_eq!(before["status"], from);
             assert_eq!(before["allowed_transitions"], json!(allowed(from)));
-            let response = owner.move_to(&app, &id, to).await;
+            let response = move_to(&app, owner, &id, to).await;
             if allowed(from).contains(to) {
                 assert_eq!(response.status, 200, "{from} → {to}: {}", response.text());
                 let after = response.json();
@@ -56,20 +56,19 @@ async fn every_move_of_the_default_workflow_is_allowed_or_refused_with_the_allow
                 for stage in allowed(from) {
                     assert!(problem["detail"].as_str().unwrap().contains(stage), "{problem}");
                 }
-                assert_eq!(owner.task(&app, &id).await["status"], from, "nothing changed");
+                assert_eq!(task(&app, owner, &id).await["status"], from, "nothing changed");
             }
         }
     }
-    let unknown = owner.create_task(&app, json!({"title": "x"})).await;
-    let response = owner.move_to(&app, &id_of(&unknown), "teleported").await;
+    let unknown = create_task(&app, owner, json!({"title": "x"})).await;
+    let response = move_to(&app, owner, &id_of(&unknown), "teleported").await;
     response.assert_problem(422, "validation_failed");
 }
 
 #[tokio::test]
 async fn an_organization_renames_stages_and_adds_its_own_between_todo_and_done() {
-    let app = tasks_app().await;
-    let acme = organization(&app, "Acme").await;
-    let owner = &acme.owner;
+    let app = TestApp::new().await;
+    let owner = &app.org().await.owner;
     let current = owner.get(&app, "/api/v1/tasks/workflow").await;
     assert_eq!((current.status.as_u16(), current.header("etag")), (200, Some("\"0\"")));
     let stages = json!({"stages": [
@@ -81,12 +80,9 @@ async fn an_organization_renames_stages_and_adds_its_own_between_todo_and_done()
         {"key": "cancelled", "name": "Dropped"},
     ]});
     let put = |body: serde_json::Value, tag: &'static str| {
-        let owner = owner.clone();
         let app = &app;
         async move {
-            owner
-                .call(app, http::Method::PUT, "/api/v1/tasks/workflow", Some(body), &[("if-match", tag)])
-                .await
+            owner.send(app, Method::PUT, "/api/v1/tasks/workflow", Some(body), &[("if-match", tag)]).await
         }
     };
     let saved = put(stages.clone(), "\"0\"").await;
@@ -94,11 +90,10 @@ async fn an_organization_renames_stages_and_adds_its_own_between_todo_and_done()
     assert_eq!(saved.json()["transitions"]["in_progress"], json!(["qa", "cancelled"]));
     put(stages.clone(), "\"0\"").await.assert_problem(412, "version_mismatch");
 
-    let task = owner.create_task(&app, json!({"title": "Ship it"})).await;
-    let id = id_of(&task);
-    assert_eq!(owner.move_to(&app, &id, "in_progress").await.status, 200);
-    owner.move_to(&app, &id, "in_review").await.assert_problem(409, "invalid_transition");
-    let in_qa = owner.move_to(&app, &id, "qa").await.json();
+    let id = id_of(&create_task(&app, owner, json!({"title": "Ship it"})).await);
+    assert_eq!(move_to(&app, owner, &id, "in_progress").await.status, 200);
+    move_to(&app, owner, &id, "in_review").await.assert_problem(409, "invalid_transition");
+    let in_qa = move_to(&app, owner, &id, "qa").await.json();
     assert_eq!((in_qa["status"].as_str(), in_qa["status_name"].as_str()), (Some("qa"), Some("QA")));
 
     // A stage with tasks cannot go; the built-ins and their order cannot change.
@@ -110,7 +105,7 @@ async fn an_organization_renames_stages_and_adds_its_own_between_todo_and_done()
     let broken = json!({"stages": [{"key": "todo", "name": "A"}, {"key": "done", "name": "B"}, {"key": "cancelled", "name": "C"}]});
     put(broken, "\"1\"").await.assert_problem(422, "validation_failed");
     owner
-        .call(&app, http::Method::PUT, "/api/v1/tasks/workflow", Some(stages), &[])
+        .send(&app, Method::PUT, "/api/v1/tasks/workflow", Some(stages), &[])
         .await
         .assert_problem(428, "precondition_required");
 }

@@ -52,7 +52,7 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
 }
 
 /// Logs in with e-mail and password and starts a session (cookie).
-#[utoipa::path(post, path = "/auth/login", operation_id = "auth_login", tag = "auth", request_body = LoginInput,
+#[utoipa::path(post, path = "/auth/login", security(()), operation_id = "auth_login", tag = "auth", request_body = LoginInput,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = LoginOut),
         (status = 401, description = "Wrong e-mail or password (invalid_credentials), second factor missing (two_factor_required) or wrong (invalid_second_factor)", body = Problem),
@@ -67,7 +67,7 @@ pub(super) async fn login(
 ) -> Result<Response, ApiError> {
     let hashing = PasswordHashing::new(&state.settings().auth).map_err(ApiError::internal)?;
     let parts_cookie = existing_cookie(&state, &headers);
-    let opened = session::login(
+    let opened = session::session_login(
         state.db(),
         &SessionStore::of(&state),
         state.settings(),
@@ -114,7 +114,7 @@ async fn end_session(
     };
     match found {
         Some(found) if found.user_id == ctx.user_id() => {
-            session::logout(state.db(), &sessions, &ctx.origin, &found, everywhere).await?;
+            session::session_logout(state.db(), &sessions, &ctx.origin, &found, everywhere).await?;
         }
         // A token user has no session to end.
         _ => {

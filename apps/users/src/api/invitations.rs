@@ -19,7 +19,8 @@ use crate::model::one_time_token;
 use crate::password::PasswordHashing;
 use crate::permission::MEMBERS_INVITE;
 use crate::service::invitation::{
-    Acceptance, NewInvitation, accept_invitation, create_invitation, pending_invitations, revoke_invitation,
+    Acceptance, NewInvitation, invitation_accept, invitation_create, invitation_list_pending,
+    invitation_revoke,
 };
 
 /// A pending invitation, as listed: never its token.
@@ -65,11 +66,9 @@ pub struct InvitationInput {
 
 /// Invites someone into the organization by e-mail.
 #[utoipa::path(post, path = "/invitations", operation_id = "invitations_create", tag = "invitations", request_body = InvitationInput,
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Invited; the link is on its way", body = InvitationOut),
         (status = 400, description = "No active organization (organization_required)", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires members.invite; owner and admin invitations also roles.manage (role_not_allowed)", body = Problem),
         (status = 409, description = "Already a member (already_member), already invited (already_invited) or too many pending invitations (too_many_invitations)", body = Problem),
         (status = 422, description = "Not an e-mail address, or not a default role", body = Problem),
@@ -82,7 +81,7 @@ pub(super) async fn create(
     ctx.require(MEMBERS_INVITE)?;
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
-    let created = create_invitation(
+    let created = invitation_create(
         &txn,
         ctx.acting(),
         organization_id,
@@ -97,10 +96,8 @@ pub(super) async fn create(
 }
 
 /// The organization's pending invitations, newest first.
-#[utoipa::path(get, path = "/invitations", operation_id = "invitations_list", tag = "invitations", security(("bearer" = []), ("session" = [])),
-    responses(
+#[utoipa::path(get, path = "/invitations", operation_id = "invitations_list", tag = "invitations", responses(
         (status = 200, description = "Pending invitations (at most 200)", body = [InvitationOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires members.invite", body = Problem),
     ))]
 pub(super) async fn list(
@@ -108,16 +105,14 @@ pub(super) async fn list(
     ctx: RequestContext,
 ) -> Result<Json<Vec<InvitationOut>>, ApiError> {
     ctx.require(MEMBERS_INVITE)?;
-    let pending = pending_invitations(state.db().read(), ctx.organization_id()?, Utc::now()).await?;
+    let pending = invitation_list_pending(state.db().read(), ctx.organization_id()?, Utc::now()).await?;
     Ok(Json(pending.into_iter().map(Into::into).collect()))
 }
 
 /// Revokes a pending invitation: its link stops working.
 #[utoipa::path(delete, path = "/invitations/{id}", operation_id = "invitations_revoke", tag = "invitations",
-    params(("id" = Uuid, Path, description = "Invitation id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Invitation id")), responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires members.invite", body = Problem),
         (status = 404, description = "No such pending invitation in this organization", body = Problem),
     ))]
@@ -129,7 +124,7 @@ pub(super) async fn revoke(
     ctx.require(MEMBERS_INVITE)?;
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
-    revoke_invitation(&txn, ctx.acting(), organization_id, id).await?;
+    invitation_revoke(&txn, ctx.acting(), organization_id, id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -206,7 +201,7 @@ pub(super) async fn accept(
     };
     let txn = state.db().write().begin().await?;
     let accepted =
-        accept_invitation(&txn, acting, signed_in, acceptance, &hashing, settings, Utc::now()).await?;
+        invitation_accept(&txn, acting, signed_in, acceptance, &hashing, settings, Utc::now()).await?;
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,

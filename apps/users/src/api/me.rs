@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use baseops_core::{ApiError, AppState, Json, Problem, RequestContext, Scope};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, RequestContext, Scope};
 use chrono::Utc;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::{OrganizationOut, UserOut};
 use crate::authenticator::cookie;
 use crate::password::PasswordHashing;
-use crate::selector::{organizations_of, user_by_id};
-use crate::service::user::{NewPassword, ProfileChange, set_password, update_profile};
+use crate::selector::{organization_list_for_user, user_get};
+use crate::service::user::{NewPassword, ProfileChange, user_set_password, user_update_profile};
 use crate::session_store::SessionStore;
 
 /// The current user, their organizations and their permissions in the active one.
@@ -33,49 +33,60 @@ pub struct MeOut {
     pub authenticated_by: &'static str,
 }
 
-/// Who am I, where, and what may I do.
-#[utoipa::path(get, path = "/me", operation_id = "me_get", tag = "me", security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "The current user", body = MeOut),
-        (status = 401, description = "Not authenticated", body = Problem),
+/// Who am I, where, and what may I do. The `ETag` is the version of the user's profile
+/// (`user.version`), for `If-Match` on `PATCH /me`.
+#[utoipa::path(get, path = "/me", operation_id = "me_get", tag = "me", responses(
+        (status = 200, description = "The current user", body = MeOut, headers(("ETag" = String, description = "The profile's version, for If-Match on PATCH /me"))),
         (status = 404, description = "X-Organization names an organization you are not in", body = Problem),
     ))]
-pub(super) async fn me(State(state): State<AppState>, ctx: RequestContext) -> Result<Json<MeOut>, ApiError> {
+pub(super) async fn me(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<(ETag, Json<MeOut>), ApiError> {
     let db = state.db().read();
-    let user = user_by_id(db, ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
-    let organizations = organizations_of(db, user.id).await?;
+    let user = user_get(db, ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
+    let organizations = organization_list_for_user(db, user.id).await?;
     let permissions = match ctx.principal.organization_id {
-        Some(_) if ctx.principal.is_superuser => {
-            state.permissions().iter().map(|permission| (permission.name.to_owned(), Scope::All)).collect()
-        }
+        Some(_) if ctx.principal.is_superuser => state
+            .permissions()
+            .permissions()
+            .iter()
+            .map(|permission| (permission.name.to_owned(), Scope::All))
+            .collect(),
         Some(_) => (*ctx.principal.grants).clone(),
         None => BTreeMap::new(),
     };
-    Ok(Json(MeOut {
-        user: user.into(),
-        organizations: organizations.into_iter().map(Into::into).collect(),
-        active_organization_id: ctx.principal.organization_id,
-        permissions,
-        authenticated_by: ctx.actor().kind(),
-    }))
+    Ok((
+        ETag(user.version),
+        Json(MeOut {
+            user: user.into(),
+            organizations: organizations.into_iter().map(Into::into).collect(),
+            active_organization_id: ctx.principal.organization_id,
+            permissions,
+            authenticated_by: ctx.actor().kind(),
+        }),
+    ))
 }
 
-/// Changes the current user's name, time zone or locale.
-#[utoipa::path(patch, path = "/me", operation_id = "me_update_me", tag = "me", request_body = ProfileChange, security(("bearer" = []), ("session" = [])),
+/// Changes the current user's name, time zone or locale. `If-Match` is optional: with it,
+/// the change applies only at that profile version (the `ETag` of `GET /me`).
+#[utoipa::path(patch, path = "/me", operation_id = "me_update_me", tag = "me", request_body = ProfileChange,
+    params(("If-Match" = Option<String>, Header, description = "Only if the profile is still at this version, e.g. \"3\"")),
     responses(
-        (status = 200, description = "The updated user", body = UserOut),
-        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 200, description = "The updated user", body = UserOut, headers(("ETag" = String, description = "The profile's new version"))),
+        (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     ))]
 pub(super) async fn update_me(
     State(state): State<AppState>,
     ctx: RequestContext,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(change): Json<ProfileChange>,
-) -> Result<Json<UserOut>, ApiError> {
+) -> Result<(ETag, Json<UserOut>), ApiError> {
     let txn = state.db().write().begin().await?;
-    let updated = update_profile(&txn, ctx.acting(), ctx.user_id(), change).await?;
+    let updated = user_update_profile(&txn, ctx.acting(), ctx.user_id(), expected, change).await?;
     txn.commit().await?;
-    Ok(Json(updated.into()))
+    Ok((ETag(updated.version), Json(updated.into())))
 }
 
 /// Password change input.
@@ -92,7 +103,6 @@ pub struct PasswordChange {
 #[utoipa::path(post, path = "/me/password", operation_id = "me_change_password", tag = "me", request_body = PasswordChange, security(("session" = [])),
     responses(
         (status = 204, description = "Changed; other sessions ended"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Wrong current password (code wrong_password) or not a session", body = Problem),
         (status = 422, description = "The new password is too weak", body = Problem),
     ))]
@@ -111,7 +121,7 @@ pub(super) async fn change_password(
         .ok_or(ApiError::Unauthenticated)?;
     let settings = &state.settings().auth;
     let hashing = PasswordHashing::new(settings).map_err(ApiError::internal)?;
-    let user = user_by_id(state.db().write(), ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
+    let user = user_get(state.db().write(), ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
     let matches = match user.password_hash.as_deref() {
         Some(hash) => hashing.verify(&input.current_password, hash).await,
         None => false,
@@ -125,7 +135,7 @@ pub(super) async fn change_password(
     let txn = state.db().write().begin().await?;
     let change =
         NewPassword { password: &input.new_password, keep_session: Some(current.id), sessions: &sessions };
-    set_password(&txn, ctx.acting(), user.id, change, &hashing, settings).await?;
+    user_set_password(&txn, ctx.acting(), user.id, change, &hashing, settings).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, RequestContext};
 use baseops_roles::permission::ROLES_MANAGE;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::model::{membership, user};
 use crate::permission::{MEMBERS_MANAGE, MEMBERS_VIEW};
-use crate::service::organization::{find_member, remove_member};
-use crate::service::user::deactivate;
+use crate::service::organization::{member_find, member_remove, member_roles_replace};
+use crate::service::user::user_deactivate;
 
 /// A member as listed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,16 +33,17 @@ pub struct MemberOut {
     pub role_ids: Vec<Uuid>,
     /// When they joined.
     pub joined_at: DateTime<Utc>,
+    /// The version of the member's role set: send it as `If-Match: "<version>"` to
+    /// `PUT /members/{id}/roles`.
+    pub version: i32,
 }
 
 /// Most members listed at once.
 const MAX_MEMBERS: u64 = 1000;
 
 /// The organization's members, by e-mail address.
-#[utoipa::path(get, path = "/members", operation_id = "members_list", tag = "members", security(("bearer" = []), ("session" = [])),
-    responses(
+#[utoipa::path(get, path = "/members", operation_id = "members_list", tag = "members", responses(
         (status = 200, description = "Members (at most 1000)", body = [MemberOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires members.view", body = Problem),
     ))]
 pub(super) async fn list(
@@ -59,7 +60,7 @@ pub(super) async fn list(
         .all(db)
         .await?;
     let mut roles =
-        baseops_roles::member_roles(db, members.iter().map(|(member, _)| member.id).collect()).await?;
+        baseops_roles::member_role_list(db, members.iter().map(|(member, _)| member.id).collect()).await?;
     Ok(Json(
         members
             .into_iter()
@@ -73,6 +74,7 @@ pub(super) async fn list(
                     is_active: user.is_active,
                     role_ids: roles.remove(&member.id).unwrap_or_default(),
                     joined_at: member.created_at,
+                    version: member.version,
                 })
             })
             .collect(),
@@ -87,41 +89,41 @@ pub struct MemberRoles {
     pub roles: Vec<Uuid>,
 }
 
-/// Replaces a member's roles.
+/// Replaces a member's roles. `If-Match` is optional: with it, the roles are replaced only
+/// if the member's role set is still at that version (`version` in `GET /members`).
 #[utoipa::path(put, path = "/members/{id}/roles", operation_id = "members_set_roles", tag = "members", request_body = MemberRoles,
-    params(("id" = Uuid, Path, description = "Membership id")), security(("bearer" = []), ("session" = [])),
+    params(("id" = Uuid, Path, description = "Membership id"), ("If-Match" = Option<String>, Header, description = "Only if the member's roles are still at this version, e.g. \"3\"")),
     responses(
-        (status = 204, description = "Roles replaced"),
-        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 204, description = "Roles replaced", headers(("ETag" = String, description = "The version of the member's roles now"))),
         (status = 403, description = "Requires roles.manage", body = Problem),
         (status = 404, description = "No such member in this organization", body = Problem),
         (status = 409, description = "It would remove the last owner (last_owner)", body = Problem),
+        (status = 412, description = "The roles changed since read (version_mismatch)", body = Problem),
         (status = 422, description = "A role of another organization or unknown", body = Problem),
     ))]
 pub(super) async fn set_roles(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(input): Json<MemberRoles>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(ETag, StatusCode), ApiError> {
     ctx.require(ROLES_MANAGE)?;
     if input.roles.len() > 50 {
         return Err(ApiError::invalid("roles", "must name at most 50 roles"));
     }
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
-    find_member(&txn, organization_id, id).await?;
-    baseops_roles::set_member_roles(&txn, ctx.acting(), organization_id, id, &input.roles).await?;
+    let member =
+        member_roles_replace(&txn, ctx.acting(), organization_id, id, expected, &input.roles).await?;
     txn.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((ETag(member.version), StatusCode::NO_CONTENT))
 }
 
 /// Removes a member; anyone may remove themself (leave), others need members.manage.
 #[utoipa::path(delete, path = "/members/{id}", operation_id = "members_remove", tag = "members",
-    params(("id" = Uuid, Path, description = "Membership id")), security(("bearer" = []), ("session" = [])),
-    responses(
+    params(("id" = Uuid, Path, description = "Membership id")), responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires members.manage", body = Problem),
         (status = 404, description = "No such member in this organization", body = Problem),
         (status = 409, description = "The last owner cannot leave (last_owner)", body = Problem),
@@ -133,11 +135,11 @@ pub(super) async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
-    let member = find_member(&txn, organization_id, id).await?;
+    let member = member_find(&txn, organization_id, id).await?;
     if member.user_id != ctx.user_id() {
         ctx.require(MEMBERS_MANAGE)?;
     }
-    remove_member(&txn, ctx.acting(), organization_id, id).await?;
+    member_remove(&txn, ctx.acting(), organization_id, id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -148,7 +150,6 @@ pub(super) async fn remove(
     params(("id" = Uuid, Path, description = "User id")), security(("session" = [])),
     responses(
         (status = 204, description = "Deactivated"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Superusers only", body = Problem),
         (status = 404, description = "No such user", body = Problem),
         (status = 409, description = "You cannot deactivate yourself (self_deactivation)", body = Problem),
@@ -168,7 +169,7 @@ pub(super) async fn deactivate_user(
         });
     }
     let txn = state.db().write().begin().await?;
-    deactivate(&txn, ctx.acting(), id, &crate::session_store::SessionStore::of(&state)).await?;
+    user_deactivate(&txn, ctx.acting(), id, &crate::session_store::SessionStore::of(&state)).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -38,9 +38,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(two_factor::setup))
         .routes(routes!(two_factor::enable))
         .routes(routes!(two_factor::disable))
-        .routes(routes!(recovery::request_password_reset))
+        .routes(routes!(recovery::password_reset_request))
         .routes(routes!(recovery::confirm_password_reset))
-        .routes(routes!(recovery::request_email_verification))
+        .routes(routes!(recovery::email_verification_request))
         .routes(routes!(recovery::confirm_email_verification))
         .routes(routes!(invitations::list, invitations::create))
         .routes(routes!(invitations::revoke))
@@ -72,6 +72,9 @@ pub struct UserOut {
     pub last_login_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// The profile's version: send it as `If-Match: "<version>"` to `PATCH /me` (also the
+    /// `ETag` of `GET /me`).
+    pub version: i32,
 }
 
 impl From<user::Model> for UserOut {
@@ -88,6 +91,7 @@ impl From<user::Model> for UserOut {
             email_verified_at: model.email_verified_at,
             last_login_at: model.last_login_at,
             created_at: model.created_at,
+            version: model.version,
         }
     }
 }
@@ -107,6 +111,9 @@ pub struct OrganizationOut {
     pub time_zone: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Bumped by every change: send it as `If-Match: "<version>"` to
+    /// `PATCH /organizations/{id}`.
+    pub version: i32,
 }
 
 impl From<organization::Model> for OrganizationOut {
@@ -118,6 +125,7 @@ impl From<organization::Model> for OrganizationOut {
             currency: model.currency,
             time_zone: model.time_zone,
             created_at: model.created_at,
+            version: model.version,
         }
     }
 }

@@ -2,38 +2,34 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, RequestContext};
 use sea_orm::TransactionTrait;
 
 use super::OrganizationOut;
-use crate::selector::organizations_of;
+use crate::selector::organization_list_for_user;
 use uuid::Uuid;
 
 use crate::permission::{ORGANIZATIONS_DELETE, ORGANIZATIONS_EDIT};
 use crate::service::organization::{
-    NewOrganization, OrganizationChange, create_organization, delete_organization, update_organization,
+    NewOrganization, OrganizationChange, organization_create, organization_delete, organization_update,
 };
 
 /// The organizations the current user belongs to.
-#[utoipa::path(get, path = "/organizations", operation_id = "organizations_list", tag = "organizations", security(("bearer" = []), ("session" = [])),
-    responses(
+#[utoipa::path(get, path = "/organizations", operation_id = "organizations_list", tag = "organizations", responses(
         (status = 200, description = "The user's organizations, by name", body = [OrganizationOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
     ))]
 pub(super) async fn list(
     State(state): State<AppState>,
     ctx: RequestContext,
 ) -> Result<Json<Vec<OrganizationOut>>, ApiError> {
-    let organizations = organizations_of(state.db().read(), ctx.user_id()).await?;
+    let organizations = organization_list_for_user(state.db().read(), ctx.user_id()).await?;
     Ok(Json(organizations.into_iter().map(Into::into).collect()))
 }
 
 /// Creates an organization; its creator becomes its owner and the default roles are seeded.
 #[utoipa::path(post, path = "/organizations", operation_id = "organizations_create", tag = "organizations", request_body = NewOrganization,
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Created", body = OrganizationOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "API tokens cannot create organizations", body = Problem),
         (status = 409, description = "The slug is taken (code slug_taken)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
@@ -48,36 +44,38 @@ pub(super) async fn create(
         return Err(ApiError::Forbidden);
     }
     let txn = state.db().write().begin().await?;
-    let org = create_organization(&txn, ctx.acting(), ctx.user_id(), input, state.permissions()).await?;
+    let org = organization_create(&txn, ctx.acting(), ctx.user_id(), input, state.permissions()).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(org.into())))
 }
 
-/// Edits the active organization (the id must be the active one).
+/// Edits the active organization (the id must be the active one). `If-Match` is optional:
+/// with it, the change applies only at that version.
 #[utoipa::path(patch, path = "/organizations/{id}", operation_id = "organizations_update", tag = "organizations", request_body = OrganizationChange,
-    params(("id" = Uuid, Path, description = "Organization id")), security(("bearer" = []), ("session" = [])),
+    params(("id" = Uuid, Path, description = "Organization id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version, e.g. \"3\"")),
     responses(
-        (status = 200, description = "Updated", body = OrganizationOut),
-        (status = 401, description = "Not authenticated", body = Problem),
+        (status = 200, description = "Updated", body = OrganizationOut, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Requires organizations.edit", body = Problem),
         (status = 404, description = "Not your active organization", body = Problem),
         (status = 409, description = "The slug is taken (slug_taken)", body = Problem),
+        (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     ))]
 pub(super) async fn update(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(change): Json<OrganizationChange>,
-) -> Result<Json<OrganizationOut>, ApiError> {
+) -> Result<(ETag, Json<OrganizationOut>), ApiError> {
     if ctx.principal.organization_id != Some(id) {
         return Err(ApiError::NotFound);
     }
     ctx.require(ORGANIZATIONS_EDIT)?;
     let txn = state.db().write().begin().await?;
-    let org = update_organization(&txn, ctx.acting(), id, change).await?;
+    let org = organization_update(&txn, ctx.acting(), id, expected, change).await?;
     txn.commit().await?;
-    Ok(Json(org.into()))
+    Ok((ETag(org.version), Json(org.into())))
 }
 
 /// Deletes the active organization and everything it owns; its audit trail stays.
@@ -85,7 +83,6 @@ pub(super) async fn update(
     params(("id" = Uuid, Path, description = "Organization id")), security(("session" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Requires organizations.delete (owners), from a session", body = Problem),
         (status = 404, description = "Not your active organization", body = Problem),
     ))]
@@ -103,7 +100,7 @@ pub(super) async fn delete(
         return Err(ApiError::Forbidden);
     }
     let txn = state.db().write().begin().await?;
-    delete_organization(&txn, ctx.acting(), id).await?;
+    organization_delete(&txn, ctx.acting(), id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

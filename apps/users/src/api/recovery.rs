@@ -33,19 +33,19 @@ pub struct PasswordResetRequest {
 
 /// Asks for a password-reset link by e-mail. The answer is the same whether or not the
 /// address has an account; at most 3 live links an hour are sent to one account.
-#[utoipa::path(post, path = "/auth/password-reset", operation_id = "recovery_request_password_reset", tag = "auth", request_body = PasswordResetRequest,
+#[utoipa::path(post, path = "/auth/password-reset", security(()), operation_id = "recovery_request_password_reset", tag = "auth", request_body = PasswordResetRequest,
     responses(
         (status = 202, description = "If the address has an account, a link is on its way", body = LinkRequested),
         (status = 422, description = "Not an e-mail address", body = Problem),
     ))]
-pub(super) async fn request_password_reset(
+pub(super) async fn password_reset_request(
     State(state): State<AppState>,
     origin: Origin,
     Json(input): Json<PasswordResetRequest>,
 ) -> Result<(StatusCode, Json<LinkRequested>), ApiError> {
     let acting = Acting { actor: &Actor::Anonymous, origin: &origin };
     let txn = state.db().write().begin().await?;
-    recovery::request_password_reset(&txn, acting, &input.email, state.settings(), Utc::now()).await?;
+    recovery::password_reset_request(&txn, acting, &input.email, state.settings(), Utc::now()).await?;
     txn.commit().await?;
     let detail = "If an account has this address, a link to reset its password is on its way.";
     Ok((StatusCode::ACCEPTED, Json(LinkRequested { detail })))
@@ -62,7 +62,7 @@ pub struct PasswordResetConfirm {
 }
 
 /// Sets a new password with a reset link's token; every session of the account ends.
-#[utoipa::path(post, path = "/auth/password-reset/confirm", operation_id = "recovery_confirm_password_reset", tag = "auth", request_body = PasswordResetConfirm,
+#[utoipa::path(post, path = "/auth/password-reset/confirm", security(()), operation_id = "recovery_confirm_password_reset", tag = "auth", request_body = PasswordResetConfirm,
     responses(
         (status = 204, description = "Password set; every session ended"),
         (status = 400, description = "Unknown, used or expired link (invalid_link)", body = Problem),
@@ -79,25 +79,23 @@ pub(super) async fn confirm_password_reset(
     let txn = state.db().write().begin().await?;
     let sessions = SessionStore::of(&state);
     let reset = recovery::PasswordReset { token: &input.token, new_password: &input.new_password };
-    recovery::reset_password(&txn, acting, reset, &sessions, &hashing, settings, Utc::now()).await?;
+    recovery::password_reset(&txn, acting, reset, &sessions, &hashing, settings, Utc::now()).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sends a link that verifies the current user's e-mail address (at most 3 live links an
 /// hour).
-#[utoipa::path(post, path = "/me/verify-email", operation_id = "recovery_request_email_verification", tag = "me", security(("bearer" = []), ("session" = [])),
-    responses(
+#[utoipa::path(post, path = "/me/verify-email", operation_id = "recovery_request_email_verification", tag = "me", responses(
         (status = 202, description = "A link is on its way", body = LinkRequested),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 409, description = "The address is already verified (already_verified)", body = Problem),
     ))]
-pub(super) async fn request_email_verification(
+pub(super) async fn email_verification_request(
     State(state): State<AppState>,
     ctx: RequestContext,
 ) -> Result<(StatusCode, Json<LinkRequested>), ApiError> {
     let txn = state.db().write().begin().await?;
-    recovery::request_email_verification(&txn, ctx.acting(), ctx.user_id(), state.settings(), Utc::now())
+    recovery::email_verification_request(&txn, ctx.acting(), ctx.user_id(), state.settings(), Utc::now())
         .await?;
     txn.commit().await?;
     let detail = "A link to verify your e-mail address is on its way.";
@@ -113,7 +111,7 @@ pub struct EmailVerificationConfirm {
 }
 
 /// Marks an address verified with a verification link's token.
-#[utoipa::path(post, path = "/auth/verify-email/confirm", operation_id = "recovery_confirm_email_verification", tag = "auth", request_body = EmailVerificationConfirm,
+#[utoipa::path(post, path = "/auth/verify-email/confirm", security(()), operation_id = "recovery_confirm_email_verification", tag = "auth", request_body = EmailVerificationConfirm,
     responses(
         (status = 204, description = "The address is verified"),
         (status = 400, description = "Unknown, used or expired link (invalid_link)", body = Problem),
@@ -125,7 +123,7 @@ pub(super) async fn confirm_email_verification(
 ) -> Result<StatusCode, ApiError> {
     let acting = Acting { actor: &Actor::Anonymous, origin: &origin };
     let txn = state.db().write().begin().await?;
-    recovery::verify_email(&txn, acting, &input.token, Utc::now()).await?;
+    recovery::email_verify(&txn, acting, &input.token, Utc::now()).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::model::api_token;
-use crate::selector::tokens_of;
-use crate::service::token::{NewToken, create_token, revoke_token, scopes_of};
+use crate::selector::token_list;
+use crate::service::token::{NewToken, scopes_of, token_create, token_revoke};
 
 /// A token as listed: never its secret.
 #[derive(Debug, Serialize, ToSchema)]
@@ -75,16 +75,14 @@ pub struct CreatedTokenOut {
 }
 
 /// The current user's tokens, newest first.
-#[utoipa::path(get, path = "/tokens", operation_id = "tokens_list", tag = "tokens", security(("bearer" = []), ("session" = [])),
-    responses(
+#[utoipa::path(get, path = "/tokens", operation_id = "tokens_list", tag = "tokens", responses(
         (status = 200, description = "Tokens, without their secrets", body = [TokenOut]),
-        (status = 401, description = "Not authenticated", body = Problem),
     ))]
 pub(super) async fn list(
     State(state): State<AppState>,
     ctx: RequestContext,
 ) -> Result<Json<Vec<TokenOut>>, ApiError> {
-    let tokens = tokens_of(state.db().read(), ctx.user_id()).await?;
+    let tokens = token_list(state.db().read(), ctx.user_id()).await?;
     Ok(Json(tokens.into_iter().map(Into::into).collect()))
 }
 
@@ -93,7 +91,6 @@ pub(super) async fn list(
     responses(
         (status = 201, description = "Created; the secret is in `token`, shown once", body = CreatedTokenOut),
         (status = 400, description = "No active organization (code organization_required)", body = Problem),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Tokens cannot create tokens", body = Problem),
         (status = 409, description = "Too many live tokens (code too_many_tokens)", body = Problem),
         (status = 422, description = "Invalid fields or scopes you do not hold", body = Problem),
@@ -108,23 +105,26 @@ pub(super) async fn create(
     }
     let organization_id = ctx.organization_id()?;
     let held = if ctx.principal.is_superuser {
-        state.permissions().iter().map(|p| (p.name.to_owned(), baseops_core::Scope::All)).collect()
+        state
+            .permissions()
+            .permissions()
+            .iter()
+            .map(|p| (p.name.to_owned(), baseops_core::Scope::All))
+            .collect()
     } else {
         (*ctx.principal.grants).clone()
     };
     let txn = state.db().write().begin().await?;
     let new = NewToken { name: &input.name, scopes: &input.scopes, expires_at: input.expires_at };
-    let created = create_token(&txn, ctx.acting(), ctx.user_id(), organization_id, &held, new).await?;
+    let created = token_create(&txn, ctx.acting(), ctx.user_id(), organization_id, &held, new).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedTokenOut { token: created.token, details: created.row.into() })))
 }
 
 /// Revokes one of the current user's tokens.
 #[utoipa::path(delete, path = "/tokens/{id}", operation_id = "tokens_revoke", tag = "tokens", params(("id" = Uuid, Path, description = "Token id")),
-    security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 404, description = "No such token of yours", body = Problem),
     ))]
 pub(super) async fn revoke(
@@ -133,7 +133,7 @@ pub(super) async fn revoke(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let txn = state.db().write().begin().await?;
-    revoke_token(&txn, ctx.acting(), ctx.user_id(), id).await?;
+    token_revoke(&txn, ctx.acting(), ctx.user_id(), id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use crate::model::user;
 use crate::password::PasswordHashing;
-use crate::selector::user_by_id;
-use crate::service::two_factor::{Enrolment, disable as turn_off, enable as turn_on, start};
+use crate::selector::user_get;
+use crate::service::two_factor::{Enrolment, two_factor_disable, two_factor_enable, two_factor_start};
 
 async fn session_user(
     ctx: &RequestContext,
@@ -21,7 +21,7 @@ async fn session_user(
     if !matches!(ctx.actor(), Actor::User { .. }) {
         return Err(ApiError::Forbidden);
     }
-    user_by_id(db, ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)
+    user_get(db, ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)
 }
 
 /// Starts enrolment: a new secret, as text, URL and QR code. Nothing changes at login until
@@ -29,7 +29,6 @@ async fn session_user(
 #[utoipa::path(post, path = "/me/two-factor/setup", operation_id = "two_factor_setup", tag = "me", security(("session" = [])),
     responses(
         (status = 200, description = "Scan the QR code or type the secret, then confirm with a code", body = Enrolment),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Session only", body = Problem),
         (status = 409, description = "Already on (two_factor_enabled)", body = Problem),
     ))]
@@ -39,7 +38,7 @@ pub(super) async fn setup(
 ) -> Result<Json<Enrolment>, ApiError> {
     let txn = state.db().write().begin().await?;
     let found = session_user(&ctx, &txn).await?;
-    let enrolment = start(&txn, found).await?;
+    let enrolment = two_factor_start(&txn, found).await?;
     txn.commit().await?;
     Ok(Json(enrolment))
 }
@@ -63,7 +62,6 @@ pub struct RecoveryCodesOut {
 #[utoipa::path(post, path = "/me/two-factor/enable", operation_id = "two_factor_enable", tag = "me", request_body = CodeInput, security(("session" = [])),
     responses(
         (status = 200, description = "On; the recovery codes are shown this once", body = RecoveryCodesOut),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Session only", body = Problem),
         (status = 409, description = "Not set up (two_factor_not_started) or already on", body = Problem),
         (status = 422, description = "Wrong code", body = Problem),
@@ -75,7 +73,7 @@ pub(super) async fn enable(
 ) -> Result<Json<RecoveryCodesOut>, ApiError> {
     let txn = state.db().write().begin().await?;
     let found = session_user(&ctx, &txn).await?;
-    let recovery_codes = turn_on(&txn, ctx.acting(), found, &input.code, Utc::now()).await?;
+    let recovery_codes = two_factor_enable(&txn, ctx.acting(), found, &input.code, Utc::now()).await?;
     txn.commit().await?;
     Ok(Json(RecoveryCodesOut { recovery_codes }))
 }
@@ -92,7 +90,6 @@ pub struct PasswordInput {
 #[utoipa::path(post, path = "/me/two-factor/disable", operation_id = "two_factor_disable", tag = "me", request_body = PasswordInput, security(("session" = [])),
     responses(
         (status = 204, description = "Off; recovery codes deleted"),
-        (status = 401, description = "Not authenticated", body = Problem),
         (status = 403, description = "Session only, or wrong password (wrong_password)", body = Problem),
     ))]
 pub(super) async fn disable(
@@ -110,7 +107,7 @@ pub(super) async fn disable(
     if !matches {
         return Err(ApiError::Refused { code: "wrong_password", detail: "The password is wrong.".into() });
     }
-    turn_off(&txn, ctx.acting(), found).await?;
+    two_factor_disable(&txn, ctx.acting(), found).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

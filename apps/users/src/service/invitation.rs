@@ -8,9 +8,9 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::Settings;
-use baseops_core::{Acting, Actor, ApiError, FieldErrors};
+use baseops_core::{Acting, Actor, ApiError, Email, FieldErrors};
 use baseops_email::{Templates, enqueue_email};
-use baseops_roles::{DEFAULT_ROLES, OWNER, give_role, role_by_key};
+use baseops_roles::{DEFAULT_ROLES, OWNER, member_role_give, role_get_by_key};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -18,12 +18,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::onetime::{self, NewToken, Purpose, days_after, invalid_link, link};
-use super::organization::add_member;
+use super::organization::member_add;
 use super::recovery::mark_verified;
-use super::user::{NewUser, create_user};
+use super::user::{NewUser, user_create};
 use crate::model::{membership, one_time_token, organization, user};
 use crate::password::PasswordHashing;
-use crate::validate::normalize_email;
 
 /// Most pending invitations an organization may have at once.
 pub const MAX_PENDING_INVITATIONS: u64 = 200;
@@ -61,7 +60,7 @@ pub struct CreatedInvitation {
 /// 422 for a bad address or an unknown role; 403 `role_not_allowed` for an owner or admin
 /// invitation without `roles.manage`; 409 `already_member`, `already_invited`,
 /// `too_many_invitations`; database errors; 500 for a template that does not render.
-pub async fn create_invitation(
+pub async fn invitation_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
@@ -71,8 +70,13 @@ pub async fn create_invitation(
     now: DateTime<Utc>,
 ) -> Result<CreatedInvitation, ApiError> {
     let mut errors = FieldErrors::new();
-    let email =
-        normalize_email(new.email).map_err(|message| errors.add("email", message)).unwrap_or_default();
+    let email = match Email::parse(new.email) {
+        Ok(email) => email.into_inner(),
+        Err(error) => {
+            errors.add("email", error.to_string());
+            String::new()
+        }
+    };
     let role = DEFAULT_ROLES.iter().find(|role| role.key == new.role);
     if role.is_none() {
         let keys: Vec<&str> = DEFAULT_ROLES.iter().map(|role| role.key).collect();
@@ -87,7 +91,7 @@ pub async fn create_invitation(
                 detail: format!("Inviting someone as {} needs the roles.manage permission.", role.name),
             });
         }
-        let roles = baseops_roles::roles_of(txn, organization_id).await?;
+        let roles = baseops_roles::role_list(txn, organization_id).await?;
         let granted =
             roles.iter().find(|found| found.key.as_deref() == Some(role.key)).map(|found| &found.grants);
         let exceeds = granted.is_none_or(|granted| {
@@ -101,7 +105,7 @@ pub async fn create_invitation(
         }
     }
     let org = organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)?;
-    if role_by_key(txn, organization_id, role.key).await?.is_none() {
+    if role_get_by_key(txn, organization_id, role.key).await?.is_none() {
         return Err(role_unavailable());
     }
     let existing = user::Entity::find().filter(user::Column::Email.eq(&email)).one(txn).await?;
@@ -192,7 +196,7 @@ struct InvitationMail<'a> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn pending_invitations(
+pub async fn invitation_list_pending(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     now: DateTime<Utc>,
@@ -208,7 +212,7 @@ pub async fn pending_invitations(
 ///
 /// # Errors
 /// 404 for an unknown or accepted invitation, or another organization's.
-pub async fn revoke_invitation(
+pub async fn invitation_revoke(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
@@ -266,7 +270,7 @@ pub struct Accepted {
 /// # Errors
 /// 400 `invalid_link`; 403 `wrong_account`; 422 for a missing or bad display name or
 /// password; 409 `already_member` or `role_unavailable`; database errors.
-pub async fn accept_invitation(
+pub async fn invitation_accept(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     signed_in: Option<Uuid>,
@@ -278,7 +282,7 @@ pub async fn accept_invitation(
     let invitation = onetime::consume(txn, Purpose::Invitation, acceptance.token, now).await?;
     let organization_id = invitation.organization_id.ok_or_else(invalid_link)?;
     let role_key = invitation.role_key.as_deref().ok_or_else(invalid_link)?;
-    let role_id = role_by_key(txn, organization_id, role_key).await?.ok_or_else(role_unavailable)?;
+    let role_id = role_get_by_key(txn, organization_id, role_key).await?.ok_or_else(role_unavailable)?;
 
     let existing = user::Entity::find().filter(user::Column::Email.eq(&invitation.email)).one(txn).await?;
     let (user_id, created) = match existing {
@@ -304,7 +308,7 @@ pub async fn accept_invitation(
                 password: acceptance.password,
                 is_superuser: false,
             };
-            let created = create_user(txn, acting, new, hashing, &settings.auth).await?;
+            let created = user_create(txn, acting, new, hashing, &settings.auth).await?;
             let id = created.id;
             mark_verified(txn, acting, created, now).await?;
             (id, true)
@@ -313,8 +317,8 @@ pub async fn accept_invitation(
     // From here on the new member acts: the trail shows who joined, not an anonymous caller.
     let member = Actor::User { user_id };
     let acting = if created { Acting { actor: &member, origin: acting.origin } } else { acting };
-    let membership = add_member(txn, acting, organization_id, user_id).await?;
-    give_role(txn, acting, organization_id, membership.id, role_id).await?;
+    let membership = member_add(txn, acting, organization_id, user_id).await?;
+    member_role_give(txn, acting, organization_id, membership.id, role_id).await?;
     record(
         txn,
         AuditEntry::new(acting, Some(organization_id), "invitation.accept", "invitation", invitation.id)

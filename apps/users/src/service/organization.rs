@@ -2,19 +2,17 @@
 //! default roles are seeded.
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError, FieldErrors, PermissionDef};
-use baseops_roles::{OWNER, give_role, seed_defaults};
+use baseops_core::{Acting, ApiError, Currency, FieldErrors, PermissionRegistry, check_version};
+use baseops_roles::{OWNER, member_role_give, role_seed_defaults};
 use chrono::Utc;
-use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::conflict_on_unique;
 use crate::model::{membership, organization};
-use crate::validate::{check_currency, check_slug, check_time_zone, clean_name, slugify};
+use crate::validate::{check_slug, check_time_zone, clean_name, slugify};
 
 /// Most organizations one user may create.
 pub const MAX_ORGANIZATIONS_PER_USER: u64 = 100;
@@ -27,7 +25,7 @@ pub struct NewOrganization {
     pub name: String,
     /// URL name; made from the name when absent.
     pub slug: Option<String>,
-    /// ISO 4217 code; `USD` when absent.
+    /// ISO 4217 code, in any case (stored upper-case); `USD` when absent.
     pub currency: Option<String>,
     /// IANA time zone; `UTC` when absent.
     pub time_zone: Option<String>,
@@ -45,12 +43,12 @@ struct Audited<'a> {
 ///
 /// # Errors
 /// 422 for bad fields, 409 `slug_taken`, 409 `too_many_organizations`.
-pub async fn create_organization(
+pub async fn organization_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     owner_id: Uuid,
     new: NewOrganization,
-    registry: &[PermissionDef],
+    registry: &PermissionRegistry,
 ) -> Result<organization::Model, ApiError> {
     let mut errors = FieldErrors::new();
     let name = clean_name(&new.name, "name", &mut errors);
@@ -58,10 +56,7 @@ pub async fn create_organization(
     if let Err(message) = check_slug(&slug) {
         errors.add("slug", message);
     }
-    let currency = new.currency.unwrap_or_else(|| "USD".to_owned());
-    if let Err(message) = check_currency(&currency) {
-        errors.add("currency", message);
-    }
+    let currency = currency_code(new.currency.as_deref().unwrap_or("USD"), &mut errors);
     let time_zone = new.time_zone.unwrap_or_else(|| "UTC".to_owned());
     if let Err(message) = check_time_zone(&time_zone) {
         errors.add("time_zone", message);
@@ -84,6 +79,7 @@ pub async fn create_organization(
         time_zone,
         created_at: now,
         updated_at: now,
+        version: 1,
     };
     organization::Entity::insert(org.clone().into_active_model())
         .exec_without_returning(txn)
@@ -101,23 +97,41 @@ pub async fn create_organization(
         ),
     )
     .await?;
-    let member = add_member(txn, acting, org.id, owner_id).await?;
-    let roles = seed_defaults(txn, acting, org.id, registry).await?;
-    give_role(txn, acting, org.id, member.id, roles[OWNER]).await?;
+    let member = member_add(txn, acting, org.id, owner_id).await?;
+    let roles = role_seed_defaults(txn, acting, org.id, registry).await?;
+    member_role_give(txn, acting, org.id, member.id, roles[OWNER]).await?;
     Ok(org)
+}
+
+/// The stored form of a default currency (`eur` → `EUR`); an error on `currency` when it is
+/// not a current ISO 4217 code.
+fn currency_code(text: &str, errors: &mut FieldErrors) -> String {
+    match Currency::parse(text) {
+        Ok(currency) => currency.code().to_owned(),
+        Err(error) => {
+            errors.add("currency", error.to_string());
+            text.to_owned()
+        }
+    }
 }
 
 /// Makes a user a member of an organization (no roles yet).
 ///
 /// # Errors
 /// 409 `already_member`.
-pub async fn add_member(
+pub async fn member_add(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
     user_id: Uuid,
 ) -> Result<membership::Model, ApiError> {
-    let member = membership::Model { id: Uuid::now_v7(), organization_id, user_id, created_at: Utc::now() };
+    let member = membership::Model {
+        id: Uuid::now_v7(),
+        organization_id,
+        user_id,
+        created_at: Utc::now(),
+        version: 1,
+    };
     membership::Entity::insert(member.clone().into_active_model())
         .exec_without_returning(txn)
         .await
@@ -128,6 +142,7 @@ pub async fn add_member(
             .changes(Changes::new().set("user_id", None::<Uuid>, user_id)),
     )
     .await?;
+    baseops_roles::epoch::access_changed(txn).await?;
     Ok(member)
 }
 
@@ -136,18 +151,19 @@ pub async fn add_member(
 ///
 /// # Errors
 /// 404 for a membership of another organization, 409 `last_owner`.
-pub async fn remove_member(
+pub async fn member_remove(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
     membership_id: Uuid,
 ) -> Result<membership::Model, ApiError> {
-    let member = find_member(txn, organization_id, membership_id).await?;
-    baseops_roles::ensure_not_last_owner(txn, organization_id, membership_id).await?;
+    let member = member_find(txn, organization_id, membership_id).await?;
+    baseops_roles::owner_ensure_not_last(txn, organization_id, membership_id).await?;
     membership::Entity::delete_by_id(membership_id).exec(txn).await?;
     let entry =
         AuditEntry::new(acting, Some(organization_id), "membership.delete", "membership", membership_id);
     record(txn, entry.changes(Changes::new().set("user_id", member.user_id, None::<()>))).await?;
+    baseops_roles::epoch::access_changed(txn).await?;
     Ok(member)
 }
 
@@ -155,7 +171,7 @@ pub async fn remove_member(
 ///
 /// # Errors
 /// 404, database errors.
-pub async fn find_member(
+pub async fn member_find(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
     membership_id: Uuid,
@@ -165,6 +181,52 @@ pub async fn find_member(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)
+}
+
+/// Replaces a member's roles with `role_ids` (through the roles app's `member_roles_set`),
+/// at the membership's version when `expected` (the client's `If-Match`) is given.
+///
+/// The membership's version is the version of its role set (see
+/// [`membership::Model::version`]). A change bumps it first — `UPDATE memberships … WHERE id
+/// = ? AND version = ?` — so that, of two writers holding the same version, the second waits
+/// for the first and then gets 412 instead of interleaving its rows; a set equal to the
+/// current one changes nothing and keeps the version.
+///
+/// # Errors
+/// 404 for a membership of another organization, 412 `version_mismatch`, 422 for roles of
+/// another organization or unknown ids, 409 `last_owner`.
+pub async fn member_roles_replace(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    organization_id: Uuid,
+    membership_id: Uuid,
+    expected: Option<i32>,
+    role_ids: &[Uuid],
+) -> Result<membership::Model, ApiError> {
+    let member = member_find(txn, organization_id, membership_id).await?;
+    check_version(member.version, expected)?;
+    let mut wanted = role_ids.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let mut current = baseops_roles::member_role_list(txn, vec![membership_id])
+        .await?
+        .remove(&membership_id)
+        .unwrap_or_default();
+    current.sort();
+    if current == wanted {
+        return Ok(member);
+    }
+    let mut bump = membership::Entity::update_many()
+        .col_expr(membership::Column::Version, Expr::col(membership::Column::Version).add(1))
+        .filter(membership::Column::Id.eq(membership_id));
+    if let Some(expected) = expected {
+        bump = bump.filter(membership::Column::Version.eq(expected));
+    }
+    if bump.exec(txn).await?.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    baseops_roles::member_roles_set(txn, acting, organization_id, membership_id, &wanted).await?;
+    member_find(txn, organization_id, membership_id).await
 }
 
 /// Changes to an organization; `None` leaves a field as it is.
@@ -181,18 +243,23 @@ pub struct OrganizationChange {
     pub time_zone: Option<String>,
 }
 
-/// Edits the organization.
+/// Edits the organization. With `expected` (the client's `If-Match`) the change applies
+/// only at that version: one `UPDATE … WHERE id = ? AND version = ?`, so of two writers
+/// holding the same version the second gets 412. Every change bumps the version; a request
+/// that changes nothing leaves it.
 ///
 /// # Errors
-/// 404, 422 for bad fields, 409 `slug_taken`.
-pub async fn update_organization(
+/// 404, 412 `version_mismatch`, 422 for bad fields, 409 `slug_taken`.
+pub async fn organization_update(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
+    expected: Option<i32>,
     change: OrganizationChange,
 ) -> Result<organization::Model, ApiError> {
     let before =
         organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    check_version(before.version, expected)?;
     let mut after = before.clone();
     let mut errors = FieldErrors::new();
     if let Some(name) = change.name {
@@ -205,10 +272,7 @@ pub async fn update_organization(
         after.slug = slug;
     }
     if let Some(currency) = change.currency {
-        if let Err(message) = check_currency(&currency) {
-            errors.add("currency", message);
-        }
-        after.currency = currency;
+        after.currency = currency_code(&currency, &mut errors);
     }
     if let Some(zone) = change.time_zone {
         if let Err(message) = check_time_zone(&zone) {
@@ -222,17 +286,24 @@ pub async fn update_organization(
     if changes.is_empty() {
         return Ok(before);
     }
-    after.updated_at = Utc::now();
-    let mut active = before.clone().into_active_model();
-    active.name = Set(after.name.clone());
-    active.slug = Set(after.slug.clone());
-    active.currency = Set(after.currency.clone());
-    active.time_zone = Set(after.time_zone.clone());
-    active.updated_at = Set(after.updated_at);
-    active
-        .update(txn)
+    let mut update = organization::Entity::update_many()
+        .col_expr(organization::Column::Name, Expr::value(after.name.clone()))
+        .col_expr(organization::Column::Slug, Expr::value(after.slug.clone()))
+        .col_expr(organization::Column::Currency, Expr::value(after.currency.clone()))
+        .col_expr(organization::Column::TimeZone, Expr::value(after.time_zone.clone()))
+        .col_expr(organization::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(organization::Column::Version, Expr::col(organization::Column::Version).add(1))
+        .filter(organization::Column::Id.eq(organization_id));
+    if let Some(expected) = expected {
+        update = update.filter(organization::Column::Version.eq(expected));
+    }
+    let updated = update
+        .exec(txn)
         .await
         .map_err(|error| conflict_on_unique(error, "slug_taken", "An organization with this slug exists."))?;
+    if updated.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
     let entry = AuditEntry::new(
         acting,
         Some(organization_id),
@@ -241,7 +312,7 @@ pub async fn update_organization(
         organization_id,
     );
     record(txn, entry.changes(changes)).await?;
-    Ok(after)
+    organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)
 }
 
 /// Deletes an organization and everything it owns (memberships, roles, tokens, and the
@@ -249,7 +320,7 @@ pub async fn update_organization(
 ///
 /// # Errors
 /// 404, database errors.
-pub async fn delete_organization(
+pub async fn organization_delete(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
@@ -273,5 +344,6 @@ pub async fn delete_organization(
         )),
     )
     .await?;
+    baseops_roles::epoch::access_changed(txn).await?;
     Ok(())
 }

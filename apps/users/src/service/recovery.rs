@@ -8,7 +8,7 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::Settings;
-use baseops_core::{Acting, ApiError};
+use baseops_core::{Acting, ApiError, Email};
 use baseops_email::{Templates, enqueue_email};
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
@@ -18,11 +18,10 @@ use uuid::Uuid;
 use super::onetime::{
     self, NewToken, Purpose, end_others, invalid_link, link, live_in_last_hour, minutes_after,
 };
-use super::user::{NewPassword, set_password};
+use super::user::{NewPassword, user_set_password};
 use crate::model::user;
 use crate::password::PasswordHashing;
 use crate::session_store::SessionStore;
-use crate::validate::normalize_email;
 
 /// Most live links of one kind a user is sent in an hour.
 pub const MAX_LINKS_PER_HOUR: u64 = 3;
@@ -38,16 +37,16 @@ pub const VERIFY_PATH: &str = "/verify-email";
 /// # Errors
 /// 422 for a malformed address (whether or not it has an account: that reveals nothing);
 /// database errors; 500 for a template that does not render.
-pub async fn request_password_reset(
+pub async fn password_reset_request(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     email: &str,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, ApiError> {
-    let email = normalize_email(email).map_err(|message| ApiError::invalid("email", message))?;
+    let email = Email::parse(email).map_err(|error| ApiError::invalid("email", error.to_string()))?;
     let Some(found) = user::Entity::find()
-        .filter(user::Column::Email.eq(&email))
+        .filter(user::Column::Email.eq(email.as_str()))
         .filter(user::Column::IsActive.eq(true))
         .one(txn)
         .await?
@@ -144,7 +143,7 @@ pub struct PasswordReset<'a> {
 /// # Errors
 /// 400 `invalid_link` for an unknown, used or expired link (or a deactivated account); 422
 /// for a weak password, after which the caller rolls back and the link still works.
-pub async fn reset_password(
+pub async fn password_reset(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     reset: PasswordReset<'_>,
@@ -160,7 +159,7 @@ pub async fn reset_password(
         return Err(invalid_link());
     }
     let change = NewPassword { password: reset.new_password, keep_session: None, sessions };
-    set_password(txn, acting, user_id, change, hashing, &settings.auth).await?;
+    user_set_password(txn, acting, user_id, change, hashing, &settings.auth).await?;
     end_others(txn, Purpose::PasswordReset, user_id, now).await?;
     record(
         txn,
@@ -178,7 +177,7 @@ pub async fn reset_password(
 /// # Errors
 /// 409 `already_verified`; 404 for an unknown user; database errors; 500 for a template that
 /// does not render.
-pub async fn request_email_verification(
+pub async fn email_verification_request(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
@@ -206,7 +205,7 @@ pub async fn request_email_verification(
 /// # Errors
 /// 400 `invalid_link` for an unknown, used or expired link, or one sent to an address the
 /// user no longer has.
-pub async fn verify_email(
+pub async fn email_verify(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     token: &str,

@@ -53,7 +53,7 @@ fn invalid_credentials() -> ApiError {
 ///
 /// # Errors
 /// As above; database errors are 500.
-pub async fn login(
+pub async fn session_login(
     db: &Database,
     sessions: &SessionStore,
     settings: &Settings,
@@ -94,7 +94,7 @@ pub async fn login(
                 detail: "Send totp_code (or a recovery_code) with the e-mail address and password.".into(),
             });
         }
-        if !two_factor::verify(&txn, &user, second_factor, now).await? {
+        if !two_factor::two_factor_verify(&txn, &user, second_factor, now).await? {
             drop(txn);
             throttle::record_failure(db.write(), &keys, &settings.auth, now).await?;
             return Err(ApiError::NotAuthenticated {
@@ -141,7 +141,7 @@ fn hours(value: u64) -> Duration {
 ///
 /// # Errors
 /// Database errors.
-pub async fn logout(
+pub async fn session_logout(
     db: &Database,
     sessions: &SessionStore,
     origin: &Origin,

@@ -42,7 +42,7 @@ pub struct NewToken<'a> {
 ///
 /// # Errors
 /// 422 for a bad name, unknown or unheld scopes, a past expiry; 409 `too_many_tokens`.
-pub async fn create_token(
+pub async fn token_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
@@ -115,7 +115,7 @@ pub async fn create_token(
 ///
 /// # Errors
 /// As above.
-pub async fn revoke_token(
+pub async fn token_revoke(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
@@ -141,6 +141,7 @@ pub async fn revoke_token(
             .changes(Changes::new().set("revoked_at", None::<()>, now)),
     )
     .await?;
+    baseops_roles::epoch::access_changed(txn).await?;
     Ok(())
 }
 

@@ -48,7 +48,7 @@ fn unix(now: DateTime<Utc>) -> u64 {
 ///
 /// # Errors
 /// 409 `two_factor_enabled` when it is already on.
-pub async fn start(txn: &impl ConnectionTrait, found: user::Model) -> Result<Enrolment, ApiError> {
+pub async fn two_factor_start(txn: &impl ConnectionTrait, found: user::Model) -> Result<Enrolment, ApiError> {
     if found.totp_enabled_at.is_some() {
         return Err(ApiError::Conflict {
             code: "two_factor_enabled",
@@ -69,7 +69,7 @@ pub async fn start(txn: &impl ConnectionTrait, found: user::Model) -> Result<Enr
 ///
 /// # Errors
 /// 409 `two_factor_not_started` or `two_factor_enabled`; 422 for a wrong code.
-pub async fn enable(
+pub async fn two_factor_enable(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     found: user::Model,
@@ -121,7 +121,7 @@ async fn replace_recovery_codes(
 ///
 /// # Errors
 /// Database errors.
-pub async fn disable(
+pub async fn two_factor_disable(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     found: user::Model,
@@ -145,7 +145,7 @@ pub async fn disable(
 ///
 /// # Errors
 /// Database errors.
-pub async fn verify(
+pub async fn two_factor_verify(
     txn: &impl ConnectionTrait,
     found: &user::Model,
     given: SecondFactor<'_>,

@@ -2,9 +2,10 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::AuthSettings;
-use baseops_core::{Acting, ApiError, FieldErrors};
+use baseops_core::{Acting, ApiError, Email, FieldErrors, check_version};
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::Serialize;
 use uuid::Uuid;
@@ -13,7 +14,7 @@ use super::conflict_on_unique;
 use crate::model::{api_token, user};
 use crate::password::{PasswordHashing, check_strength};
 use crate::session_store::SessionStore;
-use crate::validate::{check_time_zone, clean_name, normalize_email};
+use crate::validate::{check_time_zone, clean_name};
 
 /// What a new user starts with.
 #[derive(Debug, Clone)]
@@ -54,7 +55,7 @@ fn audited(model: &user::Model) -> Audited<'_> {
 ///
 /// # Errors
 /// See above; database errors are 500.
-pub async fn create_user(
+pub async fn user_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     new: NewUser<'_>,
@@ -62,8 +63,13 @@ pub async fn create_user(
     settings: &AuthSettings,
 ) -> Result<user::Model, ApiError> {
     let mut errors = FieldErrors::new();
-    let email =
-        normalize_email(new.email).map_err(|message| errors.add("email", message)).unwrap_or_default();
+    let email = match Email::parse(new.email) {
+        Ok(email) => email.into_inner(),
+        Err(error) => {
+            errors.add("email", error.to_string());
+            String::new()
+        }
+    };
     let display_name = clean_name(new.display_name, "display_name", &mut errors);
     if let Some(password) = new.password
         && let Err(weak) = check_strength(password, &email, settings)
@@ -94,6 +100,7 @@ pub async fn create_user(
         totp_secret: None,
         totp_enabled_at: None,
         totp_last_step: None,
+        version: 1,
     };
     user::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await.map_err(
         |error| conflict_on_unique(error, "email_taken", "A user with this e-mail address exists."),
@@ -119,17 +126,22 @@ pub struct ProfileChange {
     pub locale: Option<String>,
 }
 
-/// Updates a user's own profile.
+/// Updates a user's own profile. With `expected` (the client's `If-Match`) the change
+/// applies only at that profile version: one `UPDATE … WHERE id = ? AND version = ?`, so of
+/// two writers holding the same version the second gets 412. Every change bumps the
+/// version; a request that changes nothing leaves it.
 ///
 /// # Errors
-/// 422 on bad fields, 404 for an unknown user.
-pub async fn update_profile(
+/// 422 on bad fields, 404 for an unknown user, 412 `version_mismatch`.
+pub async fn user_update_profile(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
+    expected: Option<i32>,
     change: ProfileChange,
 ) -> Result<user::Model, ApiError> {
     let before = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    check_version(before.version, expected)?;
     let mut after = before.clone();
     let mut errors = FieldErrors::new();
     if let Some(name) = change.display_name {
@@ -154,15 +166,21 @@ pub async fn update_profile(
     if changes.is_empty() {
         return Ok(before);
     }
-    after.updated_at = Utc::now();
-    let mut active = before.clone().into_active_model();
-    active.display_name = Set(after.display_name.clone());
-    active.time_zone = Set(after.time_zone.clone());
-    active.locale = Set(after.locale.clone());
-    active.updated_at = Set(after.updated_at);
-    active.update(txn).await?;
+    let mut update = user::Entity::update_many()
+        .col_expr(user::Column::DisplayName, Expr::value(after.display_name.clone()))
+        .col_expr(user::Column::TimeZone, Expr::value(after.time_zone.clone()))
+        .col_expr(user::Column::Locale, Expr::value(after.locale.clone()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+        .filter(user::Column::Id.eq(user_id));
+    if let Some(expected) = expected {
+        update = update.filter(user::Column::Version.eq(expected));
+    }
+    if update.exec(txn).await?.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
     record(txn, AuditEntry::new(acting, None, "user.update", "user", user_id).changes(changes)).await?;
-    Ok(after)
+    user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)
 }
 
 /// A new password, and which sessions survive it.
@@ -180,7 +198,7 @@ pub struct NewPassword<'a> {
 ///
 /// # Errors
 /// 422 for a weak password, 404 for an unknown user.
-pub async fn set_password(
+pub async fn user_set_password(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
@@ -215,7 +233,7 @@ pub async fn set_password(
 ///
 /// # Errors
 /// 404 for an unknown user.
-pub async fn deactivate(
+pub async fn user_deactivate(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
@@ -246,5 +264,6 @@ pub async fn deactivate(
         )),
     )
     .await?;
+    baseops_roles::epoch::access_changed(txn).await?;
     Ok(())
 }

@@ -64,6 +64,11 @@ pub struct Enqueue {
 }
 
 impl Enqueue {
+    /// The job type's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
     /// A job with its type's defaults.
     ///
     /// # Errors

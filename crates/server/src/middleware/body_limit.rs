@@ -1,5 +1,5 @@
 //! The request body limit: `server.body_limit_bytes` on every route, except the upload routes
-//! apps declare ([`baseops_core::LargeBody`]), which take up to their own limit. A declared
+//! apps declare ([`baseops_app::LargeBody`]), which take up to their own limit. A declared
 //! Content-Length over the limit is refused before the handler runs; a body without one
 //! (chunked) is cut off at the limit and the extractor answers 413.
 
@@ -10,8 +10,9 @@ use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use baseops_app::Apps;
 use baseops_config::Settings;
-use baseops_core::{ApiError, App};
+use baseops_core::ApiError;
 use http::header::CONTENT_LENGTH;
 
 /// The limit of each route: the global one, and the larger ones apps declared.
@@ -24,9 +25,9 @@ pub(crate) struct BodyLimits {
 
 impl BodyLimits {
     /// Reads the limits from the settings and the apps' declared upload routes.
-    pub(crate) fn new(settings: &Settings, apps: &[App]) -> Self {
+    pub(crate) fn new(settings: &Settings, apps: &Apps) -> Self {
         let mut routes: HashMap<String, Vec<(&'static str, usize)>> = HashMap::new();
-        for route in apps.iter().flat_map(|app| app.large_bodies.iter()) {
+        for route in apps.large_bodies() {
             let limit = Ord::max((route.limit)(settings), settings.server.body_limit_bytes);
             routes.entry(format!("/api/v1{}", route.path)).or_default().push((route.method, limit));
         }

@@ -1,0 +1,7 @@
+//! The customers app through its HTTP API, on SQLite (default) or PostgreSQL
+//! (`BASEOPS_TEST_DATABASE_URL`): customers come from won leads converted in the leads app,
+//! as in production. One test binary, one module per story.
+
+mod list;
+mod rbac;
+mod support;

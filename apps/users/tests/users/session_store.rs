@@ -1,0 +1,76 @@
+//! Sessions through the configured store: Redis when `BASEOPS_TEST_REDIS_URL` points to a
+//! server (CI sets it), the database otherwise. Login, rotation, logout, logout everywhere,
+//! a password change and a deactivation must behave the same on both.
+
+use baseops_test_support::{Client, PASSWORD, TestApp};
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+const REDIS_VAR: &str = "BASEOPS_TEST_REDIS_URL";
+
+/// The build with sessions in Redis when the test has one (then `true`), in the database otherwise.
+async fn app() -> (TestApp, bool) {
+    match std::env::var(REDIS_VAR).ok().filter(|url| !url.is_empty()) {
+        Some(url) => {
+            let prefix = format!("baseops_test_{}:", uuid::Uuid::now_v7().simple());
+            let settings = [
+                ("BASEOPS_SESSION__STORE", "redis"),
+                ("BASEOPS_REDIS__URL", url.as_str()),
+                ("BASEOPS_REDIS__KEY_PREFIX", &prefix),
+            ];
+            (TestApp::with_settings(&settings).await, true)
+        }
+        None => (TestApp::new().await, false),
+    }
+}
+
+#[tokio::test]
+async fn sessions_live_end_and_rotate_in_the_configured_store() {
+    let (app, redis) = app().await;
+    let user_id = app.user("jane@example.com").await;
+    app.join(user_id, app.org().await.id, "sales").await;
+    let laptop = Client::logged_in(&app, "jane@example.com").await;
+    let phone = Client::logged_in(&app, "jane@example.com").await;
+    assert_eq!(laptop.get(&app, "/api/v1/me").await.status, 200);
+
+    let sessions_in_table =
+        baseops_users::model::session::Entity::find().all(app.state().db().read()).await.unwrap();
+    assert_eq!(sessions_in_table.is_empty(), redis, "sessions went to the wrong store");
+
+    // Rotation: logging in again from the laptop ends its old session.
+    let relogin = laptop
+        .post(&app, "/api/v1/auth/login", json!({"email": "jane@example.com", "password": PASSWORD}))
+        .await;
+    assert_eq!(relogin.status, 200);
+    assert_eq!(laptop.get(&app, "/api/v1/me").await.status, 401);
+
+    let tablet = Client::logged_in(&app, "jane@example.com").await;
+    let changed = tablet
+        .post(
+            &app,
+            "/api/v1/me/password",
+            json!({"current_password": PASSWORD, "new_password": "violet-harbor-77-lamp"}),
+        )
+        .await;
+    assert_eq!(changed.status, 204, "{}", changed.text());
+    assert_eq!(
+        phone.get(&app, "/api/v1/me").await.status,
+        401,
+        "the password change left another session alive"
+    );
+    assert_eq!(tablet.get(&app, "/api/v1/me").await.status, 200, "the password change ended its own session");
+
+    assert_eq!(tablet.post(&app, "/api/v1/auth/logout", json!({})).await.status, 204);
+    assert_eq!(tablet.get(&app, "/api/v1/me").await.status, 401);
+
+    let (a, _) = Client::login(&app, "jane@example.com", "violet-harbor-77-lamp").await;
+    let (b, _) = Client::login(&app, "jane@example.com", "violet-harbor-77-lamp").await;
+    assert_eq!(a.post(&app, "/api/v1/auth/logout-all", json!({})).await.status, 204);
+    assert_eq!(b.get(&app, "/api/v1/me").await.status, 401);
+
+    let (c, _) = Client::login(&app, "jane@example.com", "violet-harbor-77-lamp").await;
+    app.superuser("root@example.com").await;
+    let root = Client::logged_in(&app, "root@example.com").await;
+    assert_eq!(root.post(&app, &format!("/api/v1/users/{user_id}/deactivate"), json!({})).await.status, 204);
+    assert_eq!(c.get(&app, "/api/v1/me").await.status, 401, "deactivation left a session alive");
+}
