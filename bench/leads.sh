@@ -16,23 +16,36 @@
 # of a real create — at the same concurrency, and prints API creates/s ÷ pgbench tps
 # (target ≥ 0.7): how close the API comes to the database's own limit.
 #
+# It also drives creates at 16 connections besides wrk's 64 (one organization's write rate
+# must not fall as connections grow), and on PostgreSQL runs pgbench at 64 clients and at
+# the pool's size (the same comparison for the database alone).
+#
+# With --baseline REV it builds REV too (in a temporary worktree, target/bench-baseline) and
+# measures both binaries in this one run, baseline first, then prints what changed: lead
+# detail requests/s after / before, creates/s / pgbench at the pool's size, creates at 64
+# connections / at 16, pgbench at 64 / at the pool's size.
+#
 #   bench/leads.sh                          # SQLite, 10,000 and 1,000,000 leads, 10 s per endpoint
 #   bench/leads.sh --db postgres            # PostgreSQL at BASEOPS_BENCH_DATABASE_URL
 #   bench/leads.sh --sizes 1000,50000 --duration 5
+#   bench/leads.sh --db postgres --sizes 10000 --baseline 97f62d7   # before/after in one run
 #
 # Traffic goes to 127.0.0.1 only. Shared pieces: bench/lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 
-db=sqlite sizes=10000,1000000
+ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+db=sqlite sizes=10000,1000000 baseline=
 while (($#)); do
     case "$1" in
         --db) db="$2"; shift 2 ;;
+        --baseline) baseline="$2"; shift 2 ;;
         --sizes) sizes="$2"; shift 2 ;;
         --duration) duration="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -40,10 +53,22 @@ IFS=, read -r -a counts <<<"$sizes"
 
 bench_ensure_wrk
 bench_build
-# A private copy: the shared target directory may be rebuilt by someone else mid-run.
+# Private copies: the shared target directory may be rebuilt by someone else mid-run.
 binary_dir=$(mktemp -d)
-cp "$binary" "$binary_dir/baseops"
-binary="$binary_dir/baseops"
+cp "$binary" "$binary_dir/current"
+declare -A binaries=([current]="$binary_dir/current")
+labels=(current)
+if [[ -n "$baseline" ]]; then
+    # The baseline's own checkout and target directory, so neither build disturbs the other.
+    rev=$(git rev-parse --verify "$baseline^{commit}")
+    git worktree add --detach "$binary_dir/src" "$rev" >/dev/null 2>&1
+    (cd "$binary_dir/src" && CARGO_TARGET_DIR="$OLDPWD/target/bench-baseline" \
+        cargo build --release --locked -p baseops >&2)
+    cp "$PWD/target/bench-baseline/release/baseops" "$binary_dir/baseline"
+    git worktree remove --force "$binary_dir/src"
+    binaries[baseline]="$binary_dir/baseline"
+    labels=(baseline current)
+fi
 work=
 cleanup() {
     bench_stop
@@ -111,10 +136,12 @@ open(sys.argv[2], "w").write("\n".join(script) + "\n")
 PY
 }
 
-printf '\nbaseops %s · leads · %s · %s · %s connections, %s threads, %s s per endpoint · %s cores\n' \
-    "$("$binary" version | cut -d' ' -f2)" "$db" "$(date -u +%Y-%m-%dT%H:%MZ)" "$connections" "$threads" \
-    "$duration" "$(nproc)"
-declare -A list_p50 create_rps
+declare -A list_p50 detail_rps create_rps create16_rps pg_tps
+for label in "${labels[@]}"; do
+binary=${binaries[$label]}
+printf '\n%s: baseops %s · leads · %s · %s · %s connections, %s threads, %s s per endpoint · %s cores\n' \
+    "$label" "$("$binary" version | cut -d' ' -f2)" "$db" "$(date -u +%Y-%m-%dT%H:%MZ)" "$connections" \
+    "$threads" "$duration" "$(nproc)"
 for count in "${counts[@]}"; do
     work=$(mktemp -d)
     bench_database "$db" "$work"
@@ -153,11 +180,16 @@ for count in "${counts[@]}"; do
     printf '\n%s leads (seeded in %s s)\n' "$count" "$seeded"
     bench_header
     bench_wrk "list ?limit=50" "/api/v1/leads?limit=50" "$work/get.lua"
-    list_p50[$count]=$last_p50
-    bench_wrk "detail" "/api/v1/leads/$lead_id" "$work/get.lua"
+    list_p50[$label:$count]=$last_p50
+    detail_out=$(bench_wrk "detail" "/api/v1/leads/$lead_id" "$work/get.lua")
+    printf '%s\n' "$detail_out"
+    detail_rps[$label:$count]=$(awk '{ print $2 }' <<<"$detail_out")
     create_out=$(bench_wrk "create" "/api/v1/leads" "$work/create.lua")
     printf '%s\n' "$create_out"
-    create_rps[$count]=$(awk '{ print $2 }' <<<"$create_out")
+    create_rps[$label:$count]=$(awk '{ print $2 }' <<<"$create_out")
+    create16_out=$(bench_wrk "create, 16 connections" "/api/v1/leads" "$work/create.lua" 16)
+    printf '%s\n' "$create16_out"
+    create16_rps[$label:$count]=$(awk '{ print $4 }' <<<"$create16_out")
     printf 'server peak RSS: %s MiB\n' "$(bench_peak_rss)"
     bench_stop
     if [[ "$db" == postgres ]]; then
@@ -173,8 +205,9 @@ for count in "${counts[@]}"; do
                 "$database_url" 2>&1 | awk '/^tps = / { print $3; exit }')
             printf 'pgbench, the create transaction (%s statements), %s clients: %s tps\n' \
                 "$(grep -c . "$work/create.sql")" "$clients" "$tps"
+            pg_tps[$label:$count:$clients]=$tps
             printf 'API creates/s ÷ pgbench tps (%s clients): %s (target ≥ 0.7)\n' "$clients" \
-                "$(awk -v a="${create_rps[$count]}" -v b="$tps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+                "$(ratio "${create_rps[$label:$count]}" "$tps")"
         done
         cp "$work/create.sql" "${TMPDIR:-/tmp}/leads-create-$count.pgbench.sql"
     fi
@@ -183,5 +216,32 @@ for count in "${counts[@]}"; do
     work=
 done
 first=${counts[0]} last=${counts[-1]}
-printf '\nlist p50 ratio %s/%s leads: %s (target ≤ 1.5)\n' "$last" "$first" \
-    "$(awk -v a="${list_p50[$last]}" -v b="${list_p50[$first]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+printf '\n%s: list p50 ratio %s/%s leads: %s (target ≤ 1.5)\n' "$label" "$last" "$first" \
+    "$(ratio "${list_p50[$label:$last]}" "${list_p50[$label:$first]}")"
+done
+
+pool=${BASEOPS_DATABASE__MAX_CONNECTIONS:-10}
+for count in "${counts[@]}"; do
+    printf '\n%s leads, current build\n' "$count"
+    printf '  creates/s at %s connections ÷ at 16: %s (target ≥ 1)\n' "$connections" \
+        "$(ratio "${create_rps[current:$count]}" "${create16_rps[current:$count]}")"
+    if [[ "$db" == postgres ]]; then
+        printf '  pgbench of the create at %s clients ÷ at %s: %s (target ≥ 1)\n' "$connections" "$pool" \
+            "$(ratio "${pg_tps[current:$count:$connections]}" "${pg_tps[current:$count:$pool]}")"
+        printf '  API creates/s ÷ pgbench tps at %s clients (the pool): %s (target ≥ 0.7)\n' "$pool" \
+            "$(ratio "${create_rps[current:$count]}" "${pg_tps[current:$count:$pool]}")"
+    fi
+    if [[ -n "$baseline" ]]; then
+        printf '  lead detail requests/s, current ÷ baseline %s: %s ÷ %s = %s (target ≥ 2)\n' "$baseline" \
+            "${detail_rps[current:$count]}" "${detail_rps[baseline:$count]}" \
+            "$(ratio "${detail_rps[current:$count]}" "${detail_rps[baseline:$count]}")"
+        printf '  creates/s, current ÷ baseline: %s ÷ %s = %s\n' "${create_rps[current:$count]}" \
+            "${create_rps[baseline:$count]}" "$(ratio "${create_rps[current:$count]}" "${create_rps[baseline:$count]}")"
+        if [[ "$db" == postgres ]]; then
+            printf '  baseline: API creates/s ÷ pgbench at %s clients: %s; pgbench at %s ÷ at %s clients: %s\n' \
+                "$pool" "$(ratio "${create_rps[baseline:$count]}" "${pg_tps[baseline:$count:$pool]}")" \
+                "$connections" "$pool" \
+                "$(ratio "${pg_tps[baseline:$count:$connections]}" "${pg_tps[baseline:$count:$pool]}")"
+        fi
+    fi
+done

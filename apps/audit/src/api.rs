@@ -54,7 +54,6 @@ fn filter(ctx: &RequestContext, query: EventQuery) -> Result<EventFilter, ApiErr
         ("entity_type", &query.entity_type),
         ("entity_id", &query.entity_id),
         ("action", &query.action),
-        ("cursor", &query.cursor),
     ] {
         if value.as_ref().is_some_and(|value| value.len() > MAX_FILTER_LEN) {
             return Err(ApiError::invalid(field, format!("must be at most {MAX_FILTER_LEN} characters")));

@@ -4,7 +4,7 @@
 //! descending; the cursor names the last event of a page, so pages stay stable while new
 //! events arrive.
 
-use baseops_core::ApiError;
+use baseops_core::{ApiError, Cursor, Paging};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -17,10 +17,10 @@ use crate::Changes;
 use crate::chain::{HashedFields, PLATFORM_CHAIN, timestamp_text};
 use crate::model::audit_event;
 
-/// Events per page when the filter names no limit.
-pub const DEFAULT_LIMIT: u64 = 50;
-/// The most events one page holds.
-pub const MAX_LIMIT: u64 = 200;
+pub use baseops_core::{DEFAULT_LIMIT, MAX_LIMIT, Page};
+
+/// The order cursors of the trail are made for.
+const SORT: &str = "-created_at";
 
 /// Which events to list. Every field narrows the selection; `Default` is the first page of
 /// the platform chain.
@@ -46,15 +46,6 @@ pub struct EventFilter {
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page; `None` for the first page.
     pub cursor: Option<String>,
-}
-
-/// One page of results.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Page<T> {
-    /// The items, newest first.
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; `None` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// An audit event as readers see it: every stored field, including its place in the chain
@@ -153,29 +144,30 @@ impl From<ListError> for ApiError {
 /// # Errors
 /// [`ListError::InvalidCursor`] for a cursor this function did not produce; a database error.
 pub async fn list(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<Page<AuditEvent>, ListError> {
+    // Exports page at the largest size; the API checks a client's limit before it gets here.
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let paging = Paging { limit, after: filter.cursor.as_deref().map(decode_cursor).transpose()? };
     let mut query = audit_event::Entity::find().filter(selection(filter));
-    if let Some(cursor) = &filter.cursor {
-        let (created_at, id) = decode_cursor(cursor)?;
+    if let Some(Cursor { value, id }) = &paging.after {
+        let created_at = value.as_str().ok_or(ListError::InvalidCursor)?;
+        let id = *id;
         query = query.filter(
-            Condition::any().add(audit_event::Column::CreatedAt.lt(created_at.as_str())).add(
+            Condition::any().add(audit_event::Column::CreatedAt.lt(created_at)).add(
                 Condition::all()
-                    .add(audit_event::Column::CreatedAt.eq(created_at.as_str()))
+                    .add(audit_event::Column::CreatedAt.eq(created_at))
                     .add(audit_event::Column::Id.lt(id)),
             ),
         );
     }
-    let mut rows = query
+    let rows = query
         .order_by_desc(audit_event::Column::CreatedAt)
         .order_by_desc(audit_event::Column::Id)
-        .limit(limit + 1)
+        .limit(paging.fetch())
         .all(db)
         .await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let items = rows.into_iter().map(AuditEvent::try_from).collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = if more { items.last().map(encode_cursor) } else { None };
-    Ok(Page { items, next_cursor })
+    let page = paging.page(rows, SORT, |row| (row.created_at.clone().into(), row.id), AuditEvent::try_from);
+    let items = page.items.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, next_cursor: page.next_cursor })
 }
 
 /// Calls `visit` with every event matching `filter`, newest first, page by page (at most
@@ -232,22 +224,16 @@ fn selection(filter: &EventFilter) -> Condition {
     condition
 }
 
-/// 48 lowercase hex digits: the event's `created_at` in microseconds since 1970 (16), then
-/// its id (32).
-fn encode_cursor(event: &AuditEvent) -> String {
-    format!("{:016x}{}", event.created_at.timestamp_micros(), event.id.simple())
-}
-
-fn decode_cursor(cursor: &str) -> Result<(String, Uuid), ListError> {
-    let valid =
-        cursor.len() == 48 && cursor.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !valid {
+/// A cursor made by [`list`]: the last event's stored `created_at` text and its id.
+fn decode_cursor(text: &str) -> Result<Cursor, ListError> {
+    let cursor = Cursor::decode(SORT, text).map_err(|_| ListError::InvalidCursor)?;
+    let created_at = cursor.value.as_str().ok_or(ListError::InvalidCursor)?;
+    // Only what `created_at` is stored as (fixed-width RFC 3339 in UTC) can be a cursor.
+    let parsed = DateTime::parse_from_rfc3339(created_at).map_err(|_| ListError::InvalidCursor)?;
+    if timestamp_text(parsed.with_timezone(&Utc)) != created_at {
         return Err(ListError::InvalidCursor);
     }
-    let micros = i64::from_str_radix(&cursor[..16], 16).map_err(|_| ListError::InvalidCursor)?;
-    let created_at = DateTime::<Utc>::from_timestamp_micros(micros).ok_or(ListError::InvalidCursor)?;
-    let id = Uuid::try_parse(&cursor[16..]).map_err(|_| ListError::InvalidCursor)?;
-    Ok((timestamp_text(created_at), id))
+    Ok(cursor)
 }
 
 impl TryFrom<audit_event::Model> for AuditEvent {
@@ -286,31 +272,14 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_junk_is_refused() {
-        let created_at =
-            DateTime::parse_from_rfc3339("2025-01-02T03:04:05.000006Z").unwrap().with_timezone(&Utc);
         let id = Uuid::try_parse("0190f3c2-aaaa-7bbb-8ccc-dddddddddddd").unwrap();
-        let event = AuditEvent {
-            id,
-            organization_id: None,
-            chain: PLATFORM_CHAIN.to_owned(),
-            seq: None,
-            actor_type: "system".to_owned(),
-            actor_id: None,
-            action: "x.y".to_owned(),
-            entity_type: "x".to_owned(),
-            entity_id: "1".to_owned(),
-            changes: Changes::new(),
-            ip: None,
-            user_agent: None,
-            request_id: "r".to_owned(),
-            created_at,
-            prev_hash: None,
-            hash: None,
-        };
-        let cursor = encode_cursor(&event);
-        assert_eq!(decode_cursor(&cursor).unwrap(), ("2025-01-02T03:04:05.000006Z".to_owned(), id));
-        for junk in ["", "abc", &cursor.to_uppercase(), &format!("{cursor}0"), &"g".repeat(48), "' OR 1=1 --"]
-        {
+        let stored = "2025-01-02T03:04:05.000006Z";
+        let cursor = Cursor::encode(SORT, stored.into(), id);
+        assert_eq!(decode_cursor(&cursor).unwrap(), Cursor { value: stored.into(), id });
+        let not_stored_form = Cursor::encode(SORT, "2025-01-02T03:04:05Z".into(), id);
+        let not_text = Cursor::encode(SORT, 42.into(), id);
+        let other_sort = Cursor::encode("created_at", stored.into(), id);
+        for junk in ["", "abc", "' OR 1=1 --", &not_stored_form, &not_text, &other_sort] {
             assert!(matches!(decode_cursor(junk), Err(ListError::InvalidCursor)), "{junk}");
         }
     }

@@ -355,7 +355,7 @@ pub struct ActivityQuery {
 /// who did it and what changed (from the audit trail).
 #[utoipa::path(get, path = "/tasks/{id}/activity", operation_id = "tasks_activity", tag = "tasks",
     params(("id" = Uuid, Path, description = "Task id"), ActivityQuery), responses(
-        (status = 200, description = "A page of audit events about the task", body = ActivityPage),
+        (status = 200, description = "A page of audit events about the task", body = baseops_core::Page<baseops_audit::AuditEvent>),
         (status = 400, description = "Bad cursor (invalid_cursor)", body = Problem),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 404, description = "No such task you may see", body = Problem),
