@@ -201,10 +201,21 @@ for count in "${counts[@]}"; do
         # which the server's pool spared PostgreSQL).
         pool=${BASEOPS_DATABASE__MAX_CONNECTIONS:-10}
         for clients in "$connections" "$pool"; do
+            # What the clients' backends wait on, sampled every 200 ms: a hot row shows as Lock
+            # waits; CPU (no wait) means PostgreSQL itself is the limit.
+            (for _ in $(seq 1 $((duration * 5))); do
+                psql -qAt "$database_url" -c "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity
+                    WHERE datname = current_database() AND application_name = 'pgbench' AND state = 'active'"
+                sleep 0.2
+            done >"$work/waits") &
+            sampler=$!
             tps=$(pgbench -n -M prepared -c "$clients" -j "$threads" -T "$duration" -f "$work/create.sql" \
                 "$database_url" 2>&1 | awk '/^tps = / { print $3; exit }')
+            wait "$sampler" || true
             printf 'pgbench, the create transaction (%s statements), %s clients: %s tps\n' \
                 "$(grep -c . "$work/create.sql")" "$clients" "$tps"
+            printf '  its backends, sampled: %s\n' "$(sort "$work/waits" | uniq -c | sort -rn |
+                awk '{ total += $1; n[NR] = $1; w[NR] = $2 } END { for (i = 1; i <= NR && i <= 6; i++) printf "%s %.0f%%  ", w[i], 100 * n[i] / total }')"
             pg_tps[$label:$count:$clients]=$tps
             printf 'API creates/s ÷ pgbench tps (%s clients): %s (target ≥ 0.7)\n' "$clients" \
                 "$(ratio "${create_rps[$label:$count]}" "$tps")"
