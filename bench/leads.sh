@@ -6,7 +6,7 @@
 #
 #   list    GET  /api/v1/leads?limit=50    the default list, a page of 50
 #   detail  GET  /api/v1/leads/<id>        one lead
-#   create  POST /api/v1/leads             a new lead (audit record, lead.created event + job)
+#   create  POST /api/v1/leads             a new lead (audit record, lead.created event)
 #
 # and prints requests/s, p50/p99, errors, the server's peak RSS, the seeding time and the
 # ratio p50(list, largest)/p50(list, smallest) (target ≤ 1.5).

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command: format check, clippy with warnings denied, the whole test suite on SQLite,
-# then again on PostgreSQL when one is reachable, then the OpenAPI document through a validator.
+# then again on PostgreSQL when one is reachable, then the OpenAPI document through a validator;
+# the full variant then fuzzes the running server with Schemathesis on both databases.
 #
 #   scripts/run_tests.sh               # PostgreSQL when reachable, skipped (and said so) when not
-#   scripts/run_tests.sh --postgres    # PostgreSQL required: fail when it is unreachable (CI)
+#   scripts/run_tests.sh --postgres    # the full variant (CI): PostgreSQL, Redis, Python required
 #   scripts/run_tests.sh --sqlite-only # skip PostgreSQL even when it is there
 #
 # PostgreSQL: BASEOPS_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
@@ -12,8 +13,10 @@
 # the session-store tests then run against Redis, each under its own key prefix.
 # Python: target/tools/venv gets openapi-spec-validator and aiosmtpd (PyPI); its python is
 # exported as BASEOPS_TEST_PYTHON, which the e-mail tests use to run a real SMTP server
-# (scripts/smtp_sink.py). Set BASEOPS_TEST_PYTHON yourself to use another Python with aiosmtpd;
-# without python3 the SMTP tests are skipped (and say so) unless it is set (CI sets it).
+# (scripts/smtp_sink.py). Set BASEOPS_TEST_PYTHON yourself to use another Python with aiosmtpd.
+# A test whose service is missing is skipped, and every skip is listed after its suite; with
+# --postgres (the full variant) PostgreSQL, Redis and Python are required: a missing one fails
+# the run (BASEOPS_TEST_REQUIRE makes the tests themselves fail too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +25,7 @@ for arg in "$@"; do
     case "$arg" in
         --postgres) postgres=required ;;
         --sqlite-only) postgres=off ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -46,12 +49,28 @@ else
     run_suite() { cargo test --workspace --no-fail-fast; }
 fi
 
+if [[ "$postgres" == required ]]; then
+    export BASEOPS_TEST_REQUIRE=redis,python
+fi
+
+# Is anything listening at the URL's host and port? (No client tools needed.)
+reachable() {
+    local rest host port
+    rest="${1#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"
+    host="${rest%%:*}"; port="${rest##*:}"
+    [[ "$port" == "$rest" ]] && port=$2
+    timeout 3 bash -c "exec 3<>/dev/tcp/${host:-127.0.0.1}/$port" 2>/dev/null
+}
+
 redis_url="${BASEOPS_TEST_REDIS_URL-redis://127.0.0.1:6379/}"
-if [[ -n "$redis_url" ]] && timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/6379" 2>/dev/null; then
+if [[ -n "$redis_url" ]] && reachable "$redis_url" 6379; then
     export BASEOPS_TEST_REDIS_URL="$redis_url"
+elif [[ "$postgres" == required ]]; then
+    echo "Redis is required (--postgres) but not reachable at ${redis_url:-BASEOPS_TEST_REDIS_URL}" >&2
+    exit 1
 else
     unset BASEOPS_TEST_REDIS_URL
-    echo "Redis not reachable: session-store tests use the database store"
+    echo "Redis not reachable: the Redis tests are skipped (and listed as such)"
 fi
 
 venv=target/tools/venv
@@ -63,6 +82,9 @@ if command -v python3 >/dev/null 2>&1; then
             'openapi-spec-validator>=0.7,<0.8' 'aiosmtpd>=1.4,<2'
     fi
     export BASEOPS_TEST_PYTHON="${BASEOPS_TEST_PYTHON:-$PWD/$venv/bin/python}"
+elif [[ "$postgres" == required ]]; then
+    echo "python3 is required (--postgres): the SMTP tests and the OpenAPI validation need it" >&2
+    exit 1
 elif [[ -z "${BASEOPS_TEST_PYTHON:-}" ]]; then
     echo "python3 not found: the SMTP tests are skipped and the OpenAPI document is not validated"
 fi
@@ -80,22 +102,25 @@ cargo fmt --all -- --check
 step "clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "tests on SQLite"
-BASEOPS_TEST_DATABASE_URL= run_suite
-
-# Is anything listening at the URL's host and port? (No client tools needed.)
-postgres_reachable() {
-    local rest host port
-    rest="${pg_url#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"
-    host="${rest%%:*}"; port="${rest##*:}"
-    [[ "$port" == "$rest" ]] && port=5432
-    timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null
+# Each suite's skipped tests (crates/test-support/src/services.rs records them) are listed
+# after it, so a pass never hides a test that did not run.
+export BASEOPS_TEST_SKIP_LOG="$PWD/target/test-skips.log"
+suite() {
+    : > "$BASEOPS_TEST_SKIP_LOG"
+    run_suite
+    if [[ -s "$BASEOPS_TEST_SKIP_LOG" ]]; then
+        echo "skipped on $1 ($(sort -u "$BASEOPS_TEST_SKIP_LOG" | wc -l)):"
+        sort -u "$BASEOPS_TEST_SKIP_LOG" | sed 's/^/    /'
+    fi
 }
 
+step "tests on SQLite"
+BASEOPS_TEST_DATABASE_URL='' suite SQLite
+
 if [[ "$postgres" != off ]]; then
-    if postgres_reachable; then
+    if reachable "$pg_url" 5432; then
         step "tests on PostgreSQL (${pg_url%%@*}@…)"
-        BASEOPS_TEST_DATABASE_URL="$pg_url" run_suite
+        BASEOPS_TEST_DATABASE_URL="$pg_url" suite PostgreSQL
     elif [[ "$postgres" == required ]]; then
         echo "PostgreSQL is required (--postgres) but not reachable at BASEOPS_TEST_DATABASE_URL" >&2
         exit 1
@@ -110,6 +135,15 @@ if [[ -x "$venv/bin/openapi-spec-validator" ]]; then
     "$venv/bin/openapi-spec-validator" target/openapi.json
 else
     echo "python3 not found: the OpenAPI document was generated but not validated"
+fi
+
+if [[ "$postgres" == required ]]; then
+    # Every operation of the document against a real server: zero 5xx, zero panics, every
+    # answer as documented (scripts/schemathesis.sh says which checks and why).
+    step "Schemathesis on SQLite"
+    scripts/schemathesis.sh --python "$venv/bin/python" --max-time 120
+    step "Schemathesis on PostgreSQL"
+    scripts/schemathesis.sh --python "$venv/bin/python" --max-time 120 --database-url "$pg_url"
 fi
 
 step "all checks passed in $((SECONDS - started)) s"

@@ -52,15 +52,15 @@ pub async fn run_app_command(
     outcome.map(ExitCode::from).map_err(|error| anyhow::anyhow!(error))
 }
 
-/// The state a one-shot command runs with: settings, logging to stderr, a database whose
-/// schema is current, every app's services.
+/// The state a one-shot command runs with: settings, logging to stderr, an existing database
+/// whose schema is current (a command never creates or migrates one), every app's services.
 async fn one_shot_state(apps: &Apps) -> anyhow::Result<AppState> {
     let settings = load_settings()?;
     // Kept for the process's life: a one-shot command ends with the process.
     std::mem::forget(baseops_telemetry::init_logging(&settings, Console::Stderr)?);
     let migrator = apps.migrator()?;
-    let db = baseops_db::connect(&settings.database).await?;
-    prepare_schema(&settings, &migrator, &db, false).await?;
+    let db = baseops_db::connect_existing(&settings.database).await?;
+    migrator.ensure_current(&db).await.context("this command needs the schema migrated")?;
     apps.state(settings, db, migrator)
         .map_err(|error| anyhow::anyhow!(error))
         .context("cannot set up the application services")
@@ -132,9 +132,10 @@ async fn run_worker(
     let (stop, stopped) = watch::channel(false);
     let background = start_background(apps, false, true, &state, &stopped);
     let worker = work::worker(apps, &state, queues, concurrency)?;
+    let signal = baseops_server::shutdown_signal();
     worker
         .run(async move {
-            baseops_server::shutdown_signal().await;
+            signal.await;
             let _ = stop.send(true);
         })
         .await?;
@@ -202,8 +203,14 @@ async fn serve(
         .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
     let address = listener.local_addr()?;
     let grace = Duration::from_secs(settings.server.shutdown_grace_secs);
+    // Before the banner: whoever reads it may signal at once.
+    let signal = baseops_server::shutdown_signal();
     if settings.env == Environment::Dev {
         println!("baseops is running at http://{address} — API docs at http://{address}/api/docs");
+    }
+    if let Some(warning) = public_url_mismatch(&settings.server.public_url, address) {
+        eprintln!("warning: {warning}");
+        tracing::warn!(%warning, "public_url does not reach this server");
     }
     tracing::info!(%address, env = settings.env.name(), version = env!("CARGO_PKG_VERSION"), "listening");
 
@@ -225,7 +232,7 @@ async fn serve(
         None
     };
     tokio::spawn(async move {
-        baseops_server::shutdown_signal().await;
+        signal.await;
         let _ = stop.send(true);
     });
     let mut server_stopped = stopped.clone();
@@ -293,4 +300,39 @@ async fn prepare_schema(
     }
     migrator.ensure_current(db).await.context("refusing to start")?;
     Ok(())
+}
+
+/// When `public_url` names this machine (a loopback host) on another port than the server
+/// listens on, links in e-mails lead nowhere: says so. A public URL on another host is a
+/// proxy's address, whose port is its own.
+fn public_url_mismatch(public_url: &url::Url, address: std::net::SocketAddr) -> Option<String> {
+    let host = public_url.host_str()?.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip == address.ip());
+    let port = public_url.port_or_known_default()?;
+    (loopback && port != address.port()).then(|| {
+        format!(
+            "links in e-mails use server.public_url {public_url}, but this server listens on port {}: \
+             set BASEOPS_SERVER__PUBLIC_URL=http://{host}:{} (or bind to port {port})",
+            address.port(),
+            address.port()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url_mismatch;
+
+    #[test]
+    fn a_loopback_public_url_on_another_port_is_a_warning_and_a_proxy_is_not() {
+        let url = |text: &str| url::Url::parse(text).unwrap();
+        let bound = "127.0.0.1:9000".parse().unwrap();
+        let warning = public_url_mismatch(&url("http://localhost:8000"), bound).unwrap();
+        assert!(warning.contains("http://localhost:9000"), "{warning}");
+        assert!(public_url_mismatch(&url("http://127.0.0.1:8000/"), bound).is_some());
+        assert!(public_url_mismatch(&url("http://localhost:9000"), bound).is_none());
+        assert!(public_url_mismatch(&url("https://ops.example.com"), bound).is_none(), "behind a proxy");
+        assert!(public_url_mismatch(&url("http://[::1]:8000"), "[::1]:8001".parse().unwrap()).is_some());
+    }
 }

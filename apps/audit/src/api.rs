@@ -2,11 +2,9 @@
 //! event as CSV or JSON Lines, streamed page by page). Both need `audit.view` and read the
 //! active organization's chain only.
 
-use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
+use axum::extract::State;
+use axum::response::Response;
+use baseops_core::{ApiError, AppState, Json, Problem, Query, RequestContext};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -103,7 +101,7 @@ enum Format {
 
 const CSV_HEADER: &str = "id,created_at,seq,actor_type,actor_id,action,entity_type,entity_id,changes,ip,user_agent,request_id,hash\n";
 
-/// Quotes a CSV field, and defuses spreadsheet formulas (`=`, `+`, `-`, `@` first).
+/// Quotes a CSV field, and defuses spreadsheet formulas (`=`, `+`, `-`, `@`, tab or CR first).
 fn csv_field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
@@ -158,8 +156,8 @@ async fn export(
         Some("jsonl") => Format::JsonLines,
         Some(_) => return Err(ApiError::invalid("format", "must be csv or jsonl")),
     };
+    baseops_core::refuse_paging(query.limit, query.cursor.as_deref())?;
     query.limit = Some(MAX_LIMIT);
-    query.cursor = None;
     let first = filter(&ctx, query)?;
     // Each chunk is one page; the next page is read only when the client has taken this one.
     let pages = futures_util::stream::unfold(Some((state, first, true)), move |step| async move {
@@ -182,19 +180,9 @@ async fn export(
             page.next_cursor.map(|cursor| (state, EventFilter { cursor: Some(cursor), ..filter }, false));
         Some((Ok::<_, std::io::Error>(bytes::Bytes::from(chunk)), next))
     });
-    let content_type = match format {
-        Format::Csv => "text/csv; charset=utf-8",
-        Format::JsonLines => "application/x-ndjson",
+    let (content_type, file_name) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "audit-events.csv"),
+        Format::JsonLines => ("application/x-ndjson", "audit-events.jsonl"),
     };
-    let extension = match format {
-        Format::Csv => "csv",
-        Format::JsonLines => "jsonl",
-    };
-    let mut response = Body::from_stream(pages).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"audit-events.{extension}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(baseops_core::stream::streamed(content_type, Some(file_name), pages))
 }

@@ -42,6 +42,7 @@ pub mod permission;
 pub mod seal;
 pub mod selector;
 pub mod service;
+mod trail;
 pub mod verify;
 
 use baseops_app::{App, Background, RunsIn};
@@ -54,7 +55,7 @@ pub use verify::{ChainProblem, ProblemKind, SealingLag, VerifyReport, verify};
 
 /// The audit app: `GET /api/v1/audit/events` (and its export), the `audit.view`
 /// permission, the `audit_events` and `audit_chains` tables, the sealer (in every `serve`
-/// and `worker` process) and `baseops audit verify`.
+/// and `worker` process), `baseops audit verify`, and the platform's [`Trail`](baseops_core::trail::Trail).
 pub fn app() -> App {
     App::new("audit")
         .with_api(api::routes)
@@ -66,4 +67,9 @@ pub fn app() -> App {
             run: |state, stop| Box::pin(run_sealer(state.db().write().clone(), stop)),
         }])
         .with_commands(cli::commands)
+        .with_services(|state| {
+            let trail: std::sync::Arc<dyn baseops_core::trail::Trail> =
+                std::sync::Arc::new(trail::AuditTrail);
+            Ok(state.with_extension(trail))
+        })
 }

@@ -1,7 +1,7 @@
 //! `GET /customers` and `GET /customers/{id}`: read-only until the billing app takes over.
 
-use axum::extract::{Path, Query, State};
-use baseops_core::{ApiError, AppState, Json, Page, PageQuery, Paging, Problem, RequestContext};
+use axum::extract::{Path, State};
+use baseops_core::{ApiError, AppState, Json, Page, PageQuery, Paging, Problem, Query, RequestContext};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;

@@ -1,7 +1,7 @@
 //! `GET /jobs`, `POST /jobs/{id}/retry`, `POST /jobs/retry-dead`: the queue for superusers.
 
-use axum::extract::{Path, Query, State};
-use baseops_core::{ApiError, AppState, Json, Page, Paging, Problem, RequestContext};
+use axum::extract::{Path, State};
+use baseops_core::{ApiError, AppState, Json, Page, Paging, Problem, Query, RequestContext};
 use baseops_jobs::admin::{MAX_LIST, list, retry_dead};
 use baseops_jobs::model::job;
 use baseops_jobs::queue::state;

@@ -1,16 +1,19 @@
-//! The leads app's migration. It runs after the users app's (leads belong to organizations)
-//! and the customers app's.
+//! The leads app's migrations, oldest first: `leads_0001_create_leads` here, later ones in
+//! their own modules. They run after the users app's (leads belong to organizations) and the
+//! customers app's.
 //!
 //! Indexes follow the queries: every list is keyset-paginated by `id` (UUIDv7, so creation
 //! order) within one organization, narrowed by owner (own-scoped users) or stage (the board,
 //! the stage filter); e-mail and phone serve de-duplication; `lead_tags` serves the tag filter.
+
+mod stage_versions;
 
 use baseops_db::schema::{index, organization_fk, unique_index};
 use sea_orm_migration::prelude::*;
 
 /// The leads app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateLeads)]
+    vec![Box::new(CreateLeads), Box::new(stage_versions::AddStageVersions)]
 }
 
 #[derive(DeriveIden)]
@@ -83,6 +86,7 @@ enum LeadStages {
     Position,
     CreatedAt,
     UpdatedAt,
+    Version,
 }
 
 #[derive(DeriveIden)]

@@ -116,6 +116,7 @@ pub mod stage {
         pub position: i32,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

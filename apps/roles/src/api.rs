@@ -57,9 +57,9 @@ async fn create(
 ) -> Result<(StatusCode, Json<RoleOut>), ApiError> {
     ctx.require(ROLES_MANAGE)?;
     let organization_id = ctx.organization_id()?;
+    let fields = input.check_new(state.permissions().permissions()).map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let role =
-        role_create(&txn, ctx.acting(), organization_id, input, state.permissions().permissions()).await?;
+    let role = role_create(&txn, ctx.acting(), organization_id, fields).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(one(&state, organization_id, role.id).await?)))
 }
@@ -86,9 +86,9 @@ async fn update(
 ) -> Result<(ETag, Json<RoleOut>), ApiError> {
     ctx.require(ROLES_MANAGE)?;
     let organization_id = ctx.organization_id()?;
+    let changes = input.check_changes(state.permissions().permissions()).map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    role_update(&txn, ctx.acting(), organization_id, id, expected, input, state.permissions().permissions())
-        .await?;
+    role_update(&txn, ctx.acting(), organization_id, id, expected, changes).await?;
     txn.commit().await?;
     let role = one(&state, organization_id, id).await?;
     Ok((ETag(role.version), Json(role)))

@@ -13,6 +13,9 @@
 //! With the default stages that is todo → in_progress → in_review → done, → cancelled from
 //! any open stage, and reopening to todo.
 
+use std::collections::HashSet;
+
+use baseops_core::FieldErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -65,13 +68,44 @@ impl Default for Workflow {
     }
 }
 
+/// A workflow that follows the rules: the built-in stages in their order, at most
+/// [`MAX_STAGES`], unique well-formed keys, printable names. Only [`Workflow::check`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedWorkflow(Workflow);
+
+impl CheckedWorkflow {
+    /// The workflow.
+    pub fn workflow(&self) -> &Workflow {
+        &self.0
+    }
+
+    /// The workflow, owned.
+    pub fn into_inner(self) -> Workflow {
+        self.0
+    }
+}
+
 impl Workflow {
-    /// Checks a submitted workflow; every problem found, by field path.
+    /// Checks a submitted workflow (the body of `PUT /tasks/workflow`).
+    ///
+    /// # Errors
+    /// Every problem [`Workflow::problems`] finds, by field path.
+    pub fn check(self) -> Result<CheckedWorkflow, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        for (field, message) in self.problems() {
+            errors.add(field, message);
+        }
+        if errors.is_empty() { Ok(CheckedWorkflow(self)) } else { Err(errors) }
+    }
+
+    /// Checks a workflow; every problem found, by field path.
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut problems = Vec::new();
         if self.stages.len() > MAX_STAGES {
             problems.push(("stages".to_owned(), format!("at most {MAX_STAGES} stages")));
         }
+        // Keys seen so far: a set, so an oversized body costs time in its length, not its square.
+        let mut seen = HashSet::with_capacity(Ord::min(self.stages.len(), MAX_STAGES));
         for (index, stage) in self.stages.iter().enumerate() {
             let key_ok = stage.key.len() <= MAX_STAGE_KEY_LEN
                 && stage.key.starts_with(|c: char| c.is_ascii_lowercase())
@@ -87,7 +121,7 @@ impl Workflow {
                     format!("must be 1 to {MAX_STAGE_NAME_LEN} printable characters"),
                 ));
             }
-            if self.stages[..index].iter().any(|earlier| earlier.key == stage.key) {
+            if !seen.insert(stage.key.as_str()) {
                 problems.push((format!("stages[{index}].key"), "is used twice".to_owned()));
             }
         }
@@ -191,5 +225,22 @@ mod tests {
         let mut blank = Workflow::default();
         blank.stages[0].name = " ".into();
         assert!(!blank.problems().is_empty());
+    }
+
+    #[test]
+    fn a_checked_workflow_followed_the_rules() {
+        let keys = ["todo", "in_progress", "qa", "in_review", "done", "cancelled"];
+        assert_eq!(stages(&keys).check().map(CheckedWorkflow::into_inner), Ok(stages(&keys)));
+        let errors = stages(&["todo", "todo", "in_progress", "in_review", "done", "cancelled"])
+            .check()
+            .expect_err("refused");
+        assert_eq!(errors.get("stages[1].key"), Some(&["is used twice".to_owned()][..]));
+        let errors = stages(&["todo"; 13]).check().expect_err("refused");
+        let stages_problems = errors.get("stages").unwrap_or_default();
+        assert_eq!(stages_problems.first().map(String::as_str), Some("at most 12 stages"), "the count first");
+        assert_eq!(
+            errors.iter().filter(|(_, messages)| messages.contains(&"is used twice".to_owned())).count(),
+            12
+        );
     }
 }

@@ -78,6 +78,34 @@ pub fn check_strength(password: &str, email: &str, settings: &AuthSettings) -> R
     Ok(())
 }
 
+/// A new password that passed the strength rule for the account it is for, so no service can
+/// set a weak one. Only [`Password::parse`] makes one, and its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Checks `text` against the strength rule for the account with address `email` (see
+    /// [`check_strength`]).
+    ///
+    /// # Errors
+    /// [`WeakPassword`], whose message suits a field error.
+    pub fn parse(text: &str, email: &str, settings: &AuthSettings) -> Result<Self, WeakPassword> {
+        check_strength(text, email, settings)?;
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The password, to hash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
 /// Hashes and verifies passwords with the configured Argon2id parameters.
 #[derive(Clone)]
 pub struct PasswordHashing {
@@ -256,10 +284,11 @@ fn hashing_threads() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<HashTa
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn settings() -> AuthSettings {
+    /// Fast hashing and a 10-character minimum, for every test of the crate.
+    pub(crate) fn settings() -> AuthSettings {
         AuthSettings {
             argon2_memory_kib: 1024,
             argon2_iterations: 1,
@@ -321,5 +350,10 @@ mod tests {
         assert_eq!(check_strength("aaaaaaaaaaaa", "a@b.co", &s), Err(WeakPassword::TooUniform));
         assert_eq!(check_strength(&"x1y2".repeat(70), "a@b.co", &s), Err(WeakPassword::TooLong));
         assert_eq!(check_strength("blue-kettle-41-marsh", "a@b.co", &s), Ok(()));
+        let password = Password::parse("blue-kettle-41-marsh", "a@b.co", &s).expect("strong");
+        assert_eq!(password.as_str(), "blue-kettle-41-marsh");
+        assert_eq!(format!("{password:?}"), "Password([redacted])", "never logged");
+        let own_address = Password::parse("Jane.Doe@example.com", "jane.doe@example.com", &s);
+        assert_eq!(own_address, Err(WeakPassword::Guessable), "checked for the account it is for");
     }
 }

@@ -142,7 +142,7 @@ impl SessionStore {
                 Ok(())
             }
             Self::Redis(redis) => {
-                redis.put(settings, &session::Model { last_seen_at: now, ..row.clone() }, now).await
+                redis.refresh(settings, &session::Model { last_seen_at: now, ..row.clone() }, now).await
             }
         }
     }
@@ -231,19 +231,40 @@ impl RedisSessions {
         row: &session::Model,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
-        let ttl = (row.expires_at - now).min(idle(settings)).num_seconds();
-        let Ok(ttl) = u64::try_from(ttl) else { return Ok(()) };
-        let json = serde_json::to_string(&Stored::from(row)).map_err(ApiError::internal)?;
+        let Some((json, ttl)) = stored(settings, row, now)? else { return Ok(()) };
         let mut connection = self.connection().await?;
         let user_key = self.user_key(row.user_id);
         let max_age = u64::try_from((row.expires_at - now).num_seconds()).unwrap_or(0).max(1);
         redis::pipe()
             .atomic()
-            .set_ex(self.session_key(&row.token_hash), json, ttl.max(1))
+            .set_ex(self.session_key(&row.token_hash), json, ttl)
             .sadd(&user_key, &row.token_hash)
             .expire(&user_key, i64::try_from(max_age).unwrap_or(i64::MAX))
             .query_async::<()>(&mut connection)
             .await
+            .map_err(unavailable)
+    }
+
+    /// Writes a session's new last-seen time only if the session still exists (`SET … XX`):
+    /// another node may have ended it since this one read it, and a refresh must never bring
+    /// back a session that a logout, a password change or a deactivation removed.
+    async fn refresh(
+        &self,
+        settings: &Settings,
+        row: &session::Model,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let Some((json, ttl)) = stored(settings, row, now)? else { return Ok(()) };
+        let mut connection = self.connection().await?;
+        redis::cmd("SET")
+            .arg(self.session_key(&row.token_hash))
+            .arg(json)
+            .arg("EX")
+            .arg(ttl)
+            .arg("XX")
+            .query_async::<redis::Value>(&mut connection)
+            .await
+            .map(drop)
             .map_err(unavailable)
     }
 
@@ -283,6 +304,19 @@ impl RedisSessions {
         }
         Ok(removed)
     }
+}
+
+/// A session's Redis value and its time to live (at least a second); `None` once it is over.
+fn stored(
+    settings: &Settings,
+    row: &session::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, u64)>, ApiError> {
+    let Ok(ttl) = u64::try_from((row.expires_at - now).min(idle(settings)).num_seconds()) else {
+        return Ok(None);
+    };
+    let json = serde_json::to_string(&Stored::from(row)).map_err(ApiError::internal)?;
+    Ok(Some((json, ttl.max(1))))
 }
 
 /// A session as stored in Redis.

@@ -1,4 +1,4 @@
-//! Input rules shared by the services: names, slugs, time zones. E-mail addresses and
+//! Input rules shared by the bodies' checks: names, slugs, time zones. E-mail addresses and
 //! currencies are the platform's [`baseops_core::Email`] and [`baseops_core::Currency`].
 
 use baseops_core::FieldErrors;

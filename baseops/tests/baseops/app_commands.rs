@@ -14,7 +14,9 @@ fn help_lists_the_commands_the_apps_bring() {
     let (code, stdout, stderr) = run(baseops(dir.path()).arg("--help"));
     assert_eq!(code, 0, "{stderr}");
     let listed = |name: &str| stdout.lines().any(|line| line.split_whitespace().next() == Some(name));
-    for name in ["createsuperuser", "seed-roles", "audit", "leads", "jobs", "demo-data", "serve", "migrate"] {
+    for name in
+        ["createsuperuser", "tokens", "seed-roles", "audit", "leads", "jobs", "demo-data", "serve", "migrate"]
+    {
         assert!(listed(name), "--help does not list {name}: {stdout}");
     }
     for command in baseops::compose().unwrap().commands() {
@@ -39,6 +41,8 @@ fn demo_data_of_an_unknown_noun_is_wrong_usage_naming_the_accepted_ones() {
 async fn jobs_schedules_lists_every_schedule_of_the_build() {
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::create().await;
+    let (code, _, stderr) = run(baseops_on(dir.path(), database.url()).arg("migrate"));
+    assert_eq!(code, 0, "{stderr}");
     let (code, stdout, stderr) = run(baseops_on(dir.path(), database.url()).args(["jobs", "schedules"]));
     assert_eq!(code, 0, "{stderr}");
     let listed: Vec<&str> =
@@ -75,6 +79,34 @@ async fn seed_roles_succeeds_on_a_fresh_migrated_database_and_leaves_seeded_role
     let (code, stdout, stderr) = seed_roles();
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.trim(), "default roles checked in 1 organization(s)");
+
+    // An API token for a script, without a browser: only the secret on stdout.
+    let tokens = |organization: &str, scope: &str| {
+        run(baseops_on(dir.path(), database.url()).args([
+            "tokens",
+            "create",
+            "--email",
+            "OPS@example.com",
+            "--organization",
+            organization,
+            "--name",
+            "ci",
+            "--scope",
+            scope,
+            "--expires-in-days",
+            "30",
+        ]))
+    };
+    let (code, stdout, stderr) = tokens("acme", "tasks.view");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.trim().starts_with("bo_") && stdout.lines().count() == 1, "{stdout}");
+    assert!(stderr.contains("shown this once"), "{stderr}");
+    let (code, _, stderr) = tokens("acme", "no.such_permission");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("scopes[0] is not a permission you hold"), "{stderr}");
+    let (code, stdout, stderr) = tokens("globex", "tasks.view");
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("no organization with the id or slug globex"), "{stderr}");
     database.drop_now().await;
 }
 
@@ -100,6 +132,11 @@ async fn createsuperuser_then_audit_verify_catches_an_edited_event() {
         run(&mut command)
     };
 
+    let (code, _, stderr) = create("ops@example.com", "violet-harbor-77-lamp");
+    assert_eq!(code, 1, "a one-shot command does not migrate an empty database");
+    assert!(stderr.contains("migrat"), "{stderr}");
+    let (code, _, stderr) = run(baseops_on(dir.path(), database.url()).arg("migrate"));
+    assert_eq!(code, 0, "{stderr}");
     let (code, stdout, stderr) = create("ops@example.com", "violet-harbor-77-lamp");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("superuser ops@example.com created"), "{stdout}");
@@ -132,4 +169,22 @@ async fn createsuperuser_then_audit_verify_catches_an_edited_event() {
     assert_eq!(code, 4, "{stdout}");
     assert!(stdout.contains("TAMPERED") && stdout.contains("chain platform: event 1"), "{stdout}");
     database.drop_now().await;
+}
+
+#[test]
+fn a_one_shot_command_where_no_database_exists_says_so_and_creates_none() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["audit", "verify"][..], &["jobs", "list"], &["seed-roles"], &["jobs", "schedules"]] {
+        let (code, stdout, stderr) = run(baseops(dir.path()).args(args));
+        assert_eq!(code, 1, "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains("no database at"), "{args:?}: {stderr}");
+        assert!(!stdout.contains("intact"), "{args:?}: {stdout}");
+        // The default database is data/baseops.db; only the log directory may appear.
+        let created: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .filter(|name| name != "logs")
+            .collect();
+        assert!(created.is_empty(), "{args:?} created {created:?}");
+    }
 }

@@ -1,7 +1,14 @@
 //! The `baseops` build: the real binary (its platform commands and the commands the apps
-//! bring), and the OpenAPI document of the composed apps. One test binary.
+//! bring, and its idempotent creates across a crash), and the OpenAPI document of the
+//! composed apps, and the documentation's lists against the build (`docs`). One test binary.
 
 mod app_commands;
+mod bad_input;
 mod binary;
 mod cli;
+mod crash;
+mod docs;
+mod first_start;
+mod jobs_commands;
+mod leads_import;
 mod openapi;

@@ -131,6 +131,9 @@ impl Settings {
         if server.request_timeout_secs == 0 {
             problems.push("server.request_timeout_secs must be at least 1".to_owned());
         }
+        if server.body_timeout_secs == 0 {
+            problems.push("server.body_timeout_secs must be at least 1".to_owned());
+        }
         if !matches!(server.public_url.scheme(), "http" | "https") {
             problems.push("server.public_url must be an http:// or https:// URL".to_owned());
         }

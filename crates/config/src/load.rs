@@ -14,8 +14,14 @@ use crate::{ConfigError, Environment, Settings};
 pub const ENV_PREFIX: &str = "BASEOPS_";
 
 /// Settings that hold secrets: they may only come from the environment (or `.env`).
-pub const SECRET_KEYS: [&str; 5] =
-    ["secret_key", "database.url", "database.replica_url", "redis.url", "email.smtp_password"];
+pub const SECRET_KEYS: [&str; 6] = [
+    "secret_key",
+    "database.url",
+    "database.replica_url",
+    "redis.url",
+    "email.smtp_password",
+    "server.metrics_token",
+];
 
 /// Secrets that staging and prod must set; there is no default for them there.
 const REQUIRED_SECRETS: [&str; 2] = ["secret_key", "database.url"];
@@ -147,10 +153,12 @@ fn defaults(env: Environment) -> serde_json::Value {
             "public_url": "http://localhost:8000",
             "allowed_hosts": [],
             "request_timeout_secs": 30,
+            "body_timeout_secs": 10,
             "body_limit_bytes": 2 * 1024 * 1024,
             "shutdown_grace_secs": 30,
             "cors_allowed_origins": [],
             "trusted_proxies": [],
+            "metrics_allowed_ips": ["127.0.0.1", "::1"],
         },
         "database": {
             "max_connections": 10,

@@ -93,8 +93,10 @@ pub struct ServerSettings {
     pub public_url: Url,
     /// Host names accepted in the `Host` header; empty accepts any (development only).
     pub allowed_hosts: Vec<String>,
-    /// Longest time a request may take before it is answered 503.
+    /// Longest time a request may take: 503, or 408 when its body was still arriving.
     pub request_timeout_secs: u64,
+    /// Longest pause while a request body arrives before the request is answered 408.
+    pub body_timeout_secs: u64,
     /// Largest accepted request body, in bytes.
     pub body_limit_bytes: usize,
     /// How long shutdown waits for in-flight requests before it gives up.
@@ -103,6 +105,10 @@ pub struct ServerSettings {
     pub cors_allowed_origins: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (e.g. nginx's address).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Clients that may read `/metrics` without a token (the scraper's address).
+    pub metrics_allowed_ips: Vec<std::net::IpAddr>,
+    /// A bearer token that also opens `/metrics`, from anywhere.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Database settings (`[database]`).

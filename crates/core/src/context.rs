@@ -96,10 +96,27 @@ impl RequestContext {
     }
 
     /// The one permission check at the top of a handler: the scope the actor holds
-    /// `permission` with in the active organization, or 403.
+    /// `permission` with in the active organization, or 403 naming the permission.
     pub fn require(&self, permission: &str) -> Result<Scope, ApiError> {
         self.organization_id()?;
-        self.principal.scope(permission).ok_or(ApiError::Forbidden)
+        self.principal.scope(permission).ok_or_else(|| ApiError::MissingPermission(permission.to_owned()))
+    }
+
+    /// 403 unless the actor holds `permission` for the whole organization (scope `all`): for
+    /// organization-wide settings, which no one owns. The answer names what is missing.
+    ///
+    /// # Errors
+    /// As [`Self::require`]; [`ApiError::Refused`] (`forbidden`) when the scope is `own`.
+    pub fn require_all(&self, permission: &str) -> Result<(), ApiError> {
+        match self.require(permission)? {
+            Scope::All => Ok(()),
+            Scope::Own => Err(ApiError::Refused {
+                code: "forbidden",
+                detail: format!(
+                    "This needs the permission {permission} for the whole organization; you hold it for your own records only."
+                ),
+            }),
+        }
     }
 
     /// Whether the actor holds `permission` (any scope) in the active organization.

@@ -149,6 +149,9 @@ pub enum ApiError {
     /// 403: authenticated but not allowed.
     #[error("permission denied")]
     Forbidden,
+    /// 403: the caller lacks this permission in the active organization.
+    #[error("the permission {0} is required")]
+    MissingPermission(String),
     /// 403 with a specific reason (`csrf_failed`, `last_owner`).
     #[error("{detail}")]
     Refused {
@@ -232,6 +235,13 @@ impl ApiError {
             Self::Forbidden => {
                 Problem::new(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do this.")
             }
+            Self::MissingPermission(permission) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "This needs the permission {permission} in the active organization, which you do not hold."
+                ),
+            ),
             Self::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
             Self::Conflict { code, detail } => Problem::new(StatusCode::CONFLICT, code, detail),
             Self::PreconditionFailed => Problem::new(
@@ -303,6 +313,7 @@ mod tests {
             ),
             (ApiError::Refused { code: "csrf_failed", detail: "x".into() }, 403, "csrf_failed"),
             (ApiError::Forbidden, 403, "forbidden"),
+            (ApiError::MissingPermission("leads.edit".into()), 403, "forbidden"),
             (ApiError::NotFound, 404, "not_found"),
             (
                 ApiError::Conflict { code: "invalid_transition", detail: "x".into() },

@@ -1,19 +1,26 @@
 //! Extractors that answer bad input with a problem instead of axum's plain-text rejections.
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
+use http::request::Parts;
+use http::{StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::json_shape::{self, MAX_DEPTH, MAX_ITEMS, ShapeError};
+use crate::text::{code_point, first_forbidden, json_first_forbidden};
 use crate::{ApiError, FieldErrors};
 
 /// A JSON body in, or a JSON body out.
 ///
 /// As an extractor: a missing or wrong `Content-Type` is 415, broken JSON is 400, a body over
-/// the limit is 413, and a well-formed body of the wrong shape is 422 with the failing field's
-/// path in `errors`.
+/// the limit is 413, a string holding a control character no text may hold (NUL and the
+/// like, [`crate::text`]) is 422 on that field, so is a list or object longer or deeper than
+/// [`crate::json_shape`] allows (counted before anything is parsed), and a well-formed body of
+/// the wrong shape (a list where the object belongs, too) is 422 with the failing field's path
+/// in `errors`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -25,9 +32,119 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+        if !is_json(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "Expected a body with Content-Type: application/json.".to_owned(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest { code: "unreadable_body", detail: rejection.body_text() }
+            }
+        })?;
+        if let Some(c) = json_first_forbidden(&bytes) {
+            return Err(control_character_error(&bytes, c));
+        }
+        json_shape::check(&bytes).map_err(|error| match error {
+            ShapeError::TooManyItems { field } => {
+                ApiError::invalid(&field, format!("must not have more than {MAX_ITEMS} items"))
+            }
+            ShapeError::TooDeep { field } => {
+                ApiError::invalid(&field, format!("must not nest more than {MAX_DEPTH} levels deep"))
+            }
+        })?;
+        // Every body of the API is an object; serde would also read a struct from a list of its
+        // fields in order (`[null, null]`), a shape no client means.
+        if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::invalid("body", "must be a JSON object"));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(rejection_to_error(rejection)),
+        }
+    }
+}
+
+/// `application/json`, or any `+json` type, as axum accepts them.
+fn is_json(headers: &http::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// 422 naming the field that holds `c` (found again through a parse, only for such a body).
+fn control_character_error(bytes: &[u8], c: char) -> ApiError {
+    let message = format!("must not contain the control character {}", code_point(c));
+    let field = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|value| path_of_forbidden(&value, String::new()))
+        .unwrap_or_else(|| "body".to_owned());
+    ApiError::invalid(&field, message)
+}
+
+/// The JSON path (`tags[3]`, `address.city`) of the first string holding a forbidden
+/// character, or of the object whose key holds one.
+fn path_of_forbidden(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => {
+            first_forbidden(text).map(|_| if path.is_empty() { "body".to_owned() } else { path })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| path_of_forbidden(item, format!("{path}[{index}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            if first_forbidden(key).is_some() { Some(here) } else { path_of_forbidden(item, here) }
+        }),
+        _ => None,
+    }
+}
+
+/// A query string parsed into `T`: an empty parameter (`?q=`) or a control character in any
+/// parameter (percent-encoded or not) is 400 `invalid_query` naming the parameter, and a
+/// parameter of the wrong shape is 400 `invalid_query` with the parser's reason — a problem,
+/// never axum's plain text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if value.is_empty() {
+                // `?owner_id=` is neither "no owner" nor "any owner": say so instead of guessing.
+                return Err(ApiError::BadRequest {
+                    code: "invalid_query",
+                    detail: format!("The query parameter {name:?} is empty; leave it out instead."),
+                });
+            }
+            if let Some(c) = first_forbidden(&name).or_else(|| first_forbidden(&value)) {
+                return Err(ApiError::BadRequest {
+                    code: "invalid_query",
+                    detail: format!(
+                        "The query parameter {name:?} contains the control character {}.",
+                        code_point(c)
+                    ),
+                });
+            }
+        }
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                Err(ApiError::BadRequest { code: "invalid_query", detail: rejection.body_text() })
+            }
         }
     }
 }

@@ -15,11 +15,15 @@ mod directory;
 mod email;
 mod error;
 mod extract;
+pub mod json_shape;
 mod link;
 mod money;
 mod page;
 mod permission;
 mod state;
+pub mod stream;
+pub mod text;
+pub mod trail;
 mod version;
 
 pub use access::Access;
@@ -31,10 +35,12 @@ pub use directory::{
 };
 pub use email::{Email, EmailError};
 pub use error::{ApiError, FieldErrors, PROBLEM_CONTENT_TYPE, Problem};
-pub use extract::Json;
+pub use extract::{Json, Query};
 pub use link::{LinkChange, LinkEvent, LinkSource, LinkTarget, Links};
 pub use money::{Currency, CurrencyError, Money, MoneyError, RoundingMode, divide_rounded};
-pub use page::{Cursor, DEFAULT_LIMIT, MAX_CURSOR_LEN, MAX_LIMIT, Page, PageQuery, Paging, invalid_cursor};
+pub use page::{
+    Cursor, DEFAULT_LIMIT, MAX_CURSOR_LEN, MAX_LIMIT, Page, PageQuery, Paging, invalid_cursor, refuse_paging,
+};
 pub use permission::{DefaultGrant, DefaultRole, PermissionDef, PermissionRegistry, pattern_matches};
 pub use state::AppState;
-pub use version::{ETag, IfMatch, OptionalIfMatch, check_version};
+pub use version::{ETag, IfMatch, NO_VERSION, OptionalIfMatch, check_version};

@@ -52,6 +52,22 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+/// For an export sharing its list's parameters: it reads every match, so `limit` and
+/// `cursor`, which page the list, are refused instead of silently ignored.
+///
+/// # Errors
+/// 422 on the parameter given.
+pub fn refuse_paging(limit: Option<u64>, cursor: Option<&str>) -> Result<(), ApiError> {
+    let mut errors = crate::FieldErrors::new();
+    if limit.is_some() {
+        errors.add("limit", "pages the list only; an export has every match");
+    }
+    if cursor.is_some() {
+        errors.add("cursor", "pages the list only; an export has every match");
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+}
+
 /// Where the previous page ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {

@@ -9,10 +9,17 @@ use http::{HeaderValue, header};
 
 use crate::ApiError;
 
+/// A version no record has: what an `If-Match` naming no version this API hands out stands
+/// for, so that it fails the comparison — after the record was found (a missing record is
+/// 404 whatever the header says).
+pub const NO_VERSION: i32 = -1;
+
 /// The version named by a request's `If-Match` header (the `ETag` a GET answered).
 ///
-/// Missing: 428 `precondition_required`. A value that is no version this API hands out
-/// (`*`, a weak tag, a list, junk) cannot match the current one: 412 `version_mismatch`.
+/// Missing: 428 `precondition_required`. A value that is no version this API hands out (empty,
+/// `*` — a change that requires a precondition requires the version it changes —, a weak
+/// tag, a list, junk) is [`NO_VERSION`]: 412 `version_mismatch` once the record is found,
+/// 404 when there is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfMatch(pub i32);
 
@@ -32,12 +39,14 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let value = parts.headers.get(header::IF_MATCH).ok_or(ApiError::PreconditionRequired)?;
-        value.to_str().ok().and_then(Self::parse).ok_or(ApiError::PreconditionFailed)
+        Ok(value.to_str().ok().and_then(Self::parse).unwrap_or(Self(NO_VERSION)))
     }
 }
 
-/// An optional `If-Match` (actions and updates that accept one): `None` without the header;
-/// a value that is no version this API hands out cannot match: 412 `version_mismatch`.
+/// An optional `If-Match` (actions and updates that accept one): `None` without the header or
+/// with `*` (any current version: the record must only exist); a value that is no version this
+/// API hands out (empty, weak, a list, junk) is [`NO_VERSION`], which cannot match: 412
+/// `version_mismatch` once the record is found, 404 when there is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OptionalIfMatch(pub Option<i32>);
 
@@ -47,11 +56,10 @@ impl<S: Send + Sync> FromRequestParts<S> for OptionalIfMatch {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.headers.get(header::IF_MATCH) {
             None => Ok(Self(None)),
-            Some(value) => {
-                let parsed =
-                    value.to_str().ok().and_then(IfMatch::parse).ok_or(ApiError::PreconditionFailed)?;
-                Ok(Self(Some(parsed.0)))
-            }
+            Some(value) if value.as_bytes().trim_ascii() == b"*" => Ok(Self(None)),
+            Some(value) => Ok(Self(Some(
+                value.to_str().ok().and_then(IfMatch::parse).map_or(NO_VERSION, |parsed| parsed.0),
+            ))),
         }
     }
 }
@@ -84,7 +92,37 @@ impl IntoResponseParts for ETag {
 
 #[cfg(test)]
 mod tests {
-    use super::IfMatch;
+    use super::*;
+
+    async fn headers(value: Option<&str>) -> (Result<IfMatch, ApiError>, OptionalIfMatch) {
+        let mut request = http::Request::builder();
+        if let Some(value) = value {
+            request = request.header(header::IF_MATCH, value);
+        }
+        let (mut parts, ()) = request.body(()).unwrap().into_parts();
+        let required = IfMatch::from_request_parts(&mut parts, &()).await;
+        let optional = OptionalIfMatch::from_request_parts(&mut parts, &()).await.unwrap();
+        (required, optional)
+    }
+
+    #[tokio::test]
+    async fn a_precondition_is_only_refused_after_the_record_is_found() {
+        let (required, optional) = headers(None).await;
+        assert!(matches!(required, Err(ApiError::PreconditionRequired)));
+        assert_eq!(optional, OptionalIfMatch(None));
+        let (required, optional) = headers(Some("\"3\"")).await;
+        assert_eq!(required.unwrap(), IfMatch(3));
+        assert_eq!(optional, OptionalIfMatch(Some(3)));
+        let (required, optional) = headers(Some("*")).await;
+        assert_eq!(required.unwrap(), IfMatch(NO_VERSION));
+        assert_eq!(optional, OptionalIfMatch(None), "any version of a record that exists");
+        for junk in ["", "W/\"3\"", "junk"] {
+            let (required, optional) = headers(Some(junk)).await;
+            assert_eq!(required.unwrap(), IfMatch(NO_VERSION), "{junk}");
+            assert_eq!(optional, OptionalIfMatch(Some(NO_VERSION)), "{junk}");
+            assert!(check_version(0, optional.0).is_err());
+        }
+    }
 
     #[test]
     fn only_strong_quoted_versions_parse() {

@@ -1,6 +1,5 @@
 //! Opening the pools: SQLite tuning, PostgreSQL replica, and retry with back-off at start.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use baseops_config::{DatabaseKind, DatabaseSettings, Secret, masked_url};
@@ -205,14 +204,32 @@ async fn connect_with_retry(
     }
 }
 
+/// The file a `sqlite:` URL names (`None` for another engine or an in-memory database).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+/// Connects like [`connect`], but to a database that already exists: a SQLite file that is
+/// missing is [`DbError::NoDatabase`] instead of a new empty database (one-shot commands must
+/// not create one where the operator mistyped a directory).
+///
+/// # Errors
+/// As [`connect`], and [`DbError::NoDatabase`].
+pub async fn connect_existing(settings: &DatabaseSettings) -> Result<Database, DbError> {
+    if let Some(file) = sqlite_file(settings.url.expose())
+        && !file.exists()
+    {
+        return Err(DbError::NoDatabase { path: file.display().to_string() });
+    }
+    connect(settings).await
+}
+
 /// `sqlite://data/baseops.db` needs `data/` to exist before SQLite can create the file.
 fn create_sqlite_directory(url: &str) -> Result<(), DbError> {
-    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path.starts_with(":memory:") {
-        return Ok(());
-    }
-    match Path::new(path).parent() {
+    let Some(file) = sqlite_file(url) else { return Ok(()) };
+    match file.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent)
             .map_err(|source| DbError::SqliteDirectory { path: parent.display().to_string(), source }),
         _ => Ok(()),

@@ -11,7 +11,7 @@ mod listen;
 mod migrate;
 pub mod schema;
 
-pub use connect::{Database, PoolStats, connect};
+pub use connect::{Database, PoolStats, connect, connect_existing, sqlite_file};
 pub use listen::listener;
 pub use migrate::{MigrationList, MigrationState, Migrator};
 pub use sea_orm;
@@ -39,6 +39,14 @@ pub enum DbError {
         path: String,
         /// Why.
         source: std::io::Error,
+    },
+    /// A one-shot command found no database where the settings point.
+    #[error(
+        "no database at {path}: run `baseops migrate` (or `baseops serve`) there first, or point BASEOPS_DATABASE__URL at one"
+    )]
+    NoDatabase {
+        /// The SQLite file that does not exist.
+        path: String,
     },
     /// The URL names an engine baseops does not run on.
     #[error("unsupported database URL (use sqlite:// or postgres://)")]

@@ -1,7 +1,9 @@
-//! Idempotency keys for create endpoints: a client that sends `Idempotency-Key` may retry a
-//! create after a lost answer without creating the record twice.
+//! Idempotency keys: a client that sends `Idempotency-Key` may retry a write after a lost
+//! answer without changing anything twice.
 //!
-//! The handler takes the [`IdempotencyKey`] header; the create service, inside its
+//! Every write goes through the API middleware (`middleware.rs`, rows in
+//! `idempotent_requests`). Creates that must be exactly once even across a crash claim in
+//! their service instead (rows in `idempotency_keys`): the handler takes the [`IdempotencyKey`] header; the create service, inside its
 //! transaction and before inserting, calls [`claim`] with the key, the SHA-256 of the request
 //! ([`request_hash`]) and the id it is about to insert. The first request gets
 //! [`Claim::New`] and creates; a retry with the same body gets [`Claim::Replay`] with the

@@ -11,11 +11,19 @@
 //! - same request, no answer yet (the first is still running): 409 `idempotency_key_busy`;
 //! - another request (method, route, path, query or body differ): 422 `idempotency_key_reused`.
 //!
-//! The answer is stored after the handler's transaction committed. Should the process die in
-//! between, the change stands and its key stays busy until it expires ([`RETENTION`]): the
-//! client sees 409 and reads the resource instead of creating it twice. Routes whose service
-//! claims the key inside its own transaction (`App::idempotent_in_service`: creating a lead
-//! or a task) are exactly-once even then; this layer leaves them to their service.
+//! The answer is stored after the handler's transaction committed. Should the process die
+//! before that, the claim has no answer, and the request's id (stored with the claim) says
+//! what happened: every write records its audit event in its own transaction, so once the
+//! claim is older than any request can run ([`lease`]), the audit trail
+//! ([`baseops_core::trail`]) decides —
+//!
+//! - no event of that request: nothing committed; the retry takes the claim over and runs;
+//! - an event: the change stands but its answer is lost; the key stays busy until it expires
+//!   ([`RETENTION`]), the client sees 409 and reads the resource instead of creating it twice.
+//!
+//! Routes whose service claims the key inside its own transaction
+//! (`App::idempotent_in_service`: creating a lead or a task) are exactly-once with their
+//! answer even then; this layer leaves them to their service.
 //! Unauthenticated requests pass through: the handler answers them.
 
 use axum::body::{Body, Bytes};
@@ -23,7 +31,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use baseops_app::Apps;
-use baseops_core::{ApiError, AppState, Principal};
+use baseops_core::{ApiError, AppState, Principal, RequestId};
 use chrono::Utc;
 use http::{HeaderValue, Method, header};
 use sea_orm::sea_query::OnConflict;
@@ -89,6 +97,7 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         principal: principal.actor.id().unwrap_or_default(),
         endpoint: format!("{method} {route}"),
         key,
+        request_id: parts.extensions.get::<RequestId>().map(|id| id.as_str().to_owned()),
     };
     if let Some(answer) = claim(&state, &id, &hash).await? {
         return Ok(answer);
@@ -118,6 +127,16 @@ struct RowId {
     principal: String,
     endpoint: String,
     key: String,
+    /// The request claiming the key.
+    request_id: Option<String>,
+}
+
+/// How long an unanswered claim may belong to a request that still runs: twice the request
+/// timeout and a minute (a handler finishes its transaction after its client left). After
+/// that, the request is over, answered or not.
+pub fn lease(state: &AppState) -> chrono::Duration {
+    let timeout = i64::try_from(state.settings().server.request_timeout_secs).unwrap_or(i64::MAX / 4);
+    chrono::Duration::seconds(timeout.saturating_mul(2).saturating_add(60))
 }
 
 fn request_hash(method: &Method, route: &str, path_and_query: &str, body: &Bytes) -> String {
@@ -161,6 +180,7 @@ async fn claim(state: &AppState, id: &RowId, hash: &str) -> Result<Option<Respon
         headers: Set(None),
         body: Set(None),
         created_at: Set(now),
+        request_id: Set(id.request_id.clone()),
     };
     let inserted = idempotent_request::Entity::insert(row)
         .on_conflict(
@@ -188,10 +208,45 @@ async fn claim(state: &AppState, id: &RowId, hash: &str) -> Result<Option<Respon
                 .into(),
         });
     }
-    match (existing.status, existing.body) {
-        (Some(status), Some(body)) => Ok(Some(replay(status, existing.headers.as_deref(), body))),
-        _ => Err(busy()),
+    if let (Some(status), Some(body)) = (existing.status, existing.body.clone()) {
+        return Ok(Some(replay(status, existing.headers.as_deref(), body)));
     }
+    if existing.created_at < now - lease(state) && take_over(state, id, &existing).await? {
+        return Ok(None);
+    }
+    Err(busy())
+}
+
+/// Takes an abandoned claim over for this request when the audit trail shows that its
+/// request committed nothing; `false` when it did, when that cannot be known, or when
+/// another retry took it first.
+async fn take_over(
+    state: &AppState,
+    id: &RowId,
+    existing: &idempotent_request::Model,
+) -> Result<bool, ApiError> {
+    let (Some(trail), Some(previous)) = (baseops_core::trail::trail(state), existing.request_id.as_deref())
+    else {
+        return Ok(false);
+    };
+    let db = state.db().write();
+    let organization = Some(id.organization_id).filter(|id| !id.is_nil());
+    // The claim is written before the handler runs, so its events come after it.
+    if trail.recorded_request(db.into(), organization, previous, existing.created_at).await? {
+        return Ok(false);
+    }
+    let taken = idempotent_request::Entity::update_many()
+        .col_expr(idempotent_request::Column::RequestId, id.request_id.clone().into())
+        .col_expr(idempotent_request::Column::CreatedAt, Utc::now().into())
+        .filter(id.matches())
+        .filter(idempotent_request::Column::RequestId.eq(previous))
+        .filter(idempotent_request::Column::Status.is_null())
+        .exec(db)
+        .await?;
+    if taken.rows_affected == 1 {
+        tracing::warn!(previous, "idempotency: a request that died before committing is run again");
+    }
+    Ok(taken.rows_affected == 1)
 }
 
 fn busy() -> ApiError {

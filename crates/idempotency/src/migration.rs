@@ -1,11 +1,11 @@
-//! The `idempotency_keys` table. It refers to no other table: keys of a deleted
-//! organization simply age out with the daily purge.
+//! The `idempotency_keys` and `idempotent_requests` tables. They refer to no other table:
+//! keys of a deleted organization simply age out with the daily purge.
 
 use sea_orm_migration::prelude::*;
 
 /// The idempotency crate's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateIdempotencyKeys), Box::new(CreateIdempotentRequests)]
+    vec![Box::new(CreateIdempotencyKeys), Box::new(CreateIdempotentRequests), Box::new(AddRequestIds)]
 }
 
 #[derive(DeriveIden)]
@@ -82,6 +82,7 @@ enum IdempotentRequests {
     Headers,
     Body,
     CreatedAt,
+    RequestId,
 }
 
 /// The platform's record of write requests made with a key, and their answers (see
@@ -131,5 +132,40 @@ impl MigrationTrait for CreateIdempotentRequests {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(IdempotentRequests::Table).to_owned()).await
+    }
+}
+
+/// The id of the request holding each claim: after a crash, the audit trail tells whether
+/// that request committed anything (see `middleware.rs`).
+struct AddRequestIds;
+
+impl MigrationName for AddRequestIds {
+    fn name(&self) -> &str {
+        "idempotency_0003_add_request_ids"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddRequestIds {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(IdempotentRequests::Table)
+                    .add_column(ColumnDef::new(IdempotentRequests::RequestId).string_len(128).null())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(IdempotentRequests::Table)
+                    .drop_column(IdempotentRequests::RequestId)
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -53,6 +53,8 @@ pub mod idempotent_request {
         pub headers: Option<String>,
         pub body: Option<Vec<u8>>,
         pub created_at: DateTimeUtc,
+        /// The request holding the claim (its `X-Request-Id`, as its audit events carry it).
+        pub request_id: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,12 +6,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use baseops_app::Apps;
 use baseops_core::{ApiError, AppState};
-use http::StatusCode;
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
@@ -53,16 +51,22 @@ pub fn build_router(state: AppState, apps: &Apps) -> Router {
             middleware::allowed_hosts::check_host,
         ))
         .option_layer(middleware::cors::layer(&server.cors_allowed_origins))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(server.request_timeout_secs),
+        .layer(axum::middleware::from_fn_with_state(
+            middleware::timeout::Timeouts {
+                request: Duration::from_secs(server.request_timeout_secs),
+                body_idle: Duration::from_secs(server.body_timeout_secs),
+            },
+            middleware::timeout::limit_time,
         ))
         // Our limits only, per route: axum's own 2 MB default would otherwise apply on top.
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
             middleware::body_limit::BodyLimits::new(settings, apps),
             middleware::body_limit::limit_body,
-        ));
+        ))
+        // Innermost: the handler runs in a task of its own that a client's disconnect does
+        // not cancel (no half-done transaction), and whose panic becomes a counted 500.
+        .layer(axum::middleware::from_fn(middleware::detach::detach));
 
     routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))

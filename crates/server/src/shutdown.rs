@@ -42,27 +42,41 @@ pub async fn serve(
     }
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM (what Docker and systemd send).
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        // If the handler can't be installed, this signal simply never completes.
-        if tokio::signal::ctrl_c().await.is_err() {
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (what Docker and systemd send). The handlers are
+/// installed when this is called, not when the future is first polled: a process that says it
+/// is ready right after calling it already stops gracefully on a signal sent at once.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // A handler that cannot be installed is a signal that never comes.
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        let mut terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let interrupted = async {
+                match interrupt.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let terminated = async {
+                match terminate.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = interrupted => tracing::info!("SIGINT received; shutting down"),
+                _ = terminated => tracing::info!("SIGTERM received; shutting down"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("Ctrl-C received; shutting down");
+        } else {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("SIGINT received; shutting down"),
-        () = terminate => tracing::info!("SIGTERM received; shutting down"),
     }
 }

@@ -15,7 +15,9 @@ mod logging;
 mod metrics_recorder;
 
 pub use logging::{Console, LoggingGuard, init_logging};
-pub use metrics_recorder::{HTTP_DURATION_METRIC, HTTP_REQUESTS_METRIC, metrics_handle};
+pub use metrics_recorder::{
+    HTTP_DURATION_METRIC, HTTP_REQUESTS_METRIC, PANICS_METRIC, metrics_handle, panic_message,
+};
 
 /// Why telemetry could not start.
 #[derive(Debug, thiserror::Error)]

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use baseops_app::{App, LargeBody};
-use baseops_core::{ApiError, AppState, Json, Origin};
+use baseops_core::{ApiError, AppState, Json, Origin, Query};
 use sea_orm::{ConnectionTrait, Statement};
 use sea_orm_migration::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(slow))
         .routes(routes!(panic))
         .routes(routes!(note_count))
+        .routes(routes!(slow_write))
         .routes(routes!(upload))
 }
 
@@ -79,6 +80,39 @@ async fn slow(Query(delay): Query<Delay>) -> &'static str {
 #[utoipa::path(get, path = "/fixture/panic", responses((status = 500, description = "Always")))]
 async fn panic() -> &'static str {
     panic!("fixture panic with a secret detail")
+}
+
+/// Inserts a note with this id in a transaction that stays open `ms` milliseconds before it
+/// commits: a request a client may abandon mid-transaction.
+#[utoipa::path(post, path = "/fixture/notes/slow", params(SlowWrite), responses((status = 200, description = "Committed", body = i64)))]
+async fn slow_write(
+    State(state): State<AppState>,
+    Query(write): Query<SlowWrite>,
+) -> Result<Json<i64>, ApiError> {
+    use sea_orm::TransactionTrait;
+    let db = state.db().write();
+    let txn = db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "INSERT INTO fixture_notes (id, body) VALUES ($1, 'slow')",
+            _ => "INSERT INTO fixture_notes (id, body) VALUES (?, 'slow')",
+        },
+        [write.id.into()],
+    ))
+    .await?;
+    tokio::time::sleep(Duration::from_millis(write.ms)).await;
+    txn.commit().await?;
+    Ok(Json(write.id))
+}
+
+/// The note `slow_write` inserts, and how long its transaction stays open.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct SlowWrite {
+    /// The note's id.
+    id: i64,
+    /// Milliseconds.
+    ms: u64,
 }
 
 /// Counts rows of the migrated table, through the read pool.

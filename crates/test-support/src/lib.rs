@@ -25,6 +25,7 @@ pub mod fixture;
 mod people;
 mod raw_http;
 mod response;
+pub mod services;
 mod team;
 mod work;
 
@@ -46,7 +47,7 @@ pub use people::{Org, PASSWORD};
 pub use raw_http::raw_request;
 pub use response::TestResponse;
 pub use team::{DEFAULT_ROLES, Team};
-pub use work::{link_token, run_worker_until};
+pub use work::{RunningWorker, link_token, run_worker_until};
 
 /// A running baseops (router, state, database) for one test.
 pub struct TestApp {

@@ -46,7 +46,9 @@ impl TestApp {
         let (actor, origin) = system();
         let txn = self.state().db().write().begin().await.expect("a transaction");
         let new =
-            NewOrganization { name: name.into(), slug: None, currency: Some("EUR".into()), time_zone: None };
+            NewOrganization { name: name.into(), slug: None, currency: Some("EUR".into()), time_zone: None }
+                .check()
+                .unwrap_or_else(|errors| panic!("organization {name}: {errors:?}"));
         let acting = Acting { actor: &actor, origin: &origin };
         let org = organization_create(&txn, acting, user_id, new, self.state().permissions())
             .await
@@ -109,8 +111,10 @@ impl TestApp {
         let hashing = PasswordHashing::new(settings).expect("the password settings");
         let (actor, origin) = system();
         let txn = self.state().db().write().begin().await.expect("a transaction");
-        let new = NewUser { email, display_name: email, password: Some(PASSWORD), is_superuser };
-        let user = user_create(&txn, Acting { actor: &actor, origin: &origin }, new, &hashing, settings)
+        let new = NewUser { email, display_name: email, password: Some(PASSWORD), is_superuser }
+            .check(settings)
+            .unwrap_or_else(|errors| panic!("user {email}: {errors:?}"));
+        let user = user_create(&txn, Acting { actor: &actor, origin: &origin }, new, &hashing)
             .await
             .unwrap_or_else(|error| panic!("user {email}: {error:?}"));
         txn.commit().await.expect("commit");
@@ -149,9 +153,11 @@ impl TestApp {
         let token = if scopes.is_empty() {
             None
         } else {
-            let new = NewToken { name: "test", scopes: &scopes, expires_at: None };
+            let new = NewToken { name: "test", scopes: &scopes, expires_at: None }
+                .check(&held, chrono::Utc::now())
+                .unwrap_or_else(|errors| panic!("a token: {errors:?}"));
             let acting = Acting { actor: &actor, origin: &origin };
-            let created = token_create(&txn, acting, user_id, organization_id, &held, new)
+            let created = token_create(&txn, acting, user_id, organization_id, new)
                 .await
                 .unwrap_or_else(|error| panic!("a token: {error:?}"));
             Some(created.token)

@@ -115,6 +115,32 @@ impl TestApp {
     }
 }
 
+/// A worker running in the background of a test, while the test acts around it.
+pub struct RunningWorker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), sea_orm::DbErr>>,
+}
+
+impl RunningWorker {
+    /// Starts `worker`.
+    pub fn start(worker: Worker) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(worker.run(async move {
+            let _ = stopped.await;
+        }));
+        Self { stop, task }
+    }
+
+    /// Stops it gracefully (running jobs finish or are given back).
+    ///
+    /// # Panics
+    /// When the worker failed.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.expect("the worker task").expect("the worker");
+    }
+}
+
 /// Runs `worker` until `done` answers true (asked every 10 ms) or `deadline` passes, then
 /// stops it gracefully; returns whether `done` held.
 ///
@@ -125,18 +151,14 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(worker.run(async move {
-        let _ = stopped.await;
-    }));
+    let running = RunningWorker::start(worker);
     let until = Instant::now() + deadline;
     let mut held = done().await;
     while !held && Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(10)).await;
         held = done().await;
     }
-    let _ = stop.send(());
-    running.await.expect("the worker task").expect("the worker");
+    running.stop().await;
     held
 }
 

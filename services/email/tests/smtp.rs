@@ -1,7 +1,8 @@
 //! The `email.send` job against a real SMTP server on loopback: `scripts/smtp_sink.py`
 //! (aiosmtpd), run with the Python in `BASEOPS_TEST_PYTHON` (scripts/run_tests.sh creates
 //! `target/tools/venv` with aiosmtpd and exports it; CI always sets it). Without the variable
-//! these tests say so and pass without running; with it, a sink that cannot start fails them.
+//! these tests are recorded as skipped (failed, in the full variant that requires Python); with
+//! it, a sink that cannot start fails them.
 //!
 //! On SQLite, or PostgreSQL with BASEOPS_TEST_DATABASE_URL: a message enqueued in a
 //! transaction arrives with its headers, both parts and its recipient (authenticated); with
@@ -19,26 +20,16 @@ use baseops_email::{Email, Templates, enqueue_email};
 use baseops_jobs::model::job;
 use baseops_jobs::queue::state;
 use baseops_jobs::{Worker, WorkerConfig};
-use baseops_test_support::TestApp;
+use baseops_test_support::{RunningWorker, TestApp};
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use uuid::Uuid;
 
-/// The Python that has aiosmtpd, or `None` (and why) when the tests must skip.
+/// The Python that has aiosmtpd, or `None` when the test is skipped (and recorded as such).
 fn python() -> Option<String> {
-    match std::env::var("BASEOPS_TEST_PYTHON") {
-        Ok(python) if !python.trim().is_empty() => Some(python),
-        _ => {
-            println!(
-                "SKIPPED: BASEOPS_TEST_PYTHON is not set, so no SMTP server can be started. \
-                 scripts/run_tests.sh sets it to target/tools/venv/bin/python (with aiosmtpd); \
-                 CI always runs these tests."
-            );
-            None
-        }
-    }
+    baseops_test_support::services::python()
 }
 
 /// `scripts/smtp_sink.py` running on a loopback port, writing into a temporary directory.
@@ -150,31 +141,13 @@ async fn row(app: &TestApp, id: Uuid) -> job::Model {
 /// The build's worker on the e-mail queue only, running in the background with a chosen
 /// back-off, so a test can watch retries happen (the kit's `run_jobs` leaves a retry due
 /// later waiting, and uses the default back-off).
-struct Running {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<Result<(), sea_orm::DbErr>>,
-}
-
-impl Running {
-    fn start(app: &TestApp, backoff: Duration) -> Self {
-        let mut config = WorkerConfig::new(vec![baseops_email::QUEUE.to_owned()]);
-        config.poll = Duration::from_millis(20);
-        config.backoff_base = backoff;
-        config.grace = Duration::from_secs(5);
-        let worker = Worker::new(app.state().clone(), app.apps().jobs(), config);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(worker.run(async move {
-            let _ = stopped.await;
-        }));
-        Self { stop: Some(stop), handle }
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        (&mut self.handle).await.expect("the worker task").expect("the worker");
-    }
+/// The e-mail queue's worker with this back-off, running while the test watches it.
+fn start_worker(app: &TestApp, backoff: Duration) -> RunningWorker {
+    let mut config = WorkerConfig::new(vec![baseops_email::QUEUE.to_owned()]);
+    config.poll = Duration::from_millis(20);
+    config.backoff_base = backoff;
+    config.grace = Duration::from_secs(5);
+    RunningWorker::start(Worker::new(app.state().clone(), app.apps().jobs(), config))
 }
 
 /// Waits until `done` holds for the job rows `ids`, or fails after 30 s.
@@ -243,7 +216,7 @@ async fn a_queued_message_arrives_with_its_headers_both_parts_and_the_recipient(
     let id = enqueue(&app, email).await;
     let queued = row(&app, id).await;
     assert_eq!((queued.name.as_str(), queued.queue.as_str()), ("email.send", "email"));
-    let worker = Running::start(&app, Duration::from_millis(50));
+    let worker = start_worker(&app, Duration::from_millis(50));
     until(&app, &[id], "delivery", |rows| rows[0].state == state::DONE).await;
     worker.stop().await;
     assert!(queued.payload.contains("new@example.com"));
@@ -290,7 +263,7 @@ async fn with_the_server_down_the_job_retries_and_succeeds_once_it_is_back() {
     sink.down().await;
 
     let id = enqueue(&app, plain("jane@example.com")).await;
-    let worker = Running::start(&app, Duration::from_millis(50));
+    let worker = start_worker(&app, Duration::from_millis(50));
     let failed = until(&app, &[id], "two failed attempts", |rows| {
         rows[0].attempts >= 2 && rows[0].state == state::PENDING
     })
@@ -320,7 +293,7 @@ async fn a_550_kills_the_job_at_once_with_the_reply_recorded_and_a_451_is_retrie
     let fine = enqueue(&app, plain("fine@example.com")).await;
 
     // A long back-off: the deferred job's second attempt stays in the future.
-    let worker = Running::start(&app, Duration::from_secs(60));
+    let worker = start_worker(&app, Duration::from_secs(60));
     let rows = until(&app, &[bounce, later, fine], "every first attempt", |rows| {
         rows[0].state == state::DEAD
             && rows[1].attempts == 1
@@ -423,7 +396,7 @@ async fn over_tls(python: &str, mode: &str, trust_the_ca: bool) -> (job::Model, 
     }
     let app = app_for(&sink, &settings).await;
     let id = enqueue(&app, plain("secure@example.com")).await;
-    let worker = Running::start(&app, Duration::from_millis(50));
+    let worker = start_worker(&app, Duration::from_millis(50));
     let rows = until(&app, &[id], "an attempt's outcome", |rows| {
         rows[0].state == state::DONE || (rows[0].state == state::PENDING && rows[0].last_error.is_some())
     })

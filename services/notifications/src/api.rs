@@ -7,10 +7,10 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Paging, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Paging, Problem, Query, RequestContext};
 use futures_util::Stream;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};

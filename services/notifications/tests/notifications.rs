@@ -11,7 +11,7 @@ use axum::extract::ConnectInfo;
 use baseops_jobs::{Job, JobContext};
 use baseops_notifications::model::notification;
 use baseops_notifications::{Hub, NewNotification, SendDigests, send};
-use baseops_test_support::{Client, TestApp};
+use baseops_test_support::{Client, TestApp, services};
 use http::{Method, header};
 use http_body_util::BodyExt;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -324,18 +324,14 @@ async fn crosses_processes(app: TestApp) {
 async fn live_notifications_cross_processes_over_postgresql() {
     let app = TestApp::new().await;
     if !app.database().is_postgres() {
-        eprintln!("skipped: LISTEN/NOTIFY needs PostgreSQL (BASEOPS_TEST_DATABASE_URL)");
-        return;
+        return services::skip("LISTEN/NOTIFY needs PostgreSQL: the PostgreSQL run of the suite runs it");
     }
     crosses_processes(app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_notifications_cross_processes_over_redis() {
-    let Ok(url) = std::env::var("BASEOPS_TEST_REDIS_URL") else {
-        eprintln!("skipped: BASEOPS_TEST_REDIS_URL is not set");
-        return;
-    };
+    let Some(url) = services::redis_url() else { return };
     let prefix = format!("test-{}:", Uuid::now_v7().simple());
     let app = TestApp::with_settings(&[
         ("BASEOPS_NOTIFICATIONS__FANOUT", "redis"),

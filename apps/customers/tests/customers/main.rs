@@ -3,5 +3,6 @@
 //! as in production. One test binary, one module per story.
 
 mod list;
+mod paging;
 mod rbac;
 mod support;

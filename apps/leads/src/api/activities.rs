@@ -1,8 +1,8 @@
 //! A lead's timeline: read it, log to it.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, Json, PageQuery, Paging, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, Json, PageQuery, Paging, Problem, Query, RequestContext};
 use sea_orm::TransactionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -1,11 +1,9 @@
 //! `GET /leads/export`: every lead of a filtered list as CSV, streamed a page at a time, so
 //! no list is ever held in memory whole. The columns read back through the import.
 
-use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use baseops_core::{ApiError, AppState, Currency, Money, Problem, RequestContext};
+use axum::extract::State;
+use axum::response::Response;
+use baseops_core::{ApiError, AppState, Currency, Money, Problem, Query, RequestContext};
 
 use crate::api::leads::ListQuery;
 use crate::permission::{LEADS_EXPORT, access_of};
@@ -41,8 +39,8 @@ pub(crate) const COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
-/// A cell, with spreadsheet formulas defused (`=`, `+`, `-`, `@` first get a `'`; the
-/// import takes it off again).
+/// A cell, with spreadsheet formulas defused (`=`, `+`, `-`, `@`, tab or CR first get a `'`;
+/// the import takes it off again).
 fn cell(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
 }
@@ -112,8 +110,8 @@ pub(crate) async fn export(
     Query(mut query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     let access = access_of(&ctx, LEADS_EXPORT)?;
+    baseops_core::refuse_paging(query.limit, query.cursor.as_deref())?;
     query.limit = Some(MAX_LIMIT);
-    query.cursor = None;
     let first = query.filter()?;
     // Each chunk is one page; the next is read only once the client took this one.
     let pages = futures_util::stream::unfold(Some((state, first, true)), move |step| async move {
@@ -133,10 +131,5 @@ pub(crate) async fn export(
             page.next_cursor.map(|cursor| (state, LeadFilter { cursor: Some(cursor), ..filter }, false));
         Some((Ok::<_, std::io::Error>(bytes::Bytes::from(chunk)), next))
     });
-    let mut response = Body::from_stream(pages).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers
-        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"leads.csv\""));
-    Ok(response)
+    Ok(baseops_core::stream::streamed("text/csv; charset=utf-8", Some("leads.csv"), pages))
 }

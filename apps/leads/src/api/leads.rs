@@ -1,9 +1,11 @@
 //! Leads: list, create, read, update, delete, and the actions on one lead (stage, assign,
 //! convert, merge); the board and duplicates.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, ETag, IfMatch, Json, Links, Problem, RequestContext};
+use baseops_core::{
+    ApiError, AppState, ETag, IfMatch, Json, Links, OptionalIfMatch, Problem, Query, RequestContext,
+};
 use baseops_idempotency::IdempotencyKey;
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
@@ -227,17 +229,6 @@ pub(crate) async fn update(
     fresh(&state, &ctx, id).await
 }
 
-/// The version named by an optional `If-Match` (actions accept it, updates require it).
-fn optional_version(headers: &http::HeaderMap) -> Result<Option<i32>, ApiError> {
-    match headers.get(http::header::IF_MATCH) {
-        None => Ok(None),
-        Some(value) => {
-            let parsed = value.to_str().ok().and_then(IfMatch::parse).ok_or(ApiError::PreconditionFailed)?;
-            Ok(Some(parsed.0))
-        }
-    }
-}
-
 /// Deletes a lead with its timeline. `If-Match` is optional.
 #[utoipa::path(delete, path = "/leads/{id}", operation_id = "leads_remove", tag = "leads",
     params(("id" = Uuid, Path, description = "Lead id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version")),
@@ -251,10 +242,9 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
-    headers: http::HeaderMap,
+    OptionalIfMatch(expected): OptionalIfMatch,
 ) -> Result<StatusCode, ApiError> {
     let access = access_of(&ctx, LEADS_DELETE)?;
-    let expected = optional_version(&headers)?;
     let txn = state.db().write().begin().await?;
     lead_delete(&txn, ctx.acting(), &access, id, expected).await?;
     txn.commit().await?;
@@ -276,11 +266,10 @@ pub(crate) async fn move_stage(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
-    headers: http::HeaderMap,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(input): Json<StageMove>,
 ) -> Result<(ETag, Json<LeadOut>), ApiError> {
     let access = access_of(&ctx, LEADS_EDIT)?;
-    let expected = optional_version(&headers)?;
     let reopen = access_of(&ctx, LEADS_REOPEN).ok();
     let target = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
@@ -292,6 +281,7 @@ pub(crate) async fn move_stage(
 /// A new owner for a lead.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LeadAssignInput)]
 pub struct AssignInput {
     /// The new owner (a member); `null` leaves the lead unassigned.
     pub owner_id: Option<Uuid>,
@@ -311,11 +301,10 @@ pub(crate) async fn assign(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
-    headers: http::HeaderMap,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(input): Json<AssignInput>,
 ) -> Result<(ETag, Json<LeadOut>), ApiError> {
     let access = access_of(&ctx, LEADS_ASSIGN)?;
-    let expected = optional_version(&headers)?;
     let directory = baseops_core::directory(&state);
     let txn = state.db().write().begin().await?;
     lead_assign(&txn, &*directory, ctx.acting(), &access, id, expected, input.owner_id).await?;
@@ -346,10 +335,9 @@ pub(crate) async fn convert(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
-    headers: http::HeaderMap,
+    OptionalIfMatch(expected): OptionalIfMatch,
 ) -> Result<(StatusCode, Json<Conversion>), ApiError> {
     let access = access_of(&ctx, LEADS_CONVERT)?;
-    let expected = optional_version(&headers)?;
     let txn = state.db().write().begin().await?;
     let customer_id = lead_convert(&txn, ctx.acting(), &access, id, expected).await?;
     txn.commit().await?;
@@ -374,12 +362,11 @@ pub(crate) async fn merge(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
-    headers: http::HeaderMap,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(input): Json<MergeInput>,
 ) -> Result<(ETag, Json<LeadOut>), ApiError> {
     let edit = access_of(&ctx, LEADS_EDIT)?;
     let delete = access_of(&ctx, LEADS_DELETE)?;
-    let expected = optional_version(&headers)?;
     let plan = input.check(id)?;
     let txn = state.db().write().begin().await?;
     lead_merge(&txn, &Links::of(&state), ctx.acting(), &edit, &delete, expected, plan).await?;
@@ -395,6 +382,7 @@ pub struct DuplicatesQuery {
     /// Only duplicates of this lead.
     pub lead_id: Option<Uuid>,
     /// Most groups of each kind (e-mail, phone), 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 

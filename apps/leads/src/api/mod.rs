@@ -8,7 +8,7 @@ mod leads;
 mod pipelines;
 mod rules;
 
-use baseops_core::{ApiError, AppState, RequestContext, Scope};
+use baseops_core::{ApiError, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,14 +35,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(imports::commit))
         .routes(routes!(rules::rules, rules::create_rule))
         .routes(routes!(rules::update_rule, rules::delete_rule))
-}
-
-/// The permission with scope `all` (organization-wide settings: pipelines, rules), or 403.
-fn require_all(ctx: &RequestContext, permission: &str) -> Result<(), ApiError> {
-    match ctx.require(permission)? {
-        Scope::All => Ok(()),
-        Scope::Own => Err(ApiError::Forbidden),
-    }
 }
 
 /// Longest text filter accepted in a query string.

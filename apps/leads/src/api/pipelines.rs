@@ -3,11 +3,10 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, RequestContext};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
-use crate::api::require_all;
 use crate::permission::{LEADS_EDIT, LEADS_VIEW};
 use crate::selector::pipeline::{PipelineOut, pipelines_of};
 use crate::service::pipeline::{
@@ -56,7 +55,7 @@ pub(crate) async fn create_pipeline(
     ctx: RequestContext,
     Json(input): Json<NewPipeline>,
 ) -> Result<(StatusCode, Json<Vec<PipelineOut>>), ApiError> {
-    require_all(&ctx, LEADS_EDIT)?;
+    ctx.require_all(LEADS_EDIT)?;
     let organization_id = ctx.organization_id()?;
     let spec = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
@@ -65,29 +64,33 @@ pub(crate) async fn create_pipeline(
     Ok((StatusCode::CREATED, Json(current(&state, organization_id).await?)))
 }
 
-/// Renames a pipeline or makes it the default.
+/// Renames a pipeline or makes it the default. `If-Match` is optional: with it, the change
+/// applies only at that version (`version` in `GET /leads/pipelines`).
 #[utoipa::path(patch, path = "/leads/pipelines/{id}", operation_id = "leads_update_pipeline", tag = "leads",
-    request_body = PipelinePatch, params(("id" = Uuid, Path, description = "Pipeline id")),
+    request_body = PipelinePatch,
+    params(("id" = Uuid, Path, description = "Pipeline id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version, e.g. \"3\"")),
     responses(
-        (status = 200, description = "Updated; every pipeline", body = [PipelineOut]),
+        (status = 200, description = "Updated; every pipeline", body = [PipelineOut], headers(("ETag" = String, description = "The pipeline's new version"))),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
         (status = 404, description = "No such pipeline", body = Problem),
         (status = 409, description = "Name taken, or un-defaulting the default (default_required)", body = Problem),
+        (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
         (status = 422, description = "Invalid name", body = Problem),
     ))]
 pub(crate) async fn update_pipeline(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(patch): Json<PipelinePatch>,
-) -> Result<Json<Vec<PipelineOut>>, ApiError> {
-    require_all(&ctx, LEADS_EDIT)?;
+) -> Result<(ETag, Json<Vec<PipelineOut>>), ApiError> {
+    ctx.require_all(LEADS_EDIT)?;
     let organization_id = ctx.organization_id()?;
     let changes = patch.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    pipeline_update(&txn, ctx.acting(), organization_id, id, changes).await?;
+    let version = pipeline_update(&txn, ctx.acting(), organization_id, id, expected, changes).await?;
     txn.commit().await?;
-    Ok(Json(current(&state, organization_id).await?))
+    Ok((ETag(version), Json(current(&state, organization_id).await?)))
 }
 
 /// Adds a stage to a pipeline.
@@ -106,7 +109,7 @@ pub(crate) async fn add_stage(
     Path(id): Path<Uuid>,
     Json(input): Json<StageInput>,
 ) -> Result<(StatusCode, Json<Vec<PipelineOut>>), ApiError> {
-    require_all(&ctx, LEADS_EDIT)?;
+    ctx.require_all(LEADS_EDIT)?;
     let organization_id = ctx.organization_id()?;
     let spec = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
@@ -115,29 +118,33 @@ pub(crate) async fn add_stage(
     Ok((StatusCode::CREATED, Json(current(&state, organization_id).await?)))
 }
 
-/// Renames or moves a stage.
+/// Renames or moves a stage. `If-Match` is optional: with it, the change applies only at
+/// that version (the stage's `version` in `GET /leads/pipelines`).
 #[utoipa::path(patch, path = "/leads/stages/{id}", operation_id = "leads_update_stage", tag = "leads",
-    request_body = StagePatch, params(("id" = Uuid, Path, description = "Stage id")),
+    request_body = StagePatch,
+    params(("id" = Uuid, Path, description = "Stage id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version, e.g. \"3\"")),
     responses(
-        (status = 200, description = "Updated; every pipeline", body = [PipelineOut]),
+        (status = 200, description = "Updated; every pipeline", body = [PipelineOut], headers(("ETag" = String, description = "The stage's new version"))),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
         (status = 404, description = "No such stage", body = Problem),
         (status = 409, description = "Name taken", body = Problem),
+        (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
         (status = 422, description = "Invalid name", body = Problem),
     ))]
 pub(crate) async fn update_stage(
     State(state): State<AppState>,
     ctx: RequestContext,
     Path(id): Path<Uuid>,
+    OptionalIfMatch(expected): OptionalIfMatch,
     Json(patch): Json<StagePatch>,
-) -> Result<Json<Vec<PipelineOut>>, ApiError> {
-    require_all(&ctx, LEADS_EDIT)?;
+) -> Result<(ETag, Json<Vec<PipelineOut>>), ApiError> {
+    ctx.require_all(LEADS_EDIT)?;
     let organization_id = ctx.organization_id()?;
     let changes = patch.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    stage_update(&txn, ctx.acting(), organization_id, id, changes).await?;
+    let version = stage_update(&txn, ctx.acting(), organization_id, id, expected, changes).await?;
     txn.commit().await?;
-    Ok(Json(current(&state, organization_id).await?))
+    Ok((ETag(version), Json(current(&state, organization_id).await?)))
 }
 
 /// Deletes an empty stage.
@@ -153,7 +160,7 @@ pub(crate) async fn delete_stage(
     ctx: RequestContext,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    require_all(&ctx, LEADS_EDIT)?;
+    ctx.require_all(LEADS_EDIT)?;
     let txn = state.db().write().begin().await?;
     stage_delete(&txn, ctx.acting(), ctx.organization_id()?, id).await?;
     txn.commit().await?;

@@ -29,12 +29,25 @@ pub struct CsvFile {
     pub headers: Vec<String>,
 }
 
-/// UTF-8 (a BOM dropped), or else Latin-1 / Windows-1252 as old spreadsheets write it.
+/// UTF-8 (a BOM dropped), or else Windows-1252 as old spreadsheets write it.
 pub fn decode(bytes: &[u8]) -> String {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
-        Err(_) => bytes.iter().map(|&byte| char::from(byte)).collect(),
+        Err(_) => bytes.iter().map(|&byte| windows_1252(byte)).collect(),
+    }
+}
+
+/// Windows-1252 is Latin-1 but for 0x80–0x9F, where it has printable characters (`€`, curly
+/// quotes, …) instead of C1 controls; its five unassigned bytes stay controls (and are refused).
+fn windows_1252(byte: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
+        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    match byte {
+        0x80..=0x9f => HIGH[usize::from(byte - 0x80)],
+        _ => char::from(byte),
     }
 }
 
@@ -85,13 +98,27 @@ impl CsvFile {
         Ok(Self { text, delimiter, headers })
     }
 
-    /// The data records in order, each with its row number (the header is row 1).
+    /// The data records in order, each with its row number (the header is row 1). A record
+    /// with a cell holding a control character no text may hold (NUL, …) is an error, as the
+    /// same text would be in a JSON body.
     pub fn records(&self) -> impl Iterator<Item = (u64, Result<csv::StringRecord, String>)> + '_ {
-        builder(self.delimiter)
-            .from_reader(self.text.as_bytes())
-            .into_records()
-            .enumerate()
-            .map(|(index, record)| (index as u64 + 2, record.map_err(|error| error.to_string())))
+        builder(self.delimiter).from_reader(self.text.as_bytes()).into_records().enumerate().map(
+            |(index, record)| {
+                let record = record.map_err(|error| error.to_string()).and_then(|record| {
+                    match record.iter().enumerate().find_map(|(column, cell)| {
+                        baseops_core::text::first_forbidden(cell).map(|c| (column, c))
+                    }) {
+                        Some((column, c)) => Err(format!(
+                            "the cell in column {} contains the control character {}",
+                            column + 1,
+                            baseops_core::text::code_point(c)
+                        )),
+                        None => Ok(record),
+                    }
+                });
+                (index as u64 + 2, record)
+            },
+        )
     }
 }
 
@@ -115,8 +142,15 @@ mod tests {
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].0, 2);
         assert_eq!(&records[0].1.as_ref().unwrap()[0], "Ada\nLovelace");
-        let latin = CsvFile::open(b"name\nJos\xe9\n", None).unwrap();
-        assert_eq!(&latin.records().next().unwrap().1.unwrap()[0], "Jos\u{e9}");
+        let nul = CsvFile::open(b"name,email\nAda,ada@example.com\nBad\x00,x@example.com\n", None).unwrap();
+        let rows: Vec<_> = nul.records().collect();
+        assert!(rows[0].1.is_ok());
+        assert_eq!(
+            rows[1].1.as_ref().unwrap_err(),
+            "the cell in column 1 contains the control character U+0000"
+        );
+        let latin = CsvFile::open(b"name\nJos\xe9 \x80\x93\n", None).unwrap();
+        assert_eq!(&latin.records().next().unwrap().1.unwrap()[0], "Jos\u{e9} €\u{201c}");
         assert_eq!(CsvFile::open(b"  \n", None).unwrap_err(), ReadError::Empty);
         assert_eq!(sniff("a\tb\tc\n"), b'\t');
         assert_eq!(sniff("\"a;b\",c\n"), b',');

@@ -33,10 +33,11 @@ pub struct RowOutcome {
 }
 
 /// A cell as written before an export defused it: `'+4930…` → `+4930…` (a `'` before `=`,
-/// `+`, `-` or `@` keeps spreadsheets from reading a formula).
+/// `+`, `-`, `@`, a tab or a carriage return keeps spreadsheets from reading a formula; the
+/// export adds it to exactly those). Trimmed again, as every cell is.
 fn undefused(value: &str) -> String {
     match value.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_owned(),
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.trim_start().to_owned(),
         _ => value.to_owned(),
     }
 }

@@ -25,6 +25,7 @@ pub struct Total {
 
 /// A stage on the board.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = LeadBoardColumn)]
 pub struct BoardColumn {
     /// The stage.
     #[serde(flatten)]
@@ -37,6 +38,7 @@ pub struct BoardColumn {
 
 /// A pipeline's board.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = LeadBoard)]
 pub struct Board {
     /// The pipeline.
     pub pipeline_id: Uuid,

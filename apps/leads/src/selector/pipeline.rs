@@ -19,6 +19,9 @@ pub struct StageOut {
     pub kind: StageKind,
     /// Place in the pipeline, from 0.
     pub position: i32,
+    /// For `If-Match` on `PATCH /leads/stages/{id}`; moves on with every change to the stage,
+    /// its place too when another stage's move, addition or removal shifts it.
+    pub version: i32,
 }
 
 /// A pipeline with its stages in order.
@@ -32,6 +35,9 @@ pub struct PipelineOut {
     pub is_default: bool,
     /// Stages in order.
     pub stages: Vec<StageOut>,
+    /// For `If-Match` on `PATCH /leads/pipelines/{id}`; moves on with every change to the
+    /// name or default flag (the stages have their own).
+    pub version: i32,
 }
 
 /// The organization's pipelines (default first, then by name) with their stages: two queries.
@@ -65,11 +71,13 @@ pub async fn pipelines_of(
                     name: stage.name.clone(),
                     kind: StageKind::parse(&stage.kind).unwrap_or(StageKind::Open),
                     position: stage.position,
+                    version: stage.version,
                 })
                 .collect(),
             id: pipeline.id,
             name: pipeline.name,
             is_default: pipeline.is_default,
+            version: pipeline.version,
         })
         .collect())
 }
@@ -91,6 +99,8 @@ pub struct RuleOut {
     pub active: bool,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// For `If-Match` on `PATCH /leads/assignment-rules/{id}`; moves on with every change.
+    pub version: i32,
 }
 
 /// The organization's assignment rules in evaluation order.
@@ -114,6 +124,7 @@ pub async fn rules_of(db: &impl ConnectionTrait, organization_id: Uuid) -> Resul
             source: rule.source,
             active: rule.active,
             updated_at: rule.updated_at,
+            version: rule.version,
         })
         .collect())
 }

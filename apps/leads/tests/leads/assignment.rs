@@ -35,13 +35,14 @@ async fn new_leads_without_an_owner_rotate_through_the_rule_members() {
         )
         .await;
     assert_eq!(by_source.status, 201, "{}", by_source.text());
-    owner
+    let rotation = owner
         .post(
             &app,
             "/api/v1/leads/assignment-rules",
             json!({"name": "Everyone else", "member_ids": [ann.user_id, bob.user_id], "position": 1}),
         )
         .await;
+    assert_eq!(rotation.status, 201, "{}", rotation.text());
 
     let mut owners = Vec::new();
     for index in 0..4 {
@@ -62,14 +63,17 @@ async fn new_leads_without_an_owner_rotate_through_the_rule_members() {
     let events = app.event_names().await;
     assert_eq!(events.iter().filter(|name| *name == "lead.assigned").count(), 5);
     app.run_jobs().await;
-    let rules = owner.get(&app, "/api/v1/leads/assignment-rules").await.json();
-    assert_eq!(rules.as_array().unwrap().len(), 2);
+    let rules = owner.get(&app, "/api/v1/leads/assignment-rules").await;
+    assert_eq!(rules.status, 200, "{}", rules.text());
+    assert_eq!(rules.json().as_array().unwrap().len(), 2);
 }
 
 /// Runs the import's jobs and returns it, asserting its status.
 async fn import_when(app: &TestApp, member: &Client, id: &str, status: &str) -> Value {
     app.run_jobs().await;
-    let import = member.get(app, &format!("/api/v1/leads/imports/{id}")).await.json();
+    let import = member.get(app, &format!("/api/v1/leads/imports/{id}")).await;
+    assert_eq!(import.status, 200, "{}", import.text());
+    let import = import.json();
     assert_eq!(import["status"], status, "{import}");
     import
 }
@@ -113,7 +117,8 @@ async fn an_import_takes_its_turns_in_the_rotation_single_creates_use() {
         (Some(7), Some("owner_email")),
         "{problem}"
     );
-    owner.post(&app, &format!("/api/v1/leads/imports/{id}/commit"), json!({})).await;
+    let commit = owner.post(&app, &format!("/api/v1/leads/imports/{id}/commit"), json!({})).await;
+    assert_eq!(commit.status, 202, "{}", commit.text());
     let done = import_when(&app, &owner, &id, "completed").await;
     assert_eq!((done["report"]["created"].as_u64(), done["report"]["skipped"].as_u64()), (Some(5), Some(1)));
 

@@ -119,7 +119,9 @@ async fn duplicates_can_update_existing_leads_and_mappings_can_change() {
     )
     .await;
     let file = b"Name,Mail,Org,Label\nNew Name,known@example.com,New Co,fresh\nSecond,second@example.com,,\nThird,second@example.com,Third Co,\n";
-    let uploaded = upload_csv(&app, &owner, file, &[("on_duplicate", "update")]).await.json();
+    let uploaded = upload_csv(&app, &owner, file, &[("on_duplicate", "update")]).await;
+    assert_eq!(uploaded.status, 202, "{}", uploaded.text());
+    let uploaded = uploaded.json();
     let id = uploaded["id"].as_str().unwrap().to_owned();
     assert_eq!(uploaded["mapping"]["Mail"], "email");
     assert_eq!(uploaded["mapping"]["Label"], "tags");
@@ -141,7 +143,8 @@ async fn duplicates_can_update_existing_leads_and_mappings_can_change() {
     let validated = wait_for(&app, &owner, &id, "validated").await;
     assert_eq!(validated["report"]["duplicates_existing"], 1);
     assert_eq!(validated["report"]["duplicates_in_file"], 1);
-    owner.post(&app, &format!("/api/v1/leads/imports/{id}/commit"), json!({})).await;
+    let commit = owner.post(&app, &format!("/api/v1/leads/imports/{id}/commit"), json!({})).await;
+    assert_eq!(commit.status, 202, "{}", commit.text());
     let done = wait_for(&app, &owner, &id, "completed").await;
     assert_eq!((done["report"]["created"].as_u64(), done["report"]["updated"].as_u64()), (Some(1), Some(2)));
     let lead = owner.get(&app, &format!("/api/v1/leads/{}", existing["id"].as_str().unwrap())).await.json();
@@ -206,9 +209,22 @@ async fn an_export_reads_back_through_the_import() {
     assert!(text.starts_with("id,first_name,last_name,email,phone"));
     assert_eq!(text.matches("@example.com").count(), 451, "every page streamed");
     assert!(text.contains("'=cmd"), "formulas are defused");
-    let own = sales.get(&app, "/api/v1/leads/export").await.text();
-    assert_eq!(own.lines().count(), 2, "own scope exports own leads only");
-    let filtered = acme.get(&app, "/api/v1/leads/export?q=ada").await.text();
+    // Browsers ask for gzip: the stream must survive the compression layer, whole.
+    let zipped = acme
+        .send(&app, http::Method::GET, "/api/v1/leads/export", None, &[("accept-encoding", "gzip")])
+        .await;
+    assert_eq!(zipped.status, 200);
+    assert_eq!(zipped.header("content-encoding"), Some("gzip"));
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(zipped.body.as_slice()), &mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, text, "the same file with and without gzip");
+    let own = sales.get(&app, "/api/v1/leads/export").await;
+    assert_eq!(own.status, 200, "{}", own.text());
+    assert_eq!(own.text().lines().count(), 2, "own scope exports own leads only");
+    let filtered = acme.get(&app, "/api/v1/leads/export?q=ada").await;
+    assert_eq!(filtered.status, 200, "{}", filtered.text());
+    let filtered = filtered.text();
     assert_eq!(filtered.matches("@example.com").count(), 1);
 
     let globex = app.organization("Globex").await.owner;
@@ -217,7 +233,8 @@ async fn an_export_reads_back_through_the_import() {
     let id = uploaded.json()["id"].as_str().unwrap().to_owned();
     let validated = wait_for(&app, &globex, &id, "validated").await;
     assert_eq!(validated["report"]["rows_valid"], 1, "{validated}");
-    globex.post(&app, &format!("/api/v1/leads/imports/{id}/commit"), json!({})).await;
+    let commit = globex.post(&app, &format!("/api/v1/leads/imports/{id}/commit"), json!({})).await;
+    assert_eq!(commit.status, 202, "{}", commit.text());
     wait_for(&app, &globex, &id, "completed").await;
     let original = all_leads(&app, &acme, "&q=ada").await.remove(0);
     let copy = all_leads(&app, &globex, "").await.remove(0);

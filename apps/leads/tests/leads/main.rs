@@ -3,9 +3,11 @@
 
 mod assignment;
 mod crud;
+mod export;
 mod import;
 mod merge_convert;
 mod pipeline;
 mod rbac;
 mod support;
 mod tasks;
+mod versions;

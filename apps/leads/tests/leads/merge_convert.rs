@@ -25,13 +25,14 @@ async fn duplicates_are_found_and_merged_field_by_field() {
         create_lead(&app, &owner, json!({"first_name": "A. King", "phone": "(201) 555-0123"})).await;
     create_lead(&app, &owner, json!({"first_name": "Unrelated", "email": "other@example.com"})).await;
     let (survivor_id, twin_id) = (survivor["id"].as_str().unwrap(), twin["id"].as_str().unwrap());
-    owner
+    let call = owner
         .post(
             &app,
             &format!("/api/v1/leads/{twin_id}/activities"),
             json!({"kind": "call", "body": "Called", "duration_minutes": 5}),
         )
         .await;
+    assert_eq!(call.status, 201, "{}", call.text());
 
     let groups = owner.get(&app, "/api/v1/leads/duplicates").await.json();
     let reasons: Vec<(&str, usize)> = groups
@@ -96,7 +97,8 @@ async fn a_won_lead_converts_into_a_customer_once() {
     let id = lead["id"].as_str().unwrap();
     let convert = format!("/api/v1/leads/{id}/convert");
     sales.post(&app, &convert, json!({})).await.assert_problem(409, "not_won");
-    sales.post(&app, &format!("/api/v1/leads/{id}/stage"), json!({"stage_id": stage["Won"]})).await;
+    let won = sales.post(&app, &format!("/api/v1/leads/{id}/stage"), json!({"stage_id": stage["Won"]})).await;
+    assert_eq!(won.status, 200, "{}", won.text());
     let converted = sales.post(&app, &convert, json!({})).await;
     assert_eq!(converted.status, 201, "{}", converted.text());
     let converted = converted.json();

@@ -16,6 +16,8 @@ async fn each_default_role_reaches_what_its_scope_says() {
     let marketer = app.member_with_email(org, "marketer@acme.test", "marketer").await;
     let viewer = app.member_with_email(org, "viewer@acme.test", "viewer").await;
     let accountant = app.member_with_email(org, "accountant@acme.test", "accountant").await;
+    let admin = app.member_with_email(org, "admin@acme.test", "admin").await;
+    let support = app.member_with_email(org, "support@acme.test", "support").await;
 
     let mine = create_lead(&app, &sales, json!({"first_name": "Mine"})).await;
     assert_eq!(mine["owner_id"], sales.user_id.to_string());
@@ -64,6 +66,20 @@ async fn each_default_role_reaches_what_its_scope_says() {
     assert_eq!(viewer.get(&app, &theirs_path).await.status, 200);
     viewer.get(&app, "/api/v1/leads/export").await.assert_problem(403, "forbidden");
     accountant.get(&app, "/api/v1/leads").await.assert_problem(403, "forbidden");
+    // Support reads everything and changes nothing; the owner and admins reach everything.
+    assert_eq!(all_leads(&app, &support, "").await.len(), 3);
+    support
+        .patch(&app, &theirs_path, json!({"company": "x"}), Some(1))
+        .await
+        .assert_problem(403, "forbidden");
+    support.post(&app, "/api/v1/leads", json!({"first_name": "No"})).await.assert_problem(403, "forbidden");
+    support.get(&app, "/api/v1/leads/export").await.assert_problem(403, "forbidden");
+    assert_eq!(all_leads(&app, &owner, "").await.len(), 3);
+    assert_eq!(all_leads(&app, &admin, "").await.len(), 3);
+    let managed_path = format!("/api/v1/leads/{}", managed["id"].as_str().unwrap());
+    let edited = admin.patch(&app, &managed_path, json!({"company": "Admin Co"}), Some(1)).await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+    assert_eq!(admin.get(&app, "/api/v1/leads/export").await.status, 200);
 
     // The manager reassigns; the lead leaves the old owner's reach.
     let assigned =
@@ -101,7 +117,9 @@ async fn another_organizations_leads_do_not_exist() {
     globex.delete(&app, &format!("/api/v1/leads/stages/{acme_stage}")).await.assert_problem(404, "not_found");
     assert!(all_leads(&app, &globex, "").await.is_empty());
     let export = globex.get(&app, "/api/v1/leads/export").await;
-    assert!(!export.text().contains("secret@acme.test"));
+    assert_eq!(export.status, 200, "{}", export.text());
+    assert!(export.text().starts_with("id,first_name"), "{}", export.text());
+    assert_eq!(export.text().lines().count(), 1, "another organization's lead exported: {}", export.text());
     let dupes = globex.get(&app, &format!("/api/v1/leads/duplicates?lead_id={id}")).await;
     dupes.assert_problem(404, "not_found");
     // The header naming another organization is refused for a token.

@@ -254,3 +254,36 @@ async fn another_organizations_role_is_not_found() {
     let malformed = acme_owner.delete(&app, "/api/v1/roles/not-a-uuid").await;
     assert_eq!(malformed.status.as_u16() / 100, 4, "{}", malformed.text());
 }
+
+#[tokio::test]
+async fn names_and_descriptions_may_be_exactly_as_long_as_documented() {
+    // docs/apps/roles.md: a name is 1–64 printable characters (characters, not bytes, once
+    // trimmed), a description at most 500. The other tests refuse longer ones; this one
+    // keeps the limits from shrinking, or from being counted in bytes.
+    let app = TestApp::new().await;
+    let owner = app.signed_in_owner(app.org().await).await;
+    let longest = "é".repeat(64);
+    let created =
+        create_role(&app, &owner, json!({"name": format!("  {longest}  "), "description": "ü".repeat(500)}))
+            .await;
+    assert_eq!(created["name"], longest.as_str(), "the name is kept, trimmed");
+    assert_eq!(created["description"].as_str().unwrap().chars().count(), 500);
+
+    let path = format!("/api/v1/roles/{}", created["id"].as_str().unwrap());
+    let renamed = owner.patch(&app, &path, json!({"name": "x".repeat(64)}), None).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    assert_eq!(renamed.json()["name"], "x".repeat(64));
+
+    let before = roles(&app, &owner).await;
+    let one_more = "é".repeat(65);
+    owner
+        .post(&app, "/api/v1/roles", json!({"name": one_more}))
+        .await
+        .assert_problem(422, "validation_failed");
+    owner.patch(&app, &path, json!({"name": one_more}), None).await.assert_problem(422, "validation_failed");
+    owner
+        .patch(&app, &path, json!({"description": "ü".repeat(501)}), None)
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(roles(&app, &owner).await, before, "a refused name or description changed a role");
+}

@@ -54,12 +54,23 @@ async fn a_role_is_changed_only_at_the_version_read() {
         (&json!("Closers"), &json!({"tasks.view": "all"}), &json!(2))
     );
 
-    for junk in ["*", "W/\"2\"", "2", "\"-2\""] {
+    for junk in ["W/\"2\"", "2", "\"-2\""] {
         let body = Some(json!({"name": "Junk"}));
         owner
             .send(&app, Method::PATCH, &path, body, &[("if-match", junk)])
             .await
             .assert_problem(412, "version_mismatch");
+    }
+    // `*` is any version of a record that exists (RFC 9110), and 404 for one that does not.
+    let any =
+        owner.send(&app, Method::PATCH, &path, Some(json!({"name": "Closers"})), &[("if-match", "*")]).await;
+    assert_eq!((any.status.as_u16(), any.header("etag")), (200, Some("\"2\"")), "{}", any.text());
+    let missing = format!("/api/v1/roles/{}", uuid::Uuid::now_v7());
+    for header in ["*", "", "junk"] {
+        owner
+            .send(&app, Method::PATCH, &missing, Some(json!({"name": "Ghost"})), &[("if-match", header)])
+            .await
+            .assert_problem(404, "not_found");
     }
 
     let unconditional = owner.patch(&app, &path, json!({"description": "Close the deals"}), None).await;
@@ -106,7 +117,7 @@ async fn a_members_roles_are_replaced_only_at_the_version_read() {
     assert_eq!(role_ids(&now, &sales.email), vec![viewer.clone()]);
     assert_eq!(member(&now, &sales.email)["version"], 2);
 
-    for junk in ["*", "W/\"2\"", "2", "\"2\" junk"] {
+    for junk in ["W/\"2\"", "2", "\"2\" junk"] {
         put_roles(&app, owner, &membership, &[&accountant], Some(junk))
             .await
             .assert_problem(412, "version_mismatch");

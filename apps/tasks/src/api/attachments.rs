@@ -4,10 +4,10 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use baseops_core::{ApiError, AppState, Json, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, Json, Problem, Query, RequestContext};
 use baseops_storage::{Storage, StorageError};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;

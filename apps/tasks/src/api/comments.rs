@@ -1,8 +1,8 @@
 //! A task's comments: list, write, edit and delete (author only, within the edit window).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, RequestContext};
+use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, Query, RequestContext};
 use chrono::Duration;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
@@ -60,8 +60,9 @@ pub(super) async fn create(
 ) -> Result<(StatusCode, Json<CommentOut>), ApiError> {
     let scope = ctx.require(TASKS_COMMENT)?;
     let caller = Caller::of(&ctx, &state)?;
+    let body = input.check();
     let txn = state.db().write().begin().await?;
-    let comment = comment_create(&txn, &caller, scope, id, input).await?;
+    let comment = comment_create(&txn, &caller, scope, id, body).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(comment.into())))
 }
@@ -87,8 +88,9 @@ pub(super) async fn update(
 ) -> Result<(ETag, Json<CommentOut>), ApiError> {
     ctx.require(TASKS_COMMENT)?;
     let caller = Caller::of(&ctx, &state)?;
+    let body = input.check();
     let txn = state.db().write().begin().await?;
-    let comment = comment_update(&txn, &caller, edit_window(&state), id, comment_id, expected, input).await?;
+    let comment = comment_update(&txn, &caller, edit_window(&state), id, comment_id, expected, body).await?;
     txn.commit().await?;
     Ok((ETag(comment.version), Json(comment.into())))
 }

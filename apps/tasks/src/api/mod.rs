@@ -10,7 +10,8 @@ use baseops_core::{AppState, RequestContext, Scope};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use tasks::{AssignInput, BulkResult, StatusInput, TaskQuery};
+pub use crate::service::bulk::{AssignInput, StatusInput};
+pub use tasks::{BulkResult, TaskQuery};
 pub use workflow::WorkflowOut;
 
 /// Every route of the tasks app.

@@ -1,9 +1,9 @@
 //! Tasks: list, board, create, detail, update, delete, bulk status and assignment, activity.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderName, StatusCode, header};
-use baseops_core::{ApiError, AppState, ETag, IfMatch, Json, Links, Problem, RequestContext};
-use baseops_idempotency::IdempotencyKey;
+use baseops_core::{ApiError, AppState, ETag, IfMatch, Json, Links, Problem, Query, RequestContext};
+use baseops_idempotency::{IdempotencyKey, request_hash};
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::scope_of;
 use crate::permission::{TASKS_ASSIGN, TASKS_CREATE, TASKS_DELETE, TASKS_EDIT};
 use crate::selector::{self, ActivityPage, Board, MAX_LIMIT, Page, Sort, TaskFilter, TaskOut};
-use crate::service::bulk::{MAX_BULK, tasks_assign, tasks_set_status};
-use crate::service::create::task_create;
+use crate::service::bulk::{AssignInput, StatusInput, tasks_assign, tasks_set_status};
+use crate::service::create::{Idempotency, task_create};
 use crate::service::task::{Grants, task_delete, task_update};
 use crate::service::{NewTask, TaskChanges};
 use crate::{Caller, Priority};
@@ -167,17 +167,13 @@ pub(super) async fn create(
     let act = ctx.require(TASKS_CREATE)?;
     let caller = Caller::of(&ctx, &state)?;
     let grants = Grants { act, assign: scope_of(&ctx, TASKS_ASSIGN) };
+    // The key's hash is of the body as sent, so a retry matches whatever the checks make of it.
+    let idempotency = key.0.as_deref().map(|key| Idempotency { key, request_hash: request_hash(&input) });
+    let new = input.check();
     let txn = state.db().write().begin().await?;
-    let created = task_create(
-        &txn,
-        &Links::of(&state),
-        &caller,
-        grants,
-        &state.settings().tasks,
-        key.0.as_deref(),
-        input,
-    )
-    .await?;
+    let created =
+        task_create(&txn, &Links::of(&state), &caller, grants, &state.settings().tasks, idempotency, new)
+            .await?;
     txn.commit().await?;
     let task = selector::task_detail(state.db().write(), &caller, created.id()).await?;
     let location = format!("/api/v1/tasks/{}", task.summary.id);
@@ -225,6 +221,7 @@ pub(super) async fn update(
     let act = ctx.require(TASKS_EDIT)?;
     let caller = Caller::of(&ctx, &state)?;
     let grants = Grants { act, assign: scope_of(&ctx, TASKS_ASSIGN) };
+    let changes = changes.check();
     let txn = state.db().write().begin().await?;
     task_update(&txn, &Links::of(&state), &caller, grants, &state.settings().tasks, id, version, changes)
         .await?;
@@ -255,30 +252,6 @@ pub(super) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Tasks to move to a stage.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusInput {
-    /// 1–200 task ids.
-    pub ids: Vec<Uuid>,
-    /// The stage to move every one of them to.
-    pub status: String,
-}
-
-/// Who to add to and remove from tasks.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AssignInput {
-    /// 1–200 task ids.
-    pub ids: Vec<Uuid>,
-    /// Users to assign (members of the organization).
-    #[serde(default)]
-    pub add: Vec<Uuid>,
-    /// Users to unassign.
-    #[serde(default)]
-    pub remove: Vec<Uuid>,
-}
-
 /// What a bulk request changed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BulkResult {
@@ -301,20 +274,10 @@ pub(super) async fn bulk_status(
 ) -> Result<Json<BulkResult>, ApiError> {
     let edit = ctx.require(TASKS_EDIT)?;
     let caller = Caller::of(&ctx, &state)?;
-    if input.ids.len() > MAX_BULK || input.status.len() > 32 {
-        return Err(ApiError::invalid("ids", format!("must name 1 to {MAX_BULK} tasks")));
-    }
+    let change = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let changed = tasks_set_status(
-        &txn,
-        &Links::of(&state),
-        &caller,
-        edit,
-        &state.settings().tasks,
-        &input.ids,
-        &input.status,
-    )
-    .await?;
+    let changed =
+        tasks_set_status(&txn, &Links::of(&state), &caller, edit, &state.settings().tasks, change).await?;
     txn.commit().await?;
     Ok(Json(BulkResult { changed }))
 }
@@ -334,8 +297,9 @@ pub(super) async fn bulk_assign(
     let act = ctx.require(TASKS_EDIT)?;
     let caller = Caller::of(&ctx, &state)?;
     let grants = Grants { act, assign: scope_of(&ctx, TASKS_ASSIGN) };
+    let change = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let changed = tasks_assign(&txn, &caller, grants, &input.ids, &input.add, &input.remove).await?;
+    let changed = tasks_assign(&txn, &caller, grants, change).await?;
     txn.commit().await?;
     Ok(Json(BulkResult { changed }))
 }

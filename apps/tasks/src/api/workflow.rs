@@ -72,6 +72,7 @@ pub(super) async fn put_workflow(
         return Err(ApiError::Forbidden);
     }
     let caller = Caller::of(&ctx, &state)?;
+    let workflow = workflow.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
     workflow_update(&txn, &caller, version, workflow).await?;
     txn.commit().await?;

@@ -285,6 +285,7 @@ pub async fn list(
 
 /// One column of the board: a stage, how many tasks are in it, and the first of them.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = TaskBoardColumn)]
 pub struct BoardColumn {
     /// Stage key.
     pub status: String,
@@ -298,6 +299,7 @@ pub struct BoardColumn {
 
 /// The board: every stage of the workflow, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = TaskBoard)]
 pub struct Board {
     /// One column per stage.
     pub columns: Vec<BoardColumn>,

@@ -25,12 +25,24 @@ pub fn storage_key(organization_id: Uuid, task_id: Uuid, attachment_id: Uuid) ->
     format!("tasks/{organization_id}/{task_id}/{attachment_id}")
 }
 
-/// A clean file name for display and `Content-Disposition`: no path, no control or quote
-/// characters, at most 255 characters.
+/// A file name fit for display and `Content-Disposition`: no path, no control or quote
+/// characters, 1 to [`MAX_FILE_NAME_LEN`] characters. Only [`clean_file_name`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName(String);
+
+impl FileName {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The client's file name made clean: its last path part, without control or quote
+/// characters, cut to [`MAX_FILE_NAME_LEN`] characters.
 ///
 /// # Errors
 /// 422 when nothing is left.
-pub fn clean_file_name(name: &str) -> Result<String, ApiError> {
+pub fn clean_file_name(name: &str) -> Result<FileName, ApiError> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String =
         base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | ';')).take(MAX_FILE_NAME_LEN).collect();
@@ -38,7 +50,7 @@ pub fn clean_file_name(name: &str) -> Result<String, ApiError> {
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
         return Err(ApiError::invalid("file_name", "must name the file (1 to 255 characters)"));
     }
-    Ok(cleaned)
+    Ok(FileName(cleaned))
 }
 
 /// Checks that the caller may attach files to the task: visible, within their `tasks.edit`
@@ -65,7 +77,8 @@ pub async fn attachment_allowed(
     Ok(())
 }
 
-/// Records an attachment whose bytes are already stored under `stored.key`.
+/// Records an attachment whose bytes are already stored under `stored.key`; the file name was
+/// cleaned at the edge ([`clean_file_name`]).
 ///
 /// # Errors
 /// As [`attachment_allowed`]; database errors.
@@ -75,7 +88,7 @@ pub async fn attachment_create(
     edit: Scope,
     task_id: Uuid,
     attachment_id: Uuid,
-    file_name: String,
+    file_name: FileName,
     stored: &baseops_storage::StoredFile,
 ) -> Result<task_attachment::Model, ApiError> {
     attachment_allowed(txn, caller, edit, task_id).await?;
@@ -83,7 +96,7 @@ pub async fn attachment_create(
         id: attachment_id,
         task_id,
         organization_id: caller.organization_id(),
-        file_name,
+        file_name: file_name.0,
         content_type: stored.content_type.clone(),
         size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
         storage_key: stored.key.clone(),
@@ -142,4 +155,20 @@ pub(crate) async fn keys_of(db: &impl ConnectionTrait, task_id: Uuid) -> Result<
         .into_iter()
         .map(|row| row.storage_key)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_their_path_and_what_would_break_a_header() {
+        let clean = |name: &str| clean_file_name(name).map(|name| name.as_str().to_owned()).ok();
+        assert_eq!(clean("../../etc/passwd").as_deref(), Some("passwd"));
+        assert_eq!(clean("C:\\Users\\ada\\q3 \"final\";.pdf").as_deref(), Some("q3 final.pdf"));
+        assert_eq!(clean(&"x".repeat(300)).map(|name| name.chars().count()), Some(MAX_FILE_NAME_LEN));
+        for empty in ["", "..", "dir/", " \u{7}\n"] {
+            assert_eq!(clean(empty), None, "{empty:?}");
+        }
+    }
 }

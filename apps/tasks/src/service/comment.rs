@@ -2,7 +2,7 @@
 //! it, and only within `tasks.comment_edit_minutes` of writing it.
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{ApiError, Scope, check_version};
+use baseops_core::{ApiError, FieldErrors, Scope, check_version};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{acting_user, within};
+use super::{Checked, acting_user, within};
 use crate::Caller;
 use crate::event::TaskCommented;
 use crate::model::task_comment;
@@ -29,15 +29,37 @@ pub struct CommentInput {
     pub body: String,
 }
 
-fn check_body(body: &str) -> Result<(), ApiError> {
-    let length = body.trim().chars().count();
-    if length == 0 || body.chars().count() > MAX_COMMENT_LEN {
-        return Err(ApiError::invalid("body", format!("must be 1 to {MAX_COMMENT_LEN} characters")));
+/// A comment's text, checked: 1 to [`MAX_COMMENT_LEN`] characters, not only blanks, kept as
+/// written. Only [`CommentInput::check`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentBody(String);
+
+impl CommentBody {
+    /// The Markdown source.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    Ok(())
 }
 
-/// Adds a comment to a task the caller may see, within their `tasks.comment` scope.
+impl CommentInput {
+    /// Checks the body.
+    ///
+    /// # Errors
+    /// `body` when it is blank or longer than [`MAX_COMMENT_LEN`] characters.
+    pub fn check(self) -> Result<CommentBody, FieldErrors> {
+        let length = self.body.trim().chars().count();
+        if length == 0 || self.body.chars().count() > MAX_COMMENT_LEN {
+            let mut errors = FieldErrors::new();
+            errors.add("body", format!("must be 1 to {MAX_COMMENT_LEN} characters"));
+            return Err(errors);
+        }
+        Ok(CommentBody(self.body))
+    }
+}
+
+/// Adds a comment to a task the caller may see, within their `tasks.comment` scope. `body`
+/// was checked at the edge ([`CommentInput::check`]); its problems are reported once the task
+/// is found and within the caller's scope.
 ///
 /// # Errors
 /// 404, 403, 422 for an empty or long body; database errors.
@@ -46,17 +68,17 @@ pub async fn comment_create(
     caller: &Caller<'_>,
     comment: Scope,
     task_id: Uuid,
-    input: CommentInput,
+    body: Checked<CommentBody>,
 ) -> Result<task_comment::Model, ApiError> {
     let (task, assignees) = visible_task(txn, caller, task_id).await?;
     within(comment, caller.owns(task.created_by, &assignees))?;
-    check_body(&input.body)?;
+    let CommentBody(body) = body.map_err(ApiError::Validation)?;
     let model = task_comment::Model {
         id: Uuid::now_v7(),
         task_id,
         organization_id: caller.organization_id(),
         author_id: caller.user_id(),
-        body: input.body,
+        body,
         created_at: Utc::now(),
         edited_at: None,
         version: 1,
@@ -110,7 +132,9 @@ fn check_author(
 /// Edits a comment: its author, within the edit window. With `expected` (the client's
 /// `If-Match`) the edit applies only at that version: one `UPDATE … WHERE id = ? AND
 /// version = ?`, so of two edits holding the same version the second gets 412. Every edit
-/// bumps the version; the same text again changes nothing and keeps it.
+/// bumps the version; the same text again changes nothing and keeps it. `body` was checked
+/// at the edge ([`CommentInput::check`]); its problems are reported after the author, the
+/// window and the version are.
 ///
 /// # Errors
 /// 404, 403 `not_author` or `edit_window_closed`, 412 `version_mismatch`, 422; database
@@ -122,17 +146,17 @@ pub async fn comment_update(
     task_id: Uuid,
     comment_id: Uuid,
     expected: Option<i32>,
-    input: CommentInput,
+    body: Checked<CommentBody>,
 ) -> Result<task_comment::Model, ApiError> {
     let before = comment_of(txn, caller, task_id, comment_id).await?;
     check_author(caller, &before, window)?;
     check_version(before.version, expected)?;
-    check_body(&input.body)?;
-    if before.body == input.body {
+    let CommentBody(body) = body.map_err(ApiError::Validation)?;
+    if before.body == body {
         return Ok(before);
     }
     let mut update = task_comment::Entity::update_many()
-        .col_expr(task_comment::Column::Body, Expr::value(input.body.clone()))
+        .col_expr(task_comment::Column::Body, Expr::value(body.clone()))
         .col_expr(task_comment::Column::EditedAt, Expr::value(Some(Utc::now())))
         .col_expr(task_comment::Column::Version, Expr::col(task_comment::Column::Version).add(1))
         .filter(task_comment::Column::Id.eq(comment_id));
@@ -142,8 +166,7 @@ pub async fn comment_update(
     if update.exec(txn).await?.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    let changes =
-        Changes::new().set("comment_id", comment_id, comment_id).set("body", &before.body, &input.body);
+    let changes = Changes::new().set("comment_id", comment_id, comment_id).set("body", &before.body, &body);
     record(
         txn,
         AuditEntry::new(caller.acting, Some(caller.organization_id()), "task.comment_edit", "task", task_id)
@@ -182,4 +205,20 @@ pub async fn comment_delete(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_comment_is_1_to_10000_characters_and_not_only_blanks() {
+        let kept = CommentInput { body: "  **Done** \n".into() }.check().expect("accepted");
+        assert_eq!(kept.as_str(), "  **Done** \n", "kept as written");
+        assert!(CommentInput { body: "é".repeat(MAX_COMMENT_LEN) }.check().is_ok());
+        for body in [String::new(), " \n\t".into(), "x".repeat(MAX_COMMENT_LEN + 1)] {
+            let errors = CommentInput { body }.check().expect_err("refused");
+            assert_eq!(errors.get("body"), Some(&["must be 1 to 10000 characters".to_owned()][..]));
+        }
+    }
 }

@@ -2,20 +2,16 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::TasksSettings;
-use baseops_core::Links;
-use baseops_core::{ApiError, FieldErrors};
-use baseops_idempotency::{Claim, claim, request_hash};
+use baseops_core::{ApiError, FieldErrors, Links};
+use baseops_idempotency::{Claim, claim};
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait, IntoActiveModel};
 use uuid::Uuid;
 
-use super::input::{
-    check_description, check_estimate, check_labels, check_recurrence, check_related, check_title,
-    check_users,
-};
+use super::input::joined;
 use super::task::{
     Grants, check_assign, check_members, check_parent, set_assignees, set_labels, set_watchers,
 };
-use super::{MAX_ASSIGNEES, MAX_WATCHERS, NewTask, acting_user, reminder_lead};
+use super::{CheckedNewTask, TaskFields, acting_user, reminder_lead};
 use crate::Caller;
 use crate::event::{TaskAssigned, TaskCreated};
 use crate::model::{task, task_recurrence};
@@ -34,6 +30,16 @@ pub enum Created {
     Replayed(Uuid),
 }
 
+/// The client's `Idempotency-Key` with the hash of the body it came with
+/// ([`baseops_idempotency::request_hash`] of the [`NewTask`](super::NewTask), as sent).
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotency<'a> {
+    /// The key.
+    pub key: &'a str,
+    /// The body's hash.
+    pub request_hash: [u8; 32],
+}
+
 impl Created {
     /// The task's id either way.
     pub fn id(self) -> Uuid {
@@ -44,7 +50,8 @@ impl Created {
 }
 
 /// Creates a task; with an `Idempotency-Key`, a retry of the same request finds the first
-/// request's task instead.
+/// request's task instead. `new` was checked at the edge ([`NewTask::check`](super::NewTask::check));
+/// its problems are reported after the key is claimed, with the parent's.
 ///
 /// # Errors
 /// 422 for bad fields, non-members, a bad parent, a related record its app does not know;
@@ -56,36 +63,36 @@ pub async fn task_create(
     caller: &Caller<'_>,
     grants: Grants,
     settings: &TasksSettings,
-    idempotency_key: Option<&str>,
-    input: NewTask,
+    idempotency: Option<Idempotency<'_>>,
+    new: CheckedNewTask,
 ) -> Result<Created, ApiError> {
     let id = Uuid::now_v7();
-    if let Some(key) = idempotency_key {
-        let hash = request_hash(&input);
+    if let Some(Idempotency { key, request_hash }) = idempotency {
         let principal = caller.user_id().to_string();
         if let Claim::Replay(existing) =
-            claim(txn, caller.organization_id(), &principal, CREATE_ENDPOINT, key, hash, id).await?
+            claim(txn, caller.organization_id(), &principal, CREATE_ENDPOINT, key, request_hash, id).await?
         {
             return Ok(Created::Replayed(existing));
         }
     }
-    let mut errors = FieldErrors::new();
-    let title = check_title(&input.title, &mut errors);
-    let description = input.description.unwrap_or_default();
-    check_description(&description, &mut errors);
-    let assignees =
-        check_users("assignees", &input.assignees.unwrap_or_default(), MAX_ASSIGNEES, &mut errors);
-    let watchers = check_users("watchers", &input.watchers.unwrap_or_default(), MAX_WATCHERS, &mut errors);
-    let labels = check_labels(&input.labels.unwrap_or_default(), &mut errors);
-    check_estimate(input.estimate_minutes, &mut errors);
-    check_related(input.related_type.as_deref(), input.related_id, &mut errors);
-    if let Some(rule) = &input.recurrence {
-        check_recurrence(rule, input.due_at.is_some(), &mut errors);
+    let CheckedNewTask { fields, parent_id } = new;
+    let mut found = FieldErrors::new();
+    if let Some(parent_id) = parent_id {
+        check_parent(txn, caller, parent_id, None, &mut found).await?;
     }
-    if let Some(parent_id) = input.parent_id {
-        check_parent(txn, caller, parent_id, None, &mut errors).await?;
-    }
-    errors.into_result()?;
+    let TaskFields {
+        title,
+        description,
+        priority,
+        assignees,
+        watchers,
+        labels,
+        due_at,
+        estimate_minutes,
+        related_type,
+        related_id,
+        recurrence,
+    } = joined(fields, found)?;
     let mut errors = FieldErrors::new();
     check_members(txn, caller, "assignees", &assignees, &mut errors).await?;
     check_members(txn, caller, "watchers", &watchers, &mut errors).await?;
@@ -93,19 +100,19 @@ pub async fn task_create(
     check_assign(caller, grants, true, &[], &assignees)?;
 
     let now = super::now();
-    let recurrence_id = input.recurrence.as_ref().map(|_| Uuid::now_v7());
+    let recurrence_id = recurrence.as_ref().map(|_| Uuid::now_v7());
     let model = task::Model {
         id,
         organization_id: caller.organization_id(),
         title,
         description,
         status: TODO.to_owned(),
-        priority: input.priority.unwrap_or_default().rank(),
-        due_at: input.due_at.map(super::micros),
-        estimate_minutes: input.estimate_minutes,
-        parent_id: input.parent_id,
-        related_type: input.related_type,
-        related_id: input.related_id,
+        priority: priority.rank(),
+        due_at: due_at.map(super::micros),
+        estimate_minutes,
+        parent_id,
+        related_type,
+        related_id,
         recurrence_id,
         recurrence_seq: recurrence_id.map(|_| 1),
         overdue_notified_for: None,
@@ -116,7 +123,7 @@ pub async fn task_create(
         version: 1,
     };
     task::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
-    if let (Some(series_id), Some(rule), Some(due_at)) = (recurrence_id, &input.recurrence, input.due_at) {
+    if let (Some(series_id), Some(rule), Some(due_at)) = (recurrence_id, &recurrence, due_at) {
         task_recurrence::Entity::insert(task_recurrence::ActiveModel {
             id: Set(series_id),
             organization_id: Set(caller.organization_id()),
@@ -145,7 +152,7 @@ pub async fn task_create(
         "parent_id": model.parent_id,
         "related_type": model.related_type,
         "related_id": model.related_id,
-        "recurrence": input.recurrence,
+        "recurrence": recurrence,
     }));
     record(
         txn,

@@ -21,7 +21,10 @@ use crate::Caller;
 use crate::job::SendReminder;
 use crate::model::task as task_entity;
 
-pub use input::{MAX_ASSIGNEES, MAX_LABELS, MAX_WATCHERS, NewTask, TaskChanges};
+pub use input::{
+    Checked, CheckedNewTask, CheckedTaskChanges, MAX_ASSIGNEES, MAX_LABELS, MAX_WATCHERS, NewTask,
+    TaskChanges, TaskEdits, TaskFields, TaskPlacement,
+};
 
 /// The users among `users` who are not active members of the organization.
 ///

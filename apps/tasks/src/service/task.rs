@@ -12,11 +12,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::input::{
-    check_description, check_estimate, check_labels, check_recurrence, check_related, check_title,
-    check_users,
-};
-use super::{MAX_ASSIGNEES, MAX_WATCHERS, TaskChanges, acting_user, non_members, reminder_lead, within};
+use super::input::{joined, recurrence_needs_due, related};
+use super::{CheckedTaskChanges, TaskEdits, TaskPlacement, acting_user, non_members, reminder_lead, within};
 use crate::Caller;
 use crate::event::{TaskAssigned, TaskStatusChanged};
 use crate::job::CreateNextOccurrence;
@@ -167,7 +164,10 @@ pub(super) async fn set_labels(
 
 /// Applies `changes` to the task at `expected_version` (the client's `If-Match`): one
 /// `UPDATE … WHERE id = ? AND version = ?`, so of two writers with the same version the
-/// second gets 412.
+/// second gets 412. `changes` were checked at the edge
+/// ([`TaskChanges::check`](super::TaskChanges::check)); their problems are reported once the
+/// task is found, within the caller's scope and at that version, together with what the
+/// stored task and the database refuse.
 ///
 /// # Errors
 /// 404 for a task the caller may not see, 403 outside the caller's scope, 412
@@ -181,7 +181,7 @@ pub async fn task_update(
     settings: &TasksSettings,
     id: Uuid,
     expected_version: i32,
-    changes: TaskChanges,
+    changes: CheckedTaskChanges,
 ) -> Result<task::Model, ApiError> {
     let (before, assignees_before) = visible_task(txn, caller, id).await?;
     let own = caller.owns(before.created_by, &assignees_before);
@@ -189,52 +189,25 @@ pub async fn task_update(
     if before.version != expected_version {
         return Err(ApiError::PreconditionFailed);
     }
-    let mut errors = FieldErrors::new();
-    let mut audit = Changes::new();
+    let CheckedTaskChanges { edits, placement } = changes;
+    let (workflow, _) = workflow_of(txn, caller.organization_id()).await?;
     let mut after = before.clone();
-    if let Some(title) = &changes.title {
-        after.title = check_title(title, &mut errors);
+    let mut found = FieldErrors::new();
+    let status = place(txn, caller, &workflow, placement, &before, &mut after, &mut found).await?;
+    let TaskEdits { title, description, priority, estimate_minutes, assignees, watchers, labels, recurrence } =
+        joined(edits, found)?;
+    if let Some(title) = title {
+        after.title = title;
     }
-    if let Some(description) = changes.description {
-        check_description(&description, &mut errors);
+    if let Some(description) = description {
         after.description = description;
     }
-    if let Some(priority) = changes.priority {
+    if let Some(priority) = priority {
         after.priority = priority.rank();
     }
-    if let Some(due_at) = changes.due_at {
-        after.due_at = due_at.map(super::micros);
-    }
-    if let Some(estimate) = changes.estimate_minutes {
-        check_estimate(estimate, &mut errors);
+    if let Some(estimate) = estimate_minutes {
         after.estimate_minutes = estimate;
     }
-    if let Some(parent_id) = changes.parent_id {
-        if let Some(parent_id) = parent_id.filter(|parent| Some(*parent) != before.parent_id) {
-            check_parent(txn, caller, parent_id, Some(id), &mut errors).await?;
-        }
-        after.parent_id = parent_id;
-    }
-    if changes.related_type.is_some() || changes.related_id.is_some() {
-        after.related_type = changes.related_type.unwrap_or(before.related_type.clone());
-        after.related_id = changes.related_id.unwrap_or(before.related_id);
-        check_related(after.related_type.as_deref(), after.related_id, &mut errors);
-    }
-    if let Some(Some(rule)) = &changes.recurrence {
-        check_recurrence(rule, after.due_at.is_some(), &mut errors);
-    }
-    let assignees =
-        changes.assignees.as_ref().map(|users| check_users("assignees", users, MAX_ASSIGNEES, &mut errors));
-    let watchers =
-        changes.watchers.as_ref().map(|users| check_users("watchers", users, MAX_WATCHERS, &mut errors));
-    let labels = changes.labels.as_ref().map(|labels| check_labels(labels, &mut errors));
-    let (workflow, _) = workflow_of(txn, caller.organization_id()).await?;
-    if let Some(status) = &changes.status
-        && workflow.stage(status).is_none()
-    {
-        errors.add("status", "is not a stage of this organization's workflow");
-    }
-    errors.into_result()?;
     let mut errors = FieldErrors::new();
     if let Some(users) = &assignees {
         check_members(txn, caller, "assignees", users, &mut errors).await?;
@@ -246,10 +219,11 @@ pub async fn task_update(
     if let Some(users) = &assignees {
         check_assign(caller, grants, own, &assignees_before, users)?;
     }
-    if let Some(status) = &changes.status {
+    if let Some(status) = &status {
         move_to(&workflow, &mut after, status)?;
     }
 
+    let mut audit = Changes::new();
     for (field, old, new) in [
         ("title", serde_json::json!(before.title), serde_json::json!(after.title)),
         ("description", serde_json::json!(before.description), serde_json::json!(after.description)),
@@ -297,7 +271,7 @@ pub async fn task_update(
             audit = audit.set("labels", &labels_before, labels);
         }
     }
-    if let Some(recurrence) = &changes.recurrence {
+    if let Some(recurrence) = &recurrence {
         super::recurrence::set_rule(txn, caller, &mut after, recurrence.as_ref(), &mut audit).await?;
     }
     if audit.is_empty() {
@@ -313,6 +287,45 @@ pub async fn task_update(
     let assignees_now = assignees.unwrap_or(assignees_before);
     after_change(txn, links, caller, settings, &before, &after, &assignees_now, added).await?;
     Ok(after)
+}
+
+/// Applies the changes only the stored task and the database can judge to `after` (a copy of
+/// `before`), recording what they refuse in `errors`; returns the stage to move to, which
+/// moves once every other check passed.
+async fn place(
+    txn: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    workflow: &Workflow,
+    placement: TaskPlacement,
+    before: &task::Model,
+    after: &mut task::Model,
+    errors: &mut FieldErrors,
+) -> Result<Option<String>, ApiError> {
+    let TaskPlacement { status, due_at, parent_id, related_type, related_id, sets_recurrence } = placement;
+    if let Some(due_at) = due_at {
+        after.due_at = due_at.map(super::micros);
+    }
+    if let Some(parent_id) = parent_id {
+        if let Some(parent_id) = parent_id.filter(|parent| Some(*parent) != before.parent_id) {
+            check_parent(txn, caller, parent_id, Some(before.id), errors).await?;
+        }
+        after.parent_id = parent_id;
+    }
+    if related_type.is_some() || related_id.is_some() {
+        // A body may give one half of the pair and keep the stored other: judged whole.
+        after.related_type = related_type.unwrap_or(before.related_type.clone());
+        after.related_id = related_id.unwrap_or(before.related_id);
+        related(errors, after.related_type.as_deref(), after.related_id);
+    }
+    if sets_recurrence {
+        recurrence_needs_due(errors, after.due_at.is_some());
+    }
+    if let Some(status) = &status
+        && workflow.stage(status).is_none()
+    {
+        errors.add("status", "is not a stage of this organization's workflow");
+    }
+    Ok(status)
 }
 
 /// Moves `task` to `status` if the workflow allows it, setting or clearing `completed_at`.

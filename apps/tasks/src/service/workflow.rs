@@ -2,7 +2,7 @@
 //! remove added stages that no task is in.
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{ApiError, FieldErrors};
+use baseops_core::ApiError;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -10,25 +10,22 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Pagin
 use crate::Caller;
 use crate::model::{task, task_workflow};
 use crate::selector::workflow_of;
-use crate::workflow::Workflow;
+use crate::workflow::CheckedWorkflow;
 
 /// Replaces the organization's workflow, if it is still at `expected_version` (0 while the
-/// organization uses the default one). Returns the new version.
+/// organization uses the default one). Returns the new version. `workflow` was checked at
+/// the edge ([`Workflow::check`](crate::workflow::Workflow::check)).
 ///
 /// # Errors
-/// 422 for a workflow that breaks the rules, 409 `stage_in_use` for a removed stage that
-/// tasks are in, 412 `version_mismatch`; database errors.
+/// 409 `stage_in_use` for a removed stage that tasks are in, 412 `version_mismatch`;
+/// database errors.
 pub async fn workflow_update(
     txn: &impl ConnectionTrait,
     caller: &Caller<'_>,
     expected_version: i32,
-    workflow: Workflow,
+    workflow: CheckedWorkflow,
 ) -> Result<i32, ApiError> {
-    let mut errors = FieldErrors::new();
-    for (field, message) in workflow.problems() {
-        errors.add(field, message);
-    }
-    errors.into_result()?;
+    let workflow = workflow.into_inner();
     let (current, version) = workflow_of(txn, caller.organization_id()).await?;
     if version != expected_version {
         return Err(ApiError::PreconditionFailed);

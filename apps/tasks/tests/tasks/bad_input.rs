@@ -42,18 +42,18 @@ async fn malformed_wrong_huge_and_hostile_input_is_refused_cleanly() {
         assert_eq!(response.status, 422, "{body}: {}", response.text());
         response.assert_problem(422, "validation_failed");
     }
-    assert!(
-        owner.get(&app, "/api/v1/tasks").await.json()["items"].as_array().unwrap().is_empty(),
-        "nothing was created"
-    );
+    let listed = owner.get(&app, "/api/v1/tasks").await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert!(listed.json()["items"].as_array().unwrap().is_empty(), "nothing was created");
 
     let hostile = "'; DROP TABLE tasks; -- <img src=x onerror=alert(1)> 𝔘𝔫𝔦𝔠𝔬𝔡𝔢";
     let created = create_task(&app, owner, json!({"title": hostile, "description": hostile})).await;
     assert_eq!(created["title"], hostile);
     assert!(!created["description_html"].as_str().unwrap().contains("<img"));
     let encoded = "%27%3B%20DROP%20TABLE%20tasks%3B%20--";
-    let found = owner.get(&app, &format!("/api/v1/tasks?q={encoded}")).await.json();
-    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    let found = owner.get(&app, &format!("/api/v1/tasks?q={encoded}")).await;
+    assert_eq!(found.status, 200, "{}", found.text());
+    assert_eq!(found.json()["items"].as_array().unwrap().len(), 1);
 
     for query in [
         "limit=0",
@@ -68,7 +68,8 @@ async fn malformed_wrong_huge_and_hostile_input_is_refused_cleanly() {
         assert!(matches!(response.status.as_u16(), 400 | 422), "{query}: {}", response.text());
     }
     owner.get(&app, "/api/v1/tasks?cursor=bm9wZQ").await.assert_problem(400, "invalid_cursor");
-    owner.get(&app, "/api/v1/tasks/not-a-uuid").await;
+    let malformed = owner.get(&app, "/api/v1/tasks/not-a-uuid").await;
+    assert_eq!(malformed.status, 400, "an id that is no UUID: {}", malformed.text());
     let path = format!("/api/v1/tasks/{}", id_of(&created));
     owner
         .patch(&app, &path, json!({"status": null, "title": null, "due_at": "never"}), Some(1))

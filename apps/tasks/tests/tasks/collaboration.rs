@@ -50,10 +50,14 @@ async fn comments_close_for_editing_after_the_window() {
     let owner = &app.org().await.owner;
     let task = create_task(&app, owner, json!({"title": "Review"})).await;
     let comments = format!("/api/v1/tasks/{}/comments", id_of(&task));
-    let comment = owner.post(&app, &comments, json!({"body": "first"})).await.json();
-    let one = format!("{comments}/{}", comment["id"].as_str().unwrap());
+    let comment = owner.post(&app, &comments, json!({"body": "first"})).await;
+    assert_eq!(comment.status, 201, "{}", comment.text());
+    let one = format!("{comments}/{}", comment.json()["id"].as_str().unwrap());
     let response = owner.patch(&app, &one, json!({"body": "second"}), None).await;
     response.assert_problem(403, "edit_window_closed");
+    let listed = owner.get(&app, &comments).await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert_eq!(listed.json()[0]["body"], "first", "a refused edit changed the comment");
 }
 
 #[tokio::test]
@@ -70,6 +74,7 @@ async fn attachments_go_through_storage_with_size_and_type_limits() {
     );
     let path = format!("/api/v1/tasks/{task}/attachments/{}", attachment["id"].as_str().unwrap());
     let download = owner.get(&app, &path).await;
+    assert_eq!(download.status, 200, "{}", download.text());
     assert_eq!(download.body, b"hello, file");
     assert_eq!(download.header("content-type"), Some("text/plain"));
     assert_eq!(download.header("content-disposition"), Some("attachment; filename=\"notes.txt\""));

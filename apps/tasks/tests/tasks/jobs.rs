@@ -67,7 +67,7 @@ async fn completing_a_recurring_task_creates_exactly_one_next_occurrence() {
     // Reopening and completing the first again does not add a third.
     assert_eq!(move_to(&app, owner, &id_of(&first), "todo").await.status, 200);
     for stage in ["in_progress", "in_review", "done"] {
-        move_to(&app, owner, &id_of(&first), stage).await;
+        assert_eq!(move_to(&app, owner, &id_of(&first), stage).await.status, 200, "{stage}");
     }
     app.run_jobs().await;
     assert_no_job_died(&app).await;
@@ -79,7 +79,7 @@ async fn completing_a_recurring_task_creates_exactly_one_next_occurrence() {
         owner.patch(&app, &format!("/api/v1/tasks/{latest}"), json!({"recurrence": null}), Some(1)).await;
     assert_eq!(stop.status, 200, "{}", stop.text());
     for stage in ["in_progress", "in_review", "done"] {
-        move_to(&app, owner, &latest, stage).await;
+        assert_eq!(move_to(&app, owner, &latest, stage).await.status, 200, "{stage}");
     }
     app.run_jobs().await;
     assert_no_job_died(&app).await;
@@ -155,10 +155,11 @@ async fn status_changes_and_comments_notify_assignees_and_watchers_but_not_the_a
     let task = create_task(&app, owner, json!({"title": "Ship", "assignees": [assignee.user_id, owner.user_id], "watchers": [watcher.user_id]}),
         )
         .await;
-    move_to(&app, owner, &id_of(&task), "in_progress").await;
-    assignee
+    assert_eq!(move_to(&app, owner, &id_of(&task), "in_progress").await.status, 200);
+    let comment = assignee
         .post(&app, &format!("/api/v1/tasks/{}/comments", id_of(&task)), json!({"body": "Started"}))
         .await;
+    assert_eq!(comment.status, 201, "{}", comment.text());
     app.run_jobs().await;
     assert_no_job_died(&app).await;
     assert_eq!(notifications(&app, watcher.user_id, "task.created").await.len(), 1);

@@ -24,11 +24,22 @@ async fn every_sort_pages_through_all_tasks_once_in_order() {
     let app = TestApp::new().await;
     let owner = &app.org().await.owner;
     let priorities = ["low", "urgent", "normal", "high", "urgent", "low", "normal"];
+    let mut created = Vec::new();
     for (n, priority) in priorities.iter().enumerate() {
         let due = if n % 3 == 0 { Value::Null } else { json!(format!("2030-01-0{}T10:00:00Z", 7 - n % 5)) };
-        create_task(&app, owner, json!({"title": format!("task {n}"), "priority": priority, "due_at": due}))
-            .await;
+        let body = json!({"title": format!("task {n}"), "priority": priority, "due_at": due});
+        created.push(id_of(&create_task(&app, owner, body).await));
     }
+    // Two older tasks change last (the oldest last of all), so the order of changes differs
+    // from the order of creation and an `updated` sort that sorted by creation shows.
+    for id in [&created[2], &created[0]] {
+        let path = format!("/api/v1/tasks/{id}");
+        assert_eq!(owner.patch(&app, &path, json!({"title": "changed"}), Some(1)).await.status, 200);
+    }
+    let changed = |t: &Value| {
+        let at = chrono::DateTime::parse_from_rfc3339(t["updated_at"].as_str().unwrap()).unwrap();
+        (at, t["id"].as_str().unwrap().to_owned())
+    };
     for sort in ["-created", "created", "due", "-due", "-priority", "priority", "-updated", "updated"] {
         let mut seen: Vec<Value> = Vec::new();
         let mut cursor: Option<String> = None;
@@ -37,7 +48,9 @@ async fn every_sort_pages_through_all_tasks_once_in_order() {
             if let Some(cursor) = &cursor {
                 path.push_str(&format!("&cursor={cursor}"));
             }
-            let page = owner.get(&app, &path).await.json();
+            let page = owner.get(&app, &path).await;
+            assert_eq!(page.status, 200, "{path}: {}", page.text());
+            let page = page.json();
             seen.extend(page["items"].as_array().unwrap().iter().cloned());
             match page["next_cursor"].as_str() {
                 Some(next) => cursor = Some(next.to_owned()),
@@ -51,8 +64,10 @@ async fn every_sort_pages_through_all_tasks_once_in_order() {
         for pair in seen.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             let ordered = match sort {
-                "-created" | "-updated" => a["id"].as_str() > b["id"].as_str(),
-                "created" | "updated" => a["id"].as_str() < b["id"].as_str(),
+                "-created" => a["id"].as_str() > b["id"].as_str(),
+                "created" => a["id"].as_str() < b["id"].as_str(),
+                "-updated" => changed(a) > changed(b),
+                "updated" => changed(a) < changed(b),
                 "-priority" => rank(a) >= rank(b),
                 "priority" => rank(a) <= rank(b),
                 "due" => {
@@ -66,6 +81,9 @@ async fn every_sort_pages_through_all_tasks_once_in_order() {
                 _ => unreachable!(),
             };
             assert!(ordered, "{sort}: {} before {}", a, b);
+        }
+        if sort == "updated" {
+            assert_eq!(seen[6]["id"], created[0].as_str(), "the task changed last comes last");
         }
     }
     let page = owner.get(&app, "/api/v1/tasks?limit=2&sort=due").await.json();
@@ -133,7 +151,9 @@ async fn bulk_changes_are_all_or_nothing() {
     let a = id_of(&create_task(&app, owner, json!({"title": "a"})).await);
     let b = id_of(&create_task(&app, owner, json!({"title": "b"})).await);
     let done = id_of(&create_task(&app, owner, json!({"title": "c"})).await);
-    owner.post(&app, "/api/v1/tasks/bulk/status", json!({"ids": [done], "status": "cancelled"})).await;
+    let cancelled =
+        owner.post(&app, "/api/v1/tasks/bulk/status", json!({"ids": [done], "status": "cancelled"})).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text());
 
     let refused = owner
         .post(&app, "/api/v1/tasks/bulk/status", json!({"ids": [a, b, done], "status": "in_progress"}))
@@ -144,6 +164,7 @@ async fn bulk_changes_are_all_or_nothing() {
 
     let moved =
         owner.post(&app, "/api/v1/tasks/bulk/status", json!({"ids": [a, b], "status": "in_progress"})).await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
     assert_eq!(moved.json()["changed"].as_array().unwrap().len(), 2);
     let assigned =
         owner.post(&app, "/api/v1/tasks/bulk/assign", json!({"ids": [a, b], "add": [helper.user_id]})).await;

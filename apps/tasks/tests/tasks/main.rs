@@ -1,7 +1,7 @@
 //! The tasks app through its HTTP API, on SQLite and (with `BASEOPS_TEST_DATABASE_URL`)
 //! PostgreSQL: the workflow, optimistic concurrency, idempotent creation, permissions per
 //! default role and tenant, lists, comments, attachments, recurrence, reminders and the
-//! overdue digest through the job queue, and bad input.
+//! overdue digest through the job queue, bad input, and which refusal comes first.
 
 mod bad_input;
 mod collaboration;
@@ -10,5 +10,7 @@ mod concurrency;
 mod jobs;
 mod lists;
 mod permissions;
+mod precedence;
 mod support;
+mod uploads;
 mod workflow;

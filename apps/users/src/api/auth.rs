@@ -1,17 +1,20 @@
-//! `POST /auth/login`, `/auth/logout`, `/auth/logout-all`.
+//! `POST /auth/login`, `/auth/token`, `/auth/logout`, `/auth/logout-all`.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use baseops_core::{ApiError, AppState, Json, Origin, Problem, RequestContext};
+use baseops_core::{Acting, Actor, ApiError, AppState, Json, Origin, Problem, RequestContext};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::UserOut;
+use super::tokens::CreatedTokenOut;
 use crate::authenticator::cookie;
 use crate::password::PasswordHashing;
 use crate::service::session::{self, Credentials};
+use crate::service::token::{NewToken, held_permissions, token_create};
 use crate::service::two_factor::SecondFactor;
 use crate::session_store::SessionStore;
 
@@ -92,6 +95,70 @@ pub(super) async fn login(
     };
     let mut response = Json(body).into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &opened.token, max_age));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A token asked for with a password: what a script sends instead of logging in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenGrantInput {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// The authenticator app's current code, for users with two-factor login.
+    pub totp_code: Option<String>,
+    /// A recovery code instead of `totp_code` (each works once).
+    pub recovery_code: Option<String>,
+    /// The organization the token works in.
+    pub organization_id: Uuid,
+    /// A name to recognise the token by.
+    pub name: String,
+    /// The permissions it may use: some of those you hold in the organization.
+    pub scopes: Vec<String>,
+    /// When it stops working; never when absent.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Creates an API token with e-mail and password (and the second factor when it is on), for
+/// scripts without a browser: the same checks and the same throttle as login.
+#[utoipa::path(post, path = "/auth/token", security(()), operation_id = "auth_token", tag = "auth", request_body = TokenGrantInput,
+    responses(
+        (status = 201, description = "Created; the secret is in `token`, shown once", body = CreatedTokenOut),
+        (status = 401, description = "Wrong e-mail or password (invalid_credentials), second factor missing (two_factor_required) or wrong (invalid_second_factor)", body = Problem),
+        (status = 403, description = "Not a member of that organization (not_a_member)", body = Problem),
+        (status = 409, description = "Too many live tokens (too_many_tokens)", body = Problem),
+        (status = 422, description = "Invalid fields, or scopes you do not hold", body = Problem),
+        (status = 429, description = "Too many failures; see Retry-After", body = Problem),
+    ))]
+pub(super) async fn token(
+    State(state): State<AppState>,
+    origin: Origin,
+    Json(input): Json<TokenGrantInput>,
+) -> Result<Response, ApiError> {
+    let hashing = PasswordHashing::new(&state.settings().auth).map_err(ApiError::internal)?;
+    let credentials = Credentials {
+        email: &input.email,
+        password: &input.password,
+        second_factor: SecondFactor {
+            totp_code: input.totp_code.as_deref(),
+            recovery_code: input.recovery_code.as_deref(),
+        },
+    };
+    let (user, txn) =
+        session::credentials_verify(state.db(), state.settings(), &hashing, &origin, credentials).await?;
+    let held = held_permissions(&txn, &user, input.organization_id, state.permissions()).await?;
+    let new = NewToken { name: &input.name, scopes: &input.scopes, expires_at: input.expires_at }
+        .check(&held, Utc::now())
+        .map_err(ApiError::Validation)?;
+    let actor = Actor::User { user_id: user.id };
+    let created =
+        token_create(&txn, Acting { actor: &actor, origin: &origin }, user.id, input.organization_id, new)
+            .await?;
+    txn.commit().await?;
+    let body = CreatedTokenOut { token: created.token, details: created.row.into() };
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }

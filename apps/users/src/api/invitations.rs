@@ -80,12 +80,14 @@ pub(super) async fn create(
 ) -> Result<(StatusCode, Json<InvitationOut>), ApiError> {
     ctx.require(MEMBERS_INVITE)?;
     let organization_id = ctx.organization_id()?;
+    let new =
+        NewInvitation { email: &input.email, role: &input.role }.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
     let created = invitation_create(
         &txn,
         ctx.acting(),
         organization_id,
-        NewInvitation { email: &input.email, role: &input.role },
+        new,
         (!(ctx.principal.is_superuser || ctx.can(ROLES_MANAGE))).then_some(&*ctx.principal.grants),
         state.settings(),
         Utc::now(),

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{OrganizationOut, UserOut};
 use crate::authenticator::cookie;
-use crate::password::PasswordHashing;
+use crate::password::{Password, PasswordHashing};
 use crate::selector::{organization_list_for_user, user_get};
 use crate::service::user::{NewPassword, ProfileChange, user_set_password, user_update_profile};
 use crate::session_store::SessionStore;
@@ -83,8 +83,9 @@ pub(super) async fn update_me(
     OptionalIfMatch(expected): OptionalIfMatch,
     Json(change): Json<ProfileChange>,
 ) -> Result<(ETag, Json<UserOut>), ApiError> {
+    let update = change.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let updated = user_update_profile(&txn, ctx.acting(), ctx.user_id(), expected, change).await?;
+    let updated = user_update_profile(&txn, ctx.acting(), ctx.user_id(), expected, update).await?;
     txn.commit().await?;
     Ok((ETag(updated.version), Json(updated.into())))
 }
@@ -132,10 +133,13 @@ pub(super) async fn change_password(
             detail: "The current password is wrong.".into(),
         });
     }
+    // Judged once the current password is known right, as before, and against this account's
+    // address.
+    let password = Password::parse(&input.new_password, &user.email, settings)
+        .map_err(|weak| ApiError::invalid("password", weak.to_string()))?;
     let txn = state.db().write().begin().await?;
-    let change =
-        NewPassword { password: &input.new_password, keep_session: Some(current.id), sessions: &sessions };
-    user_set_password(&txn, ctx.acting(), user.id, change, &hashing, settings).await?;
+    let change = NewPassword { password, keep_session: Some(current.id), sessions: &sessions };
+    user_set_password(&txn, ctx.acting(), user.id, change, &hashing).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

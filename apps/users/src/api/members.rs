@@ -7,13 +7,13 @@ use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, Req
 use baseops_roles::permission::ROLES_MANAGE;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::model::{membership, user};
 use crate::permission::{MEMBERS_MANAGE, MEMBERS_VIEW};
-use crate::service::organization::{member_find, member_remove, member_roles_replace};
+use crate::service::organization::{MemberRoles, member_find, member_remove, member_roles_replace};
 use crate::service::user::user_deactivate;
 
 /// A member as listed.
@@ -81,14 +81,6 @@ pub(super) async fn list(
     ))
 }
 
-/// The roles to give a member: the complete set.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MemberRoles {
-    /// Role ids of this organization (at most 50).
-    pub roles: Vec<Uuid>,
-}
-
 /// Replaces a member's roles. `If-Match` is optional: with it, the roles are replaced only
 /// if the member's role set is still at that version (`version` in `GET /members`).
 #[utoipa::path(put, path = "/members/{id}/roles", operation_id = "members_set_roles", tag = "members", request_body = MemberRoles,
@@ -109,13 +101,10 @@ pub(super) async fn set_roles(
     Json(input): Json<MemberRoles>,
 ) -> Result<(ETag, StatusCode), ApiError> {
     ctx.require(ROLES_MANAGE)?;
-    if input.roles.len() > 50 {
-        return Err(ApiError::invalid("roles", "must name at most 50 roles"));
-    }
+    let roles = input.check().map_err(ApiError::Validation)?;
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
-    let member =
-        member_roles_replace(&txn, ctx.acting(), organization_id, id, expected, &input.roles).await?;
+    let member = member_roles_replace(&txn, ctx.acting(), organization_id, id, expected, &roles).await?;
     txn.commit().await?;
     Ok((ETag(member.version), StatusCode::NO_CONTENT))
 }

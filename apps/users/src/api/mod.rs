@@ -23,6 +23,7 @@ use crate::model::{organization, user};
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(auth::login))
+        .routes(routes!(auth::token))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::logout_everywhere))
         .routes(routes!(me::me, me::update_me))

@@ -43,8 +43,9 @@ pub(super) async fn create(
     if matches!(ctx.actor(), baseops_core::Actor::Token { .. }) {
         return Err(ApiError::Forbidden);
     }
+    let new = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let org = organization_create(&txn, ctx.acting(), ctx.user_id(), input, state.permissions()).await?;
+    let org = organization_create(&txn, ctx.acting(), ctx.user_id(), new, state.permissions()).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(org.into())))
 }
@@ -72,8 +73,9 @@ pub(super) async fn update(
         return Err(ApiError::NotFound);
     }
     ctx.require(ORGANIZATIONS_EDIT)?;
+    let update = change.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let org = organization_update(&txn, ctx.acting(), id, expected, change).await?;
+    let org = organization_update(&txn, ctx.acting(), id, expected, update).await?;
     txn.commit().await?;
     Ok((ETag(org.version), Json(org.into())))
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::password::PasswordHashing;
-use crate::service::recovery;
+use crate::service::recovery::{self, PasswordResetRequest};
 use crate::session_store::SessionStore;
 
 /// A request for a link: the same answer whatever happened.
@@ -21,14 +21,6 @@ use crate::session_store::SessionStore;
 pub struct LinkRequested {
     /// What to expect.
     pub detail: &'static str,
-}
-
-/// Password-reset request input.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordResetRequest {
-    /// The account's e-mail address (at most 254 characters).
-    pub email: String,
 }
 
 /// Asks for a password-reset link by e-mail. The answer is the same whether or not the
@@ -44,8 +36,9 @@ pub(super) async fn password_reset_request(
     Json(input): Json<PasswordResetRequest>,
 ) -> Result<(StatusCode, Json<LinkRequested>), ApiError> {
     let acting = Acting { actor: &Actor::Anonymous, origin: &origin };
+    let email = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    recovery::password_reset_request(&txn, acting, &input.email, state.settings(), Utc::now()).await?;
+    recovery::password_reset_request(&txn, acting, &email, state.settings(), Utc::now()).await?;
     txn.commit().await?;
     let detail = "If an account has this address, a link to reset its password is on its way.";
     Ok((StatusCode::ACCEPTED, Json(LinkRequested { detail })))

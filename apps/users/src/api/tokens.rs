@@ -114,9 +114,11 @@ pub(super) async fn create(
     } else {
         (*ctx.principal.grants).clone()
     };
+    let new = NewToken { name: &input.name, scopes: &input.scopes, expires_at: input.expires_at }
+        .check(&held, Utc::now())
+        .map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let new = NewToken { name: &input.name, scopes: &input.scopes, expires_at: input.expires_at };
-    let created = token_create(&txn, ctx.acting(), ctx.user_id(), organization_id, &held, new).await?;
+    let created = token_create(&txn, ctx.acting(), ctx.user_id(), organization_id, new).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedTokenOut { token: created.token, details: created.row.into() })))
 }

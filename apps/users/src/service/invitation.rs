@@ -10,7 +10,7 @@ use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::Settings;
 use baseops_core::{Acting, Actor, ApiError, Email, FieldErrors};
 use baseops_email::{Templates, enqueue_email};
-use baseops_roles::{DEFAULT_ROLES, OWNER, member_role_give, role_get_by_key};
+use baseops_roles::{DEFAULT_ROLES, DefaultRole, OWNER, member_role_give, role_get_by_key};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -34,10 +34,42 @@ pub const PRIVILEGED_ROLES: [&str; 2] = [OWNER, "admin"];
 /// Who is invited, and as what.
 #[derive(Debug, Clone, Copy)]
 pub struct NewInvitation<'a> {
-    /// Their e-mail address (normalized here).
+    /// Their e-mail address (normalized by the check).
     pub email: &'a str,
     /// A default role's key: `owner`, `admin`, `manager`, `sales`, …
     pub role: &'a str,
+}
+
+/// An invitation, checked: a valid address (lower-case) and one of the default roles (not yet
+/// known to be one the inviter may hand out). Only [`NewInvitation::check`] makes one.
+#[derive(Debug, Clone)]
+pub struct InvitationFields {
+    pub(crate) email: Email,
+    pub(crate) role: &'static DefaultRole,
+}
+
+impl NewInvitation<'_> {
+    /// Checks the address and the role.
+    ///
+    /// # Errors
+    /// Every problem, by field.
+    pub fn check(self) -> Result<InvitationFields, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = Email::parse(self.email)
+            .map_err(|error| {
+                errors.add("email", error.to_string());
+            })
+            .ok();
+        let role = DEFAULT_ROLES.iter().find(|role| role.key == self.role);
+        if role.is_none() {
+            let keys: Vec<&str> = DEFAULT_ROLES.iter().map(|role| role.key).collect();
+            errors.add("role", format!("must be one of {}", keys.join(", ")));
+        }
+        match (email, role) {
+            (Some(email), Some(role)) => Ok(InvitationFields { email, role }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// An invitation just created: its row and the job that mails its link once the transaction
@@ -56,34 +88,24 @@ pub struct CreatedInvitation {
 /// inviter's own permissions, which must cover the role's — nobody hands out more than they
 /// hold — and owner and admin invitations are refused.
 ///
+/// `new` was checked at the edge ([`NewInvitation::check`]).
+///
 /// # Errors
-/// 422 for a bad address or an unknown role; 403 `role_not_allowed` for an owner or admin
-/// invitation without `roles.manage`; 409 `already_member`, `already_invited`,
-/// `too_many_invitations`; database errors; 500 for a template that does not render.
+/// 403 `role_not_allowed` for an owner or admin invitation without `roles.manage`, or a role
+/// granting more than the inviter holds; 409 `already_member`, `already_invited`,
+/// `too_many_invitations`, `role_unavailable`; database errors; 500 for a template that does
+/// not render.
 pub async fn invitation_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
-    new: NewInvitation<'_>,
+    new: InvitationFields,
     inviter_grants: Option<&baseops_core::Grants>,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<CreatedInvitation, ApiError> {
-    let mut errors = FieldErrors::new();
-    let email = match Email::parse(new.email) {
-        Ok(email) => email.into_inner(),
-        Err(error) => {
-            errors.add("email", error.to_string());
-            String::new()
-        }
-    };
-    let role = DEFAULT_ROLES.iter().find(|role| role.key == new.role);
-    if role.is_none() {
-        let keys: Vec<&str> = DEFAULT_ROLES.iter().map(|role| role.key).collect();
-        errors.add("role", format!("must be one of {}", keys.join(", ")));
-    }
-    errors.into_result()?;
-    let role = role.ok_or_else(|| ApiError::invalid("role", "is not a default role"))?;
+    let InvitationFields { email, role } = new;
+    let email = email.into_inner();
     if let Some(held) = inviter_grants {
         if PRIVILEGED_ROLES.contains(&role.key) {
             return Err(ApiError::Refused {
@@ -302,13 +324,18 @@ pub async fn invitation_accept(
                 errors.add("password", "is required to create your account");
             }
             errors.into_result()?;
+            // The account's fields are checked here, not at the edge: whether there is an
+            // account to create, and the address its password is judged against, come from
+            // the invitation.
             let new = NewUser {
                 email: &invitation.email,
                 display_name: acceptance.display_name.unwrap_or_default(),
                 password: acceptance.password,
                 is_superuser: false,
-            };
-            let created = user_create(txn, acting, new, hashing, &settings.auth).await?;
+            }
+            .check(&settings.auth)
+            .map_err(ApiError::Validation)?;
+            let created = user_create(txn, acting, new, hashing).await?;
             let id = created.id;
             mark_verified(txn, acting, created, now).await?;
             (id, true)
@@ -355,4 +382,21 @@ async fn is_member(db: &impl ConnectionTrait, organization_id: Uuid, user_id: Uu
         .count(db)
         .await?;
     Ok(found > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invitation_names_an_address_and_a_default_role() {
+        let checked = NewInvitation { email: " Nina@Example.com", role: "sales" }.check().expect("accepted");
+        assert_eq!((checked.email.as_str(), checked.role.key), ("nina@example.com", "sales"));
+        let errors =
+            NewInvitation { email: "<script>@example.com", role: "king" }.check().expect_err("refused");
+        let fields: Vec<&str> = errors.iter().map(|(field, _)| field).collect();
+        assert_eq!(fields, ["email", "role"]);
+        let listed = errors.get("role").and_then(|messages| messages.first()).cloned().unwrap_or_default();
+        assert!(listed.starts_with("must be one of owner, admin"), "{listed}");
+    }
 }

@@ -8,7 +8,7 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::Settings;
-use baseops_core::{Acting, ApiError, Email};
+use baseops_core::{Acting, ApiError, Email, FieldErrors};
 use baseops_email::{Templates, enqueue_email};
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
@@ -20,7 +20,7 @@ use super::onetime::{
 };
 use super::user::{NewPassword, user_set_password};
 use crate::model::user;
-use crate::password::PasswordHashing;
+use crate::password::{Password, PasswordHashing};
 use crate::session_store::SessionStore;
 
 /// Most live links of one kind a user is sent in an hour.
@@ -34,17 +34,18 @@ pub const VERIFY_PATH: &str = "/verify-email";
 /// one and it was not sent too many already, and enqueues the message carrying it. Returns
 /// the e-mail job's id when a link was issued.
 ///
+/// The address was parsed at the edge ([`PasswordResetRequest::check`]): a malformed one is
+/// refused whether or not it has an account, which reveals nothing.
+///
 /// # Errors
-/// 422 for a malformed address (whether or not it has an account: that reveals nothing);
-/// database errors; 500 for a template that does not render.
+/// Database errors; 500 for a template that does not render.
 pub async fn password_reset_request(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
-    email: &str,
+    email: &Email,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, ApiError> {
-    let email = Email::parse(email).map_err(|error| ApiError::invalid("email", error.to_string()))?;
     let Some(found) = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .filter(user::Column::IsActive.eq(true))
@@ -60,6 +61,28 @@ pub async fn password_reset_request(
         path: RESET_PATH,
     };
     send_link(txn, acting, &found, kind, settings, now).await
+}
+
+/// A request for a password-reset link.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    /// The account's e-mail address (at most 254 characters).
+    pub email: String,
+}
+
+impl PasswordResetRequest {
+    /// Parses the address.
+    ///
+    /// # Errors
+    /// `email` when it is not an e-mail address.
+    pub fn check(self) -> Result<Email, FieldErrors> {
+        Email::parse(&self.email).map_err(|error| {
+            let mut errors = FieldErrors::new();
+            errors.add("email", error.to_string());
+            errors
+        })
+    }
 }
 
 /// One kind of e-mailed link.
@@ -138,7 +161,8 @@ pub struct PasswordReset<'a> {
 }
 
 /// Sets a new password with a reset link: every session of the user ends, the link and the
-/// user's other reset links stop working.
+/// user's other reset links stop working. The password is checked here, once the link is
+/// known good: the strength rule needs the address of the account the link is for.
 ///
 /// # Errors
 /// 400 `invalid_link` for an unknown, used or expired link (or a deactivated account); 422
@@ -158,8 +182,10 @@ pub async fn password_reset(
     if !found.is_active {
         return Err(invalid_link());
     }
-    let change = NewPassword { password: reset.new_password, keep_session: None, sessions };
-    user_set_password(txn, acting, user_id, change, hashing, &settings.auth).await?;
+    let password = Password::parse(reset.new_password, &found.email, &settings.auth)
+        .map_err(|weak| ApiError::invalid("password", weak.to_string()))?;
+    let change = NewPassword { password, keep_session: None, sessions };
+    user_set_password(txn, acting, user_id, change, hashing).await?;
     end_others(txn, Purpose::PasswordReset, user_id, now).await?;
     record(
         txn,

@@ -6,7 +6,9 @@ use baseops_core::{Acting, Actor, ApiError, Origin};
 use baseops_db::Database;
 use chrono::{Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::throttle::{self, Keys};
@@ -45,23 +47,22 @@ fn invalid_credentials() -> ApiError {
     }
 }
 
-/// Checks an e-mail and password (and the second factor, when the user has it on) and opens
-/// a session. Wrong e-mail, wrong password and a
+/// Checks an e-mail and password (and the second factor, when the user has it on): the
+/// user, and a transaction in which the account's failure count is already cleared, for the
+/// caller to open what the login is for and commit. Wrong e-mail, wrong password and a
 /// deactivated account all get the same 401 `invalid_credentials` in the same time; too many
-/// failures get 429 with `Retry-After`. `replaces` (the session the browser already had) is
-/// ended, so a login always rotates the session id.
+/// failures get 429 with `Retry-After`. Every way in by password goes through here, so all
+/// share one throttle.
 ///
 /// # Errors
 /// As above; database errors are 500.
-pub async fn session_login(
+pub async fn credentials_verify(
     db: &Database,
-    sessions: &SessionStore,
     settings: &Settings,
     hashing: &PasswordHashing,
     origin: &Origin,
     credentials: Credentials<'_>,
-    replaces: Option<&str>,
-) -> Result<OpenedSession, ApiError> {
+) -> Result<(user::Model, DatabaseTransaction), ApiError> {
     let Credentials { email, password, second_factor } = credentials;
     let now = Utc::now();
     let keys = Keys::new(email, origin.ip);
@@ -104,6 +105,25 @@ pub async fn session_login(
         }
     }
     throttle::clear_account(&txn, &keys).await?;
+    Ok((user, txn))
+}
+
+/// Checks the credentials ([`credentials_verify`]) and opens a session. `replaces` (the
+/// session the browser already had) is ended, so a login always rotates the session id.
+///
+/// # Errors
+/// As [`credentials_verify`]; database errors are 500.
+pub async fn session_login(
+    db: &Database,
+    sessions: &SessionStore,
+    settings: &Settings,
+    hashing: &PasswordHashing,
+    origin: &Origin,
+    credentials: Credentials<'_>,
+    replaces: Option<&str>,
+) -> Result<OpenedSession, ApiError> {
+    let (user, txn) = credentials_verify(db, settings, hashing, origin, credentials).await?;
+    let now = Utc::now();
     if let Some(old) = replaces {
         sessions.remove_token(&txn, old).await?;
     }

@@ -10,8 +10,8 @@ use std::net::IpAddr;
 use baseops_config::AuthSettings;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::model::login_throttle;
 
@@ -62,6 +62,9 @@ pub async fn locked_for(
 
 /// Counts a failure on every key; locks a key once its failures reach its limit.
 ///
+/// The count is raised in one statement (`failures = failures + 1`), so failures arriving at
+/// once all count: a read-then-write would let a burst of parallel guesses count as one.
+///
 /// # Errors
 /// Database errors.
 pub async fn record_failure(
@@ -71,37 +74,51 @@ pub async fn record_failure(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     for (key, limit) in keys.with_limits(settings) {
-        let failures =
-            login_throttle::Entity::find_by_id(key.to_owned()).one(db).await?.map_or(0, |row| row.failures)
-                + 1;
-        let locked_until = (failures >= i32::try_from(limit).unwrap_or(i32::MAX)).then(|| {
-            let doublings =
-                u32::try_from(failures - i32::try_from(limit).unwrap_or(i32::MAX)).unwrap_or(0).min(16);
-            let secs = i64::try_from(settings.lockout_secs)
-                .unwrap_or(MAX_LOCKOUT_SECS)
-                .saturating_mul(1 << doublings);
-            now + Duration::seconds(secs.min(MAX_LOCKOUT_SECS))
-        });
         let row = login_throttle::ActiveModel {
             key: Set(key.to_owned()),
-            failures: Set(failures),
-            locked_until: Set(locked_until),
+            failures: Set(1),
+            locked_until: Set(None),
             updated_at: Set(now),
         };
         login_throttle::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(login_throttle::Column::Key)
-                    .update_columns([
-                        login_throttle::Column::Failures,
-                        login_throttle::Column::LockedUntil,
-                        login_throttle::Column::UpdatedAt,
-                    ])
+                    .value(login_throttle::Column::Failures, failures_plus_one())
+                    .update_column(login_throttle::Column::UpdatedAt)
                     .to_owned(),
             )
             .exec_without_returning(db)
             .await?;
+        // At least this failure's count: others arriving meanwhile may have raised it further.
+        let failures =
+            login_throttle::Entity::find_by_id(key.to_owned()).one(db).await?.map_or(1, |row| row.failures);
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        if failures < limit {
+            continue;
+        }
+        let doublings = u32::try_from(failures - limit).unwrap_or(0).min(16);
+        let secs =
+            i64::try_from(settings.lockout_secs).unwrap_or(MAX_LOCKOUT_SECS).saturating_mul(1 << doublings);
+        let locked_until = now + Duration::seconds(secs.min(MAX_LOCKOUT_SECS));
+        // Only ever lengthens a lock: a failure that saw a lower count does not shorten it.
+        login_throttle::Entity::update_many()
+            .col_expr(login_throttle::Column::LockedUntil, Expr::value(locked_until))
+            .filter(login_throttle::Column::Key.eq(key))
+            .filter(
+                Condition::any()
+                    .add(login_throttle::Column::LockedUntil.is_null())
+                    .add(login_throttle::Column::LockedUntil.lt(locked_until)),
+            )
+            .exec(db)
+            .await?;
     }
     Ok(())
+}
+
+/// `failures + 1` of the row already there.
+fn failures_plus_one() -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    Expr::col((login_throttle::Entity, login_throttle::Column::Failures)).add(1)
 }
 
 /// Clears the account's counter after a successful login (the IP's stays: one good

@@ -1,4 +1,6 @@
-//! Creating users, changing passwords, deactivating.
+//! Creating users, changing profiles and passwords, deactivating. What a user is made of
+//! arrives checked ([`NewUser::check`], [`ProfileChange::check`], [`Password::parse`]); only an
+//! address already taken is found here.
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::AuthSettings;
@@ -12,14 +14,15 @@ use uuid::Uuid;
 
 use super::conflict_on_unique;
 use crate::model::{api_token, user};
-use crate::password::{PasswordHashing, check_strength};
+use crate::password::{Password, PasswordHashing};
 use crate::session_store::SessionStore;
 use crate::validate::{check_time_zone, clean_name};
 
-/// What a new user starts with.
+/// What a new user starts with, as the edges that make users (an accepted invitation,
+/// `baseops createsuperuser`) have it.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
-    /// E-mail address (normalized here).
+    /// E-mail address (normalized by the check).
     pub email: &'a str,
     /// Display name.
     pub display_name: &'a str,
@@ -27,6 +30,48 @@ pub struct NewUser<'a> {
     pub password: Option<&'a str>,
     /// Superusers hold every permission everywhere.
     pub is_superuser: bool,
+}
+
+/// A new user, checked: a valid address (lower-case, not yet known to be free), a trimmed
+/// display name of 1 to 100 printable characters, and a password that passed the strength
+/// rule for that address. Only [`NewUser::check`] makes one.
+#[derive(Debug, Clone)]
+pub struct UserFields {
+    pub(crate) email: Email,
+    pub(crate) display_name: String,
+    pub(crate) password: Option<Password>,
+    pub(crate) is_superuser: bool,
+}
+
+impl NewUser<'_> {
+    /// Checks every field; the password against the strength rule of `settings`.
+    ///
+    /// # Errors
+    /// Every problem, by field.
+    pub fn check(self, settings: &AuthSettings) -> Result<UserFields, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = Email::parse(self.email)
+            .map_err(|error| {
+                errors.add("email", error.to_string());
+            })
+            .ok();
+        let display_name = clean_name(self.display_name, "display_name", &mut errors);
+        // A bad address is compared as empty: the password is still judged, on its own.
+        let address = email.as_ref().map_or("", Email::as_str);
+        let password = self.password.and_then(|text| {
+            Password::parse(text, address, settings)
+                .map_err(|weak| {
+                    errors.add("password", weak.to_string());
+                })
+                .ok()
+        });
+        match email {
+            Some(email) if errors.is_empty() => {
+                Ok(UserFields { email, display_name, password, is_superuser: self.is_superuser })
+            }
+            _ => Err(errors),
+        }
+    }
 }
 
 /// The audited shape of a user: never the password hash.
@@ -51,48 +96,33 @@ fn audited(model: &user::Model) -> Audited<'_> {
     }
 }
 
-/// Creates a user: 422 on bad fields or a weak password, 409 `email_taken`.
+/// Creates a user from checked fields ([`NewUser::check`]).
 ///
 /// # Errors
-/// See above; database errors are 500.
+/// 409 `email_taken`; database errors are 500.
 pub async fn user_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
-    new: NewUser<'_>,
+    new: UserFields,
     hashing: &PasswordHashing,
-    settings: &AuthSettings,
 ) -> Result<user::Model, ApiError> {
-    let mut errors = FieldErrors::new();
-    let email = match Email::parse(new.email) {
-        Ok(email) => email.into_inner(),
-        Err(error) => {
-            errors.add("email", error.to_string());
-            String::new()
-        }
-    };
-    let display_name = clean_name(new.display_name, "display_name", &mut errors);
-    if let Some(password) = new.password
-        && let Err(weak) = check_strength(password, &email, settings)
-    {
-        errors.add("password", weak.to_string());
-    }
-    errors.into_result()?;
-    let password_hash = match new.password {
-        Some(password) => Some(hashing.hash(password).await.map_err(ApiError::internal)?),
+    let UserFields { email, display_name, password, is_superuser } = new;
+    let password_hash = match &password {
+        Some(password) => Some(hashing.hash(password.as_str()).await.map_err(ApiError::internal)?),
         None => None,
     };
 
     let now = Utc::now();
     let model = user::Model {
         id: Uuid::now_v7(),
-        email,
+        email: email.into_inner(),
         display_name,
         time_zone: "UTC".to_owned(),
         locale: "en".to_owned(),
         avatar_key: None,
         password_hash,
         is_active: true,
-        is_superuser: new.is_superuser,
+        is_superuser,
         email_verified_at: None,
         last_login_at: None,
         created_at: now,
@@ -126,42 +156,68 @@ pub struct ProfileChange {
     pub locale: Option<String>,
 }
 
+/// Longest locale tag.
+const MAX_LOCALE_LEN: usize = 16;
+
+/// A checked [`ProfileChange`] (`None`: unchanged): a trimmed display name of 1 to 100
+/// printable characters, a time zone shaped like an IANA name, a locale shaped like a language
+/// tag. Only [`ProfileChange::check`] makes one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileUpdate {
+    pub(crate) display_name: Option<String>,
+    pub(crate) time_zone: Option<String>,
+    pub(crate) locale: Option<String>,
+}
+
+impl ProfileChange {
+    /// Checks every field given.
+    ///
+    /// # Errors
+    /// Every problem, by field.
+    pub fn check(self) -> Result<ProfileUpdate, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let display_name = self.display_name.map(|name| clean_name(&name, "display_name", &mut errors));
+        if let Some(zone) = &self.time_zone
+            && let Err(message) = check_time_zone(zone)
+        {
+            errors.add("time_zone", message);
+        }
+        if let Some(locale) = &self.locale {
+            let ok = (2..=MAX_LOCALE_LEN).contains(&locale.len())
+                && locale.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !ok {
+                errors.add("locale", "must be a language tag such as en or fr-CA");
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ProfileUpdate { display_name, time_zone: self.time_zone, locale: self.locale })
+    }
+}
+
 /// Updates a user's own profile. With `expected` (the client's `If-Match`) the change
 /// applies only at that profile version: one `UPDATE … WHERE id = ? AND version = ?`, so of
 /// two writers holding the same version the second gets 412. Every change bumps the
-/// version; a request that changes nothing leaves it.
+/// version; a request that changes nothing leaves it. `update` was checked at the edge
+/// ([`ProfileChange::check`]).
 ///
 /// # Errors
-/// 422 on bad fields, 404 for an unknown user, 412 `version_mismatch`.
+/// 404 for an unknown user, 412 `version_mismatch`.
 pub async fn user_update_profile(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
     expected: Option<i32>,
-    change: ProfileChange,
+    update: ProfileUpdate,
 ) -> Result<user::Model, ApiError> {
     let before = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
     check_version(before.version, expected)?;
     let mut after = before.clone();
-    let mut errors = FieldErrors::new();
-    if let Some(name) = change.display_name {
-        after.display_name = clean_name(&name, "display_name", &mut errors);
-    }
-    if let Some(zone) = change.time_zone {
-        if let Err(message) = check_time_zone(&zone) {
-            errors.add("time_zone", message);
-        }
-        after.time_zone = zone;
-    }
-    if let Some(locale) = change.locale {
-        let ok = (2..=16).contains(&locale.len())
-            && locale.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !ok {
-            errors.add("locale", "must be a language tag such as en or fr-CA");
-        }
-        after.locale = locale;
-    }
-    errors.into_result()?;
+    let ProfileUpdate { display_name, time_zone, locale } = update;
+    after.display_name = display_name.unwrap_or(after.display_name);
+    after.time_zone = time_zone.unwrap_or(after.time_zone);
+    after.locale = locale.unwrap_or(after.locale);
     let changes = Changes::between(&audited(&before), &audited(&after));
     if changes.is_empty() {
         return Ok(before);
@@ -184,33 +240,31 @@ pub async fn user_update_profile(
 }
 
 /// A new password, and which sessions survive it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct NewPassword<'a> {
-    /// The new password (checked for strength).
-    pub password: &'a str,
+    /// The new password, checked for strength against the user's address by whoever asked
+    /// for the change ([`Password::parse`]).
+    pub password: Password,
     /// The session that made the change, which stays; every other one ends.
     pub keep_session: Option<Uuid>,
     /// Where sessions live.
     pub sessions: &'a SessionStore,
 }
 
-/// Sets a new password (checked for strength) and ends every session but `keep_session`.
+/// Sets a new password and ends every session but `keep_session`.
 ///
 /// # Errors
-/// 422 for a weak password, 404 for an unknown user.
+/// 404 for an unknown user.
 pub async fn user_set_password(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
     change: NewPassword<'_>,
     hashing: &PasswordHashing,
-    settings: &AuthSettings,
 ) -> Result<(), ApiError> {
     let NewPassword { password, keep_session, sessions } = change;
     let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
-    check_strength(password, &found.email, settings)
-        .map_err(|weak| ApiError::invalid("password", weak.to_string()))?;
-    let hash = hashing.hash(password).await.map_err(ApiError::internal)?;
+    let hash = hashing.hash(password.as_str()).await.map_err(ApiError::internal)?;
     let mut active = found.into_active_model();
     active.password_hash = Set(Some(hash));
     active.updated_at = Set(Utc::now());
@@ -266,4 +320,56 @@ pub async fn user_deactivate(
     .await?;
     baseops_roles::epoch::access_changed(txn).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::password::tests::settings;
+
+    fn fields(errors: &FieldErrors) -> Vec<&str> {
+        errors.iter().map(|(field, _)| field).collect()
+    }
+
+    #[test]
+    fn a_new_user_is_normalized_and_their_password_judged_against_their_address() {
+        let new = NewUser {
+            email: " Ada@Example.COM ",
+            display_name: "  Ada ",
+            password: Some("blue-kettle-41-marsh"),
+            is_superuser: false,
+        };
+        let checked = new.clone().check(&settings()).expect("accepted");
+        assert_eq!(checked.email.as_str(), "ada@example.com");
+        assert_eq!(checked.display_name, "Ada");
+        assert!(checked.password.is_some());
+
+        let own =
+            NewUser { email: "adaking@example.com", password: Some("ADAKING@example.com"), ..new.clone() };
+        let errors = own.check(&settings()).expect_err("refused");
+        assert_eq!(errors.get("password"), Some(&["is too easy to guess".to_owned()][..]));
+
+        let bad = NewUser { email: "not an address", display_name: "", password: Some("short"), ..new };
+        let errors = bad.check(&settings()).expect_err("refused");
+        assert_eq!(fields(&errors), ["display_name", "email", "password"], "every problem at once");
+    }
+
+    #[test]
+    fn profile_changes_are_checked_field_by_field() {
+        let change = ProfileChange {
+            display_name: Some(" Ada ".into()),
+            time_zone: Some("Europe/Paris".into()),
+            locale: Some("fr-CA".into()),
+        };
+        let update = change.check().expect("accepted");
+        assert_eq!(update.display_name.as_deref(), Some("Ada"));
+        assert_eq!(ProfileChange::default().check(), Ok(ProfileUpdate::default()));
+        let change = ProfileChange {
+            display_name: Some("x".repeat(101)),
+            time_zone: Some("../etc/passwd".into()),
+            locale: Some("e".into()),
+        };
+        let errors = change.check().expect_err("refused");
+        assert_eq!(fields(&errors), ["display_name", "locale", "time_zone"]);
+    }
 }

@@ -38,7 +38,7 @@ async fn an_organization_is_changed_only_at_the_version_read() {
         (&json!("Acme Europe"), &json!("UTC"), &json!(2))
     );
 
-    for junk in ["*", "W/\"2\"", "2", "\"two\""] {
+    for junk in ["W/\"2\"", "2", "\"two\""] {
         let response = owner
             .send(&app, http::Method::PATCH, &path, Some(json!({"name": "Junk"})), &[("if-match", junk)])
             .await;
@@ -87,7 +87,7 @@ async fn a_profile_is_changed_only_at_the_version_read() {
     let user = &now.json()["user"];
     assert_eq!((&user["display_name"], &user["locale"]), (&json!("Ada Lovelace"), &json!("en")));
 
-    for junk in ["*", "\"\"", "1", "\"1\", \"2\""] {
+    for junk in ["\"\"", "1", "\"1\", \"2\""] {
         let response = ada
             .send(
                 &app,

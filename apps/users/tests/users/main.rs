@@ -6,10 +6,14 @@
 mod access_cache;
 mod audit_api;
 mod auth;
+mod client_ip;
 mod if_match;
 mod invitations;
+mod precedence;
 mod rbac;
 mod recovery;
+mod session_expiry;
 mod session_store;
 mod support;
+mod token_grant;
 mod two_factor;

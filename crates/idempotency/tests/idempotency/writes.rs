@@ -78,28 +78,82 @@ async fn refused_writes_are_replayed_too_and_bad_keys_are_refused() {
     assert_eq!(roles_named(&app, &owner, "X").await, 0);
 }
 
+/// Makes every claim look unanswered, claimed `age` ago by `request_id` (`None`: the same
+/// request as before) — a request still running, or one whose process died.
+async fn unanswer(app: &TestApp, age: chrono::Duration, request_id: Option<&str>) {
+    use baseops_idempotency::model::idempotent_request::{ActiveModel, Entity};
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let mut row = ActiveModel {
+        status: Set(None),
+        body: Set(None),
+        created_at: Set(chrono::Utc::now() - age),
+        ..Default::default()
+    };
+    if let Some(id) = request_id {
+        row.request_id = Set(Some(id.to_owned()));
+    }
+    Entity::update_many().set(row).exec(app.state().db().write()).await.unwrap();
+}
+
+const PENDING: &str = "/api/v1/roles";
+
+fn pending() -> serde_json::Value {
+    json!({"name": "Pending", "grants": {"audit.view": "all"}})
+}
+
 #[tokio::test]
 async fn a_key_of_a_running_request_is_busy() {
-    use sea_orm::{ActiveValue::Set, EntityTrait};
     let app = TestApp::new().await;
     let owner = app.org().await.owner.clone();
-    // A first request that claimed the key and has not answered yet (or died meanwhile).
-    let body = json!({"name": "Pending", "grants": {"audit.view": "all"}});
     let headers = [("idempotency-key", "in-flight")];
-    let first = owner.send(&app, Method::POST, "/api/v1/roles", Some(body.clone()), &headers).await;
+    let first = owner.send(&app, Method::POST, PENDING, Some(pending()), &headers).await;
     assert_eq!(first.status, 201);
-    baseops_idempotency::model::idempotent_request::Entity::update_many()
-        .set(baseops_idempotency::model::idempotent_request::ActiveModel {
-            status: Set(None),
-            body: Set(None),
-            ..Default::default()
-        })
-        .exec(app.state().db().write())
-        .await
-        .unwrap();
+    // Claimed a minute ago by a request that has not answered: within its lease, it may
+    // still be running, whatever the trail says.
+    unanswer(&app, chrono::Duration::seconds(60), Some("still-running")).await;
     owner
-        .send(&app, Method::POST, "/api/v1/roles", Some(body), &headers)
+        .send(&app, Method::POST, PENDING, Some(pending()), &headers)
         .await
         .assert_problem(409, "idempotency_key_busy");
     assert_eq!(roles_named(&app, &owner, "Pending").await, 1);
+}
+
+#[tokio::test]
+async fn a_request_that_died_after_committing_keeps_its_key_busy() {
+    let app = TestApp::new().await;
+    let owner = app.org().await.owner.clone();
+    let headers = [("idempotency-key", "died-after-commit")];
+    let first = owner.send(&app, Method::POST, PENDING, Some(pending()), &headers).await;
+    assert_eq!(first.status, 201);
+    // Its change and audit event committed, its answer was never stored, and the lease is
+    // long over: running it again would create the role twice.
+    unanswer(&app, chrono::Duration::hours(1), None).await;
+    owner
+        .send(&app, Method::POST, PENDING, Some(pending()), &headers)
+        .await
+        .assert_problem(409, "idempotency_key_busy");
+    assert_eq!(roles_named(&app, &owner, "Pending").await, 1);
+}
+
+#[tokio::test]
+async fn a_request_that_died_before_committing_is_run_by_its_retry() {
+    let app = TestApp::new().await;
+    let owner = app.org().await.owner.clone();
+    let headers = [("idempotency-key", "died-before-commit")];
+    let first = owner.send(&app, Method::POST, PENDING, Some(pending()), &headers).await;
+    assert_eq!(first.status, 201);
+    let removed = owner.delete(&app, &format!("{PENDING}/{}", first.json()["id"].as_str().unwrap())).await;
+    assert_eq!(removed.status, 204, "{}", removed.text());
+    assert_eq!(roles_named(&app, &owner, "Pending").await, 0);
+    // The claim belongs to a request of which the trail holds nothing: it died before its
+    // transaction committed.
+    unanswer(&app, chrono::Duration::hours(1), Some("died-before-commit-request")).await;
+    let retry = owner.send(&app, Method::POST, PENDING, Some(pending()), &headers).await;
+    assert_eq!(retry.status, 201, "{}", retry.text());
+    assert!(retry.header("idempotency-replayed").is_none(), "it ran, it was not replayed");
+    assert_eq!(roles_named(&app, &owner, "Pending").await, 1);
+    // Its answer is stored now: the next retry replays it.
+    let again = owner.send(&app, Method::POST, PENDING, Some(pending()), &headers).await;
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
+    assert_eq!(again.json(), retry.json());
 }

@@ -97,10 +97,11 @@ async fn events_reach_every_handler_once_each_despite_retries() {
     config.poll = Duration::from_millis(20);
     config.backoff_base = Duration::from_millis(20);
     let worker = Worker::new(state, Registry::new().register::<Dispatch>(), config);
-    run_worker_until(worker, Duration::from_secs(20), || async {
+    let delivered = run_worker_until(worker, Duration::from_secs(20), || async {
         job::Entity::find().all(db).await.unwrap().iter().all(|row| row.state == "done")
     })
     .await;
+    assert!(delivered, "the dispatch job was not done within 20 s");
 
     let dispatch = job::Entity::find().all(db).await.unwrap();
     assert_eq!(dispatch.len(), 1);

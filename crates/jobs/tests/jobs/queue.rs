@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use baseops_jobs::backend::Finished;
 use baseops_jobs::model::job;
@@ -21,10 +21,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Runs per job key, and the keys that started, shared with the test through the worker's
-/// state.
+/// Successful runs per job key, and when each attempt of a key started, shared with the test
+/// through the worker's state.
 #[derive(Clone, Default)]
-struct Runs(Arc<Mutex<HashMap<String, u32>>>, Arc<Mutex<HashSet<String>>>);
+struct Runs(Arc<Mutex<HashMap<String, u32>>>, Arc<Mutex<HashMap<String, Vec<Instant>>>>);
 
 impl Runs {
     fn of(&self, key: &str) -> u32 {
@@ -36,7 +36,13 @@ impl Runs {
     }
 
     fn started(&self, key: &str) -> bool {
-        self.1.lock().unwrap().contains(key)
+        self.1.lock().unwrap().contains_key(key)
+    }
+
+    /// The time between one attempt's start and the next's, for each retry of `key`.
+    fn gaps(&self, key: &str) -> Vec<Duration> {
+        let attempts = self.1.lock().unwrap().get(key).cloned().unwrap_or_default();
+        attempts.windows(2).map(|pair| pair[1] - pair[0]).collect()
     }
 }
 
@@ -66,7 +72,7 @@ impl Job for Record {
 
     async fn run(self, ctx: &JobContext) -> Result<(), JobError> {
         let runs = ctx.state.extension::<Runs>().expect("runs");
-        runs.1.lock().unwrap().insert(self.key.clone());
+        runs.1.lock().unwrap().entry(self.key.clone()).or_default().push(Instant::now());
         tokio::time::sleep(Duration::from_millis(self.sleep_ms)).await;
         if self.permanent {
             return Err(JobError::permanent("the address does not exist"));
@@ -86,16 +92,13 @@ enum Backend {
 }
 
 /// The build on `backend`: Redis keys under a prefix of their own. `None` (the test is
-/// skipped) for Redis when BASEOPS_TEST_REDIS_URL is not set.
+/// skipped, or failed when Redis is required) for Redis when BASEOPS_TEST_REDIS_URL is not set.
 async fn app(backend: Backend) -> Option<(TestApp, Runs)> {
     // Three workers in one process each hold a LISTEN connection on PostgreSQL, besides the
     // listeners the kit starts as `serve` does: more than the test configuration's five.
     let mut builder = TestApp::builder().setting("BASEOPS_DATABASE__MAX_CONNECTIONS", "10");
     if backend == Backend::Redis {
-        let Ok(url) = std::env::var("BASEOPS_TEST_REDIS_URL") else {
-            eprintln!("BASEOPS_TEST_REDIS_URL is not set: Redis backend test skipped");
-            return None;
-        };
+        let url = baseops_test_support::services::redis_url()?;
         let prefix = format!("test:{}:", Uuid::now_v7().simple());
         builder = builder
             .setting("BASEOPS_JOBS__BACKEND", "redis")
@@ -148,9 +151,14 @@ fn worker(app: &TestApp, runs: &Runs, config: WorkerConfig) -> Worker {
     Worker::new(app.state_with(runs.clone()), Registry::new().register::<Record>(), config)
 }
 
-/// Runs a worker until `done` holds (or 20 s pass), then stops it.
+/// Runs a worker until `done` holds, then stops it; fails the test when it still does not after
+/// 20 s, as what follows would check a state never reached (a job that never started passes
+/// for one given back at shutdown).
 async fn work_until(app: &TestApp, runs: &Runs, config: WorkerConfig, done: impl Fn() -> bool) {
-    run_worker_until(worker(app, runs, config), Duration::from_secs(20), || std::future::ready(done())).await;
+    let held =
+        run_worker_until(worker(app, runs, config), Duration::from_secs(20), || std::future::ready(done()))
+            .await;
+    assert!(held, "the worker did not get there within 20 s");
 }
 
 async fn row(app: &TestApp, id: Uuid) -> job::Model {
@@ -231,7 +239,14 @@ async fn failures_are_retried_with_back_off_then_dead(backend: Backend) {
     let refused = put(&app, Record { permanent: true, ..Record::new("refused") }).await.unwrap();
     let settled = dead_count(&app, 2);
     let counted = runs.clone();
-    work_until(&app, &runs, config("w1"), move || counted.of("flaky") == 1 && settled()).await;
+    // A back-off far above the poll interval, so that a retry without one cannot pass for one.
+    let mut patient = config("w1");
+    patient.backoff_base = Duration::from_millis(200);
+    work_until(&app, &runs, patient, move || counted.of("flaky") == 1 && settled()).await;
+    let gaps = runs.gaps("flaky");
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    assert!(gaps[0] >= Duration::from_millis(200), "the first retry came early: {gaps:?}");
+    assert!(gaps[1] >= Duration::from_millis(400), "the back-off did not double: {gaps:?}");
 
     let flaky = row(&app, flaky).await;
     assert_eq!((flaky.state.as_str(), flaky.attempts), (state::DONE, 3));

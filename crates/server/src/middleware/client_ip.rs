@@ -42,12 +42,19 @@ pub async fn assign_client_ip(
     next.run(request).await
 }
 
+/// Reads `X-Forwarded-For` from the right: each trusted proxy appended the address it was
+/// reached from, so the first address that is not a trusted proxy's is the client. What lies
+/// left of it came from the client itself and is never read: junk there must not turn the
+/// client into the proxy.
 fn forwarded_client(request: &Request, trusted: &TrustedProxies) -> Option<IpAddr> {
-    let mut hops: Vec<IpAddr> = Vec::new();
-    for value in request.headers().get_all("x-forwarded-for") {
-        for part in value.to_str().ok()?.split(',') {
-            hops.push(part.trim().parse().ok()?);
+    let values: Vec<_> = request.headers().get_all("x-forwarded-for").iter().collect();
+    for value in values.into_iter().rev() {
+        for part in value.to_str().ok()?.rsplit(',') {
+            let hop: IpAddr = part.trim().parse().ok()?;
+            if !trusted.trusts(hop) {
+                return Some(hop);
+            }
         }
     }
-    hops.into_iter().rev().find(|hop| !trusted.trusts(*hop))
+    None
 }

@@ -4,10 +4,17 @@
 //!
 //! - An operation with no `security` of its own takes a bearer token or the session cookie;
 //!   a public one says so with an empty requirement (`security(())` on the handler).
-//! - A secured operation can answer 401 (`unauthenticated`).
+//! - A secured operation can answer 401 (`unauthenticated`) and 403 (`forbidden`, naming the
+//!   missing permission).
+//! - An operation with a path parameter can answer 400 (`bad_request`: not an id) and 404
+//!   (`not_found`: no such record, or one of another organization).
+//! - An operation with query parameters can answer 400 (`invalid_query`: not of the
+//!   parameter's type) and 422 (`validation_failed`: out of range, such as `limit=0`).
 //! - An operation with a request body can answer 400 (`malformed_json` or an unreadable
-//!   body), 413 (`payload_too_large`), 415 (`unsupported_media_type`) and 422
-//!   (`validation_failed`).
+//!   body), 408 (`request_timeout`: the body stalled), 413 (`payload_too_large`), 415
+//!   (`unsupported_media_type`) and 422 (`validation_failed`).
+//! - An operation that answers 428 (`precondition_required`) takes a required `If-Match`
+//!   header; one that answers 412 (`version_mismatch`) only, an optional one.
 //! - Every operation can answer 503 (`unavailable`: the request timed out or the database is
 //!   down).
 //! - Every write (`POST`, `PUT`, `PATCH`, `DELETE`) takes an optional `Idempotency-Key` and can
@@ -27,13 +34,17 @@ use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
 use baseops_core::PROBLEM_CONTENT_TYPE;
 
 /// The shared answers, as named responses in `components.responses`.
-const SHARED: [(&str, &str, &str); 7] = [
+const SHARED: [(&str, &str, &str); 10] = [
     ("401", "Unauthenticated", "No valid credentials (unauthenticated): send a bearer token or log in"),
+    ("403", "Forbidden", "The caller lacks a permission, named in the detail (forbidden)"),
+    ("404", "NotFound", "No such record, or one of another organization (not_found)"),
     (
         "400",
-        "MalformedBody",
-        "The body is not valid JSON or cannot be read (malformed_json, unreadable_body)",
+        "BadRequest",
+        "The body is not valid JSON or cannot be read (malformed_json, unreadable_body), a query \
+         parameter is not valid (invalid_query), or a path parameter is not an id (bad_request)",
     ),
+    ("408", "RequestTimeout", "The body stopped arriving (request_timeout)"),
     ("413", "PayloadTooLarge", "The body is larger than the limit (payload_too_large)"),
     ("415", "UnsupportedMediaType", "The body's Content-Type is not accepted (unsupported_media_type)"),
     ("422", "ValidationFailed", "Some fields are not valid (validation_failed, with errors by field)"),
@@ -81,7 +92,11 @@ fn idempotency_key() -> Parameter {
              again (Idempotency-Replayed: true) instead of a second change",
         ))
         .schema(Some(
-            ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(200)),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(200))
+                .pattern(Some("^[!-~]([ -~]{0,198}[!-~])?$")),
         ))
         .build()
 }
@@ -105,14 +120,28 @@ fn complete(operation: &mut Operation, writes: bool) {
     let public = security.iter().any(|requirement| *requirement == SecurityRequirement::default());
     let mut shared: Vec<&str> = vec!["503"];
     if !public {
-        shared.push("401");
+        shared.extend(["401", "403"]);
+    }
+    let takes = |place: ParameterIn| {
+        operation
+            .parameters
+            .iter()
+            .flatten()
+            .any(|parameter| matches!(parameter, RefOr::T(parameter) if parameter.parameter_in == place))
+    };
+    if takes(ParameterIn::Path) {
+        shared.extend(["400", "404"]);
+    }
+    if takes(ParameterIn::Query) {
+        shared.extend(["400", "422"]);
     }
     if operation.request_body.is_some() {
-        shared.extend(["400", "413", "415", "422"]);
+        shared.extend(["400", "408", "413", "415", "422"]);
     }
     if writes {
         shared.extend(["400", "409", "422"]);
     }
+    if_match(operation);
     for (status, name, _) in SHARED {
         if shared.contains(&status) {
             operation
@@ -122,6 +151,35 @@ fn complete(operation: &mut Operation, writes: bool) {
                 .or_insert_with(|| RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))));
         }
     }
+}
+
+/// The `If-Match` header of an operation that checks versions: the handler documents its
+/// 412 (and 428 when the header is required), the extractor reads the header.
+fn if_match(operation: &mut Operation) {
+    let answers = |status: &str| operation.responses.responses.contains_key(status);
+    let required = answers("428");
+    if !required && !answers("412") {
+        return;
+    }
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    let declared = parameters.iter().any(|parameter| {
+        matches!(parameter, RefOr::T(parameter) if parameter.name.eq_ignore_ascii_case("if-match"))
+    });
+    if declared {
+        return;
+    }
+    parameters.push(RefOr::T(
+        ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(if required { Required::True } else { Required::False })
+            .description(Some(
+                "The version the change is based on, as the ETag gave it (\"3\"): the change applies only \
+                 if the record is still at it, else 412",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build(),
+    ));
 }
 
 /// A handler's `body = Problem` is written as JSON; the server answers it as problem+json.
@@ -169,7 +227,7 @@ mod tests {
             OperationBuilder::new().request_body(Some(RequestBody::new())).response("400", own).build();
         let mut document = document(operation);
         apply(&mut document);
-        assert_eq!(statuses(&document), ["400", "401", "409", "413", "415", "422", "503"]);
+        assert_eq!(statuses(&document), ["400", "401", "403", "408", "409", "413", "415", "422", "503"]);
         let post = document.paths.paths["/api/v1/things"].post.as_ref().unwrap();
         assert!(
             matches!(&post.responses.responses["400"], RefOr::T(response) if response.description == "Bad cursor")
@@ -177,6 +235,28 @@ mod tests {
         assert_eq!(post.security.as_ref().unwrap().len(), 2, "bearer or session");
         let parameters = post.parameters.as_ref().unwrap();
         assert!(matches!(&parameters[0], RefOr::T(parameter) if parameter.name == "Idempotency-Key"));
+    }
+
+    #[test]
+    fn path_and_query_parameters_and_versions_bring_their_answers() {
+        let path = ParameterBuilder::new().name("id").parameter_in(ParameterIn::Path).build();
+        let query = ParameterBuilder::new().name("limit").parameter_in(ParameterIn::Query).build();
+        let precondition = ResponseBuilder::new().description("If-Match is missing").build();
+        let operation = OperationBuilder::new()
+            .parameter(path)
+            .parameter(query)
+            .response("428", precondition)
+            .security(SecurityRequirement::default())
+            .build();
+        let mut document = document(operation);
+        apply(&mut document);
+        assert_eq!(statuses(&document), ["400", "404", "409", "422", "428", "503"], "query: 400 and 422");
+        let post = document.paths.paths["/api/v1/things"].post.as_ref().unwrap();
+        let if_match = post.parameters.as_ref().unwrap().iter().find_map(|parameter| match parameter {
+            RefOr::T(parameter) if parameter.name == "If-Match" => Some(parameter),
+            _ => None,
+        });
+        assert!(if_match.expect("If-Match is documented").required == Required::True);
     }
 
     #[test]

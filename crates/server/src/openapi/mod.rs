@@ -2,6 +2,7 @@
 //! every operation shares ([`contract`]).
 
 mod contract;
+mod text;
 
 use axum::Router;
 use baseops_app::Apps;
@@ -12,6 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::platform;
+
+#[cfg(test)]
+mod tests;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -52,12 +56,21 @@ pub(crate) fn routes_and_document(
     state: Option<&AppState>,
 ) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let mut api = OpenApiRouter::new();
+    let mut schemas = SchemaNames::default();
     for app in apps.iter() {
-        api = api.merge((app.api)());
+        let routes = (app.api)();
+        schemas.add(app.name, &routes.get_openapi().components);
+        api = api.merge(routes);
+    }
+    if let Err(collisions) = schemas.check() {
+        // Merging keeps one schema of each name: a client generated from the document
+        // would send the wrong body to, or misread, the other app's operations.
+        panic!("{collisions}");
     }
     if let Some(state) = state {
         for middleware in apps.api_middleware() {
-            api = api.layer(axum::middleware::from_fn_with_state(state.clone(), middleware));
+            // Around the routes only: a method a path does not have stays a plain 405.
+            api = api.route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware));
         }
     }
     let mut version = ApiDoc::openapi();
@@ -69,7 +82,46 @@ pub(crate) fn routes_and_document(
         .nest("/api/v1", api)
         .split_for_parts();
     contract::apply(&mut document);
+    text::apply(&mut document);
     (router, document)
+}
+
+/// The schema names the apps' documents define, to find two apps defining one name
+/// differently.
+#[derive(Default)]
+struct SchemaNames {
+    /// Name → (the first app defining it, its definition).
+    seen: std::collections::BTreeMap<String, (&'static str, serde_json::Value)>,
+    collisions: Vec<String>,
+}
+
+impl SchemaNames {
+    fn add(&mut self, app: &'static str, components: &Option<utoipa::openapi::Components>) {
+        let Some(components) = components else { return };
+        for (name, schema) in &components.schemas {
+            let definition = serde_json::to_value(schema).unwrap_or_default();
+            match self.seen.get(name) {
+                Some((first, seen)) if *seen != definition => {
+                    self.collisions.push(format!("`{name}` (apps {first} and {app})"));
+                }
+                Some(_) => {}
+                None => {
+                    self.seen.insert(name.clone(), (app, definition));
+                }
+            }
+        }
+    }
+
+    fn check(self) -> Result<(), String> {
+        if self.collisions.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "two apps define OpenAPI schemas of the same name differently: {}; name one of them \
+             apart with #[schema(as = ...)]",
+            self.collisions.join(", ")
+        ))
+    }
 }
 
 /// The OpenAPI document of baseops with these apps (what `/api/openapi.json` serves).

@@ -3,8 +3,9 @@
 //! write the rule with its audit record.
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError, Directory, FieldErrors};
+use baseops_core::{Acting, ApiError, Directory, FieldErrors, check_version};
 use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -191,51 +192,66 @@ async fn find(
         .ok_or(ApiError::NotFound)
 }
 
-/// Changes a rule; absent fields stay.
+/// Changes a rule (absent fields stay), and answers its version afterwards.
+///
+/// With `expected` (the client's `If-Match`) the change applies only at that version: one
+/// `UPDATE … WHERE id = ? AND version = ?`, so of two edits holding the same version the
+/// second gets 412. A change moves the version on; the same values again keep it. The
+/// rotation advancing as leads are assigned is not a change to the rule.
 ///
 /// # Errors
-/// 404, 422.
+/// 404, 412 `version_mismatch`, 422.
 pub async fn rule_update(
     txn: &impl ConnectionTrait,
     directory: &dyn Directory,
     acting: Acting<'_>,
     organization_id: Uuid,
     id: Uuid,
+    expected: Option<i32>,
     rule: RuleFields,
-) -> Result<(), ApiError> {
+) -> Result<i32, ApiError> {
     let before = find(txn, organization_id, id).await?;
+    check_version(before.version, expected)?;
     check_members(txn, directory, organization_id, &rule).await?;
-    let mut active: assignment_rule::ActiveModel = before.clone().into();
+    let mut update = assignment_rule::Entity::update_many()
+        .filter(assignment_rule::Column::Id.eq(id))
+        .filter(assignment_rule::Column::OrganizationId.eq(organization_id));
     let mut changes = Changes::new();
     if let Some(name) = rule.name.filter(|name| *name != before.name) {
         changes = changes.set("name", &before.name, &name);
-        active.name = Set(name);
+        update = update.col_expr(assignment_rule::Column::Name, Expr::value(name));
     }
     if let Some(source) = rule.source.filter(|source| *source != before.source) {
         changes = changes.set("source", &before.source, &source);
-        active.source = Set(source);
+        update = update.col_expr(assignment_rule::Column::Source, Expr::value(source));
     }
     if let Some(members) = rule.member_ids {
         let text = serde_json::to_string(&members).unwrap_or_else(|_| "[]".into());
         if text != before.member_ids {
             changes = changes.set("member_ids", &before.member_ids, &text);
-            active.member_ids = Set(text);
+            update = update.col_expr(assignment_rule::Column::MemberIds, Expr::value(text));
         }
     }
     if let Some(position) = rule.position.filter(|position| *position != before.position) {
         changes = changes.set("position", before.position, position);
-        active.position = Set(position);
+        update = update.col_expr(assignment_rule::Column::Position, Expr::value(position));
     }
     if let Some(on) = rule.active.filter(|on| *on != before.active) {
         changes = changes.set("active", before.active, on);
-        active.active = Set(on);
+        update = update.col_expr(assignment_rule::Column::Active, Expr::value(on));
     }
     if changes.is_empty() {
-        return Ok(());
+        return Ok(before.version);
     }
-    active.updated_at = Set(Utc::now());
-    active.version = Set(before.version + 1);
-    sea_orm::ActiveModelTrait::update(active, txn).await?;
+    update = update
+        .col_expr(assignment_rule::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(assignment_rule::Column::Version, Expr::col(assignment_rule::Column::Version).add(1));
+    if let Some(expected) = expected {
+        update = update.filter(assignment_rule::Column::Version.eq(expected));
+    }
+    if update.exec(txn).await?.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
     record(
         txn,
         AuditEntry::new(
@@ -248,7 +264,7 @@ pub async fn rule_update(
         .changes(changes),
     )
     .await?;
-    Ok(())
+    Ok(find(txn, organization_id, id).await?.version)
 }
 
 /// Deletes a rule.

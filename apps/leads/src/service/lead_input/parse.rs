@@ -70,10 +70,16 @@ pub(crate) fn source(errors: &mut FieldErrors, value: Option<String>) -> String 
     value
 }
 
-/// Checks and normalizes tags: lower-case, trimmed, unique.
+/// Checks and normalizes tags: at most [`MAX_TAGS`] given, lower-case, trimmed, unique.
 pub(crate) fn tags(errors: &mut FieldErrors, value: Option<Vec<String>>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for tag in value.unwrap_or_default() {
+    let value = value.unwrap_or_default();
+    // Counted before any tag is looked at: the work below stays bounded whatever is sent.
+    if value.len() > MAX_TAGS {
+        errors.add("tags", format!("at most {MAX_TAGS} tags"));
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::with_capacity(value.len());
+    for tag in value {
         let tag = tag.trim().to_lowercase();
         if tag.is_empty() || tag.chars().count() > MAX_TAG_LEN || tag.chars().any(char::is_control) {
             errors.add("tags", format!("each tag must be 1 to {MAX_TAG_LEN} printable characters"));
@@ -82,10 +88,6 @@ pub(crate) fn tags(errors: &mut FieldErrors, value: Option<Vec<String>>) -> Vec<
         if !out.contains(&tag) {
             out.push(tag);
         }
-    }
-    if out.len() > MAX_TAGS {
-        errors.add("tags", format!("at most {MAX_TAGS} tags"));
-        out.truncate(MAX_TAGS);
     }
     out
 }

@@ -34,9 +34,6 @@ pub async fn pipeline_create(
     }
     // The organization's default exists before a second pipeline does.
     pipeline_ensure_default(txn, acting, organization_id).await?;
-    if is_default {
-        clear_default(txn, organization_id).await?;
-    }
     let now = chrono::Utc::now();
     let id = Uuid::now_v7();
     pipeline::Entity::insert(pipeline::ActiveModel {
@@ -51,6 +48,9 @@ pub async fn pipeline_create(
     .exec_without_returning(txn)
     .await
     .map_err(name_taken)?;
+    if is_default {
+        clear_default(txn, organization_id, id).await?;
+    }
     let rows = stages.iter().enumerate().map(|(position, (name, kind))| stage::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(organization_id),
@@ -60,6 +60,7 @@ pub async fn pipeline_create(
         position: Set(position as i32),
         created_at: Set(now),
         updated_at: Set(now),
+        version: Set(1),
     });
     stage::Entity::insert_many(rows).exec_without_returning(txn).await?;
     let changes = Changes::new().set("name", None::<()>, &name).set("stages", None::<()>, &names).set(

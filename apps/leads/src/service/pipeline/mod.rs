@@ -10,7 +10,7 @@ pub mod update;
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -87,6 +87,7 @@ pub async fn pipeline_ensure_default(
         position: Set(position as i32),
         created_at: Set(now),
         updated_at: Set(now),
+        version: Set(1),
     });
     stage::Entity::insert_many(stages).exec_without_returning(txn).await?;
     let names: Vec<&str> = DEFAULT_STAGES.iter().map(|(name, _)| *name).collect();
@@ -120,11 +121,20 @@ pub(super) fn name_taken(error: DbErr) -> ApiError {
     }
 }
 
-/// Makes no pipeline of the organization the default (before another becomes it).
-pub(super) async fn clear_default(txn: &impl ConnectionTrait, organization_id: Uuid) -> Result<(), DbErr> {
+/// Makes the organization's former default pipeline no longer the default, once `keep` is:
+/// a change to that pipeline, so its version moves on.
+pub(super) async fn clear_default(
+    txn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    keep: Uuid,
+) -> Result<(), DbErr> {
     pipeline::Entity::update_many()
-        .col_expr(pipeline::Column::IsDefault, sea_orm::sea_query::Expr::value(false))
+        .col_expr(pipeline::Column::IsDefault, Expr::value(false))
+        .col_expr(pipeline::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .col_expr(pipeline::Column::Version, Expr::col(pipeline::Column::Version).add(1))
         .filter(pipeline::Column::OrganizationId.eq(organization_id))
+        .filter(pipeline::Column::IsDefault.eq(true))
+        .filter(pipeline::Column::Id.ne(keep))
         .exec(txn)
         .await?;
     Ok(())

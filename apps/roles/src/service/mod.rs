@@ -1,10 +1,14 @@
-//! Writes: seeding default roles and giving members roles. Every function runs inside the
-//! caller's transaction and records its audit event there.
+//! Writes: seeding default roles, custom roles, and giving members roles. Every function runs
+//! inside the caller's transaction and records its audit event there. A custom role's fields
+//! arrive checked ([`RoleInput`]'s checks, made by the handler); what only the database can
+//! tell — a name taken, the organization's role count, the owner role — is checked here.
+
+mod role_input;
 
 use std::collections::BTreeMap;
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError, FieldErrors, PermissionDef, PermissionRegistry, Scope, check_version};
+use baseops_core::{Acting, ApiError, PermissionRegistry, Scope, check_version};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
@@ -15,6 +19,11 @@ use uuid::Uuid;
 use crate::defaults::OWNER;
 use crate::epoch::access_changed;
 use crate::model::{membership_role, role, role_grant};
+
+pub use role_input::{
+    MAX_ROLE_DESCRIPTION_LEN, MAX_ROLE_NAME_LEN, MAX_ROLES_PER_ORGANIZATION, RoleChanges, RoleFields,
+    RoleInput,
+};
 
 /// Creates every default role of `registry` the organization lacks (by key), with the grants
 /// its rules and the apps give it. Roles that exist — renamed or edited — are left as they are.
@@ -129,55 +138,6 @@ pub async fn member_role_give(
     Ok(())
 }
 
-/// Longest role name.
-pub const MAX_ROLE_NAME_LEN: usize = 64;
-/// Longest role description.
-pub const MAX_ROLE_DESCRIPTION_LEN: usize = 500;
-/// Most roles per organization.
-pub const MAX_ROLES_PER_ORGANIZATION: u64 = 100;
-
-/// A role's editable fields; `None` leaves a field as it is (on create: empty / no grants).
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleInput {
-    /// Name, unique in the organization, 1–64 characters.
-    pub name: Option<String>,
-    /// Description, up to 500 characters.
-    pub description: Option<String>,
-    /// The complete set of grants: permission name → `own` or `all`.
-    pub grants: Option<BTreeMap<String, Scope>>,
-}
-
-fn check_role_input(input: &RoleInput, registry: &[PermissionDef], errors: &mut FieldErrors) {
-    if let Some(name) = &input.name {
-        let length = name.trim().chars().count();
-        if length == 0 || length > MAX_ROLE_NAME_LEN || name.chars().any(char::is_control) {
-            errors.add("name", format!("must be 1 to {MAX_ROLE_NAME_LEN} printable characters"));
-        }
-    }
-    if let Some(description) = &input.description
-        && description.chars().count() > MAX_ROLE_DESCRIPTION_LEN
-    {
-        errors.add("description", format!("must be at most {MAX_ROLE_DESCRIPTION_LEN} characters"));
-    }
-    if let Some(grants) = &input.grants {
-        for (name, scope) in grants {
-            match registry.iter().find(|permission| permission.name == name) {
-                None => {
-                    errors.add(
-                        format!("grants.{}", name.chars().take(100).collect::<String>()),
-                        "is not a permission",
-                    );
-                }
-                Some(permission) if !permission.scopable && *scope == Scope::Own => {
-                    errors.add(format!("grants.{name}"), "cannot be limited to own records");
-                }
-                Some(_) => {}
-            }
-        }
-    }
-}
-
 fn name_taken(error: DbErr) -> ApiError {
     match error.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
@@ -192,23 +152,17 @@ async fn grants_of(txn: &impl ConnectionTrait, role_id: Uuid) -> Result<BTreeMap
     Ok(rows.into_iter().filter_map(|row| Some((row.permission, Scope::parse(&row.scope)?))).collect())
 }
 
-/// Creates a custom role.
+/// Creates a custom role; `fields` were checked at the edge ([`RoleInput::check_new`]).
 ///
 /// # Errors
-/// 422 for bad fields or unknown permissions, 409 `role_name_taken` or `too_many_roles`.
+/// 409 `role_name_taken` or `too_many_roles`.
 pub async fn role_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
-    input: RoleInput,
-    registry: &[PermissionDef],
+    fields: RoleFields,
 ) -> Result<role::Model, ApiError> {
-    let mut errors = FieldErrors::new();
-    if input.name.is_none() {
-        errors.add("name", "is required");
-    }
-    check_role_input(&input, registry, &mut errors);
-    errors.into_result()?;
+    let RoleFields { name, description, grants } = fields;
     let count =
         role::Entity::find().filter(role::Column::OrganizationId.eq(organization_id)).count(txn).await?;
     if count >= MAX_ROLES_PER_ORGANIZATION {
@@ -222,8 +176,8 @@ pub async fn role_create(
         id: Uuid::now_v7(),
         organization_id,
         key: None,
-        name: input.name.unwrap_or_default().trim().to_owned(),
-        description: input.description.unwrap_or_default(),
+        name,
+        description,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -232,7 +186,6 @@ pub async fn role_create(
         .exec_without_returning(txn)
         .await
         .map_err(name_taken)?;
-    let grants = input.grants.unwrap_or_default();
     insert_grants(txn, model.id, grants.iter().map(|(name, scope)| (name.clone(), scope.as_str()))).await?;
     let entry = AuditEntry::new(acting, Some(organization_id), "role.create", "role", model.id);
     record(
@@ -250,25 +203,23 @@ pub async fn role_create(
 /// role row is updated first, `… WHERE id = ? AND version = ?`, so of two writers holding the
 /// same version the second waits for the first and then gets 412 before touching the
 /// grants. Every change bumps the version; a request that changes nothing leaves it.
+/// `changes` were checked at the edge ([`RoleInput::check_changes`]).
 ///
 /// # Errors
-/// 404 for another organization's role, 412 `version_mismatch`, 422, 409 `role_name_taken`
-/// or `owner_role_fixed`.
+/// 404 for another organization's role, 412 `version_mismatch`, 409 `role_name_taken` or
+/// `owner_role_fixed`.
 pub async fn role_update(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
     role_id: Uuid,
     expected: Option<i32>,
-    input: RoleInput,
-    registry: &[PermissionDef],
+    changes: RoleChanges,
 ) -> Result<role::Model, ApiError> {
     let before = find_role(txn, organization_id, role_id).await?;
     check_version(before.version, expected)?;
-    let mut errors = FieldErrors::new();
-    check_role_input(&input, registry, &mut errors);
-    errors.into_result()?;
-    if input.grants.is_some() && before.key.as_deref() == Some(OWNER) {
+    let RoleChanges { name, description, grants } = changes;
+    if grants.is_some() && before.key.as_deref() == Some(OWNER) {
         return Err(ApiError::Conflict {
             code: "owner_role_fixed",
             detail: "The owner role always holds every permission.".into(),
@@ -276,20 +227,20 @@ pub async fn role_update(
     }
     let mut changes = Changes::new();
     let mut after = before.clone();
-    if let Some(name) = input.name.map(|name| name.trim().to_owned())
+    if let Some(name) = name
         && name != before.name
     {
         changes = changes.set("name", &before.name, &name);
         after.name = name;
     }
-    if let Some(description) = input.description
+    if let Some(description) = description
         && description != before.description
     {
         changes = changes.set("description", &before.description, &description);
         after.description = description;
     }
     let mut new_grants = None;
-    if let Some(grants) = input.grants {
+    if let Some(grants) = grants {
         let old = grants_of(txn, role_id).await?;
         if old != grants {
             changes = changes.set("grants", &old, &grants);

@@ -2,6 +2,8 @@
 //! migrations and shutdown. Runs on SQLite, and on PostgreSQL when BASEOPS_TEST_DATABASE_URL
 //! is set.
 
+mod metrics_access;
+
 use std::time::Duration;
 
 use axum::body::Body;
@@ -123,7 +125,8 @@ async fn json_input_errors_get_the_documented_statuses() {
 #[tokio::test]
 async fn hostile_but_valid_input_is_data_not_code() {
     let app = with_fixture().await;
-    for name in ["Zoë 北京 🚀", "'; DROP TABLE fixture_notes; --", "<script>alert(1)</script>", "\u{0000}nul"]
+    for name in
+        ["Zoë 北京 🚀", "'; DROP TABLE fixture_notes; --", "<script>alert(1)</script>", "tab\tand\nlines"]
     {
         let response = app.post_json("/api/v1/fixture/echo", &json!({"name": name, "count": 7})).await;
         assert_eq!(response.status, 200, "{}", response.text());
@@ -131,6 +134,19 @@ async fn hostile_but_valid_input_is_data_not_code() {
         assert_eq!(response.header("content-type"), Some("application/json"));
     }
     assert_eq!(app.get("/api/v1/fixture/notes/count").await.json(), 0, "the table is intact");
+    // Control characters no text holds (a NUL is a 500 on PostgreSQL, stored on SQLite) are
+    // refused the same way on both, at their field.
+    for (name, code_point) in [("\u{0000}nul", "U+0000"), ("bell\u{7}", "U+0007"), ("c1\u{85}", "U+0085")] {
+        let problem = app
+            .post_json("/api/v1/fixture/echo", &json!({"name": name, "count": 7}))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(
+            problem["errors"]["name"][0],
+            format!("must not contain the control character {code_point}"),
+            "{problem}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -205,12 +221,80 @@ fn chunked(chunks: Vec<Vec<u8>>) -> Body {
 }
 
 #[tokio::test]
-async fn a_panic_is_a_generic_500_and_the_server_keeps_serving() {
+async fn a_panic_is_a_generic_500_counted_in_the_metrics_and_the_server_keeps_serving() {
     let app = with_fixture().await;
+    let panics = |metrics: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("panics_total "))
+            .map_or(0, |n| n.trim().parse().unwrap())
+    };
+    let before = panics(&app.get("/metrics").await.text());
     let response = app.get("/api/v1/fixture/panic").await;
     let problem = response.assert_problem(500, "internal_error");
     assert!(!response.text().contains("secret detail"), "{problem}");
     assert_eq!(app.get("/healthz").await.status, 200);
+    let metrics = app.get("/metrics").await.text();
+    assert!(panics(&metrics) > before, "the panic is counted: {metrics}");
+    assert!(
+        metrics.lines().any(|line| line.starts_with("http_requests_total")
+            && line.contains("/api/v1/fixture/panic")
+            && line.contains("status=\"500\"")),
+        "the request is counted as a 500, not a 200"
+    );
+}
+
+/// The app served over real TCP on a free loopback port until the test aborts it.
+async fn serve_on_loopback(
+    app: &TestApp,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(baseops_server::serve(
+        listener,
+        app.router(),
+        std::future::pending(),
+        Duration::from_secs(5),
+    ));
+    (address, server)
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_mid_transaction_leaves_no_transaction_open() {
+    let app = with_fixture().await;
+    let (address, server) = serve_on_loopback(&app).await;
+    // The client sends the request and hangs up while the handler's transaction is open.
+    let client =
+        tokio::spawn(raw_request(address, "POST", "/api/v1/fixture/notes/slow?id=7&ms=400", &[], b""));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    client.abort();
+    let count = || async { app.get("/api/v1/fixture/notes/count").await.json() };
+    assert_eq!(count().await, 0, "still running when the client left");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(count().await, 1, "the abandoned request's transaction committed all the same");
+    // The connection went back clean: the next writes neither fail nor land in that transaction.
+    for id in [8, 9] {
+        let response =
+            app.post_json(&format!("/api/v1/fixture/notes/slow?id={id}&ms=0"), &serde_json::json!({})).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+    }
+    assert_eq!(count().await, 3);
+    if app.database().is_postgres() {
+        let idle_in_transaction: i64 = baseops_db::sea_orm::ConnectionTrait::query_one_raw(
+            app.state().db().read(),
+            baseops_db::sea_orm::Statement::from_string(
+                baseops_db::sea_orm::DbBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap();
+        assert_eq!(idle_in_transaction, 0);
+    }
+    server.abort();
 }
 
 #[tokio::test]
@@ -228,8 +312,60 @@ async fn slow_requests_time_out_with_503() {
 async fn bad_query_parameters_are_client_errors() {
     let app = with_fixture().await;
     let response = app.get("/api/v1/fixture/slow?ms=soon").await;
-    assert_eq!(response.status, 400, "{}", response.text());
+    response.assert_problem(400, "invalid_query");
     assert_eq!(response.header("content-type"), Some("application/problem+json"));
+}
+
+/// Sends a request whose body declares 100 bytes, sends `pieces` of it `pause` apart, then
+/// waits for the answer: its status and how long it took from the first byte.
+async fn stalled_post(address: std::net::SocketAddr, pieces: usize, pause: Duration) -> (u16, Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/fixture/echo HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n["
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    for _ in 0..pieces {
+        tokio::time::sleep(pause).await;
+        if stream.write_all(b"1,").await.is_err() {
+            break;
+        }
+    }
+    // The server answers (and closes) while the rest of the body never comes.
+    while let Ok(Ok(read)) = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer)).await {
+        if read == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buffer[..read]);
+    }
+    let text = String::from_utf8_lossy(&answer);
+    let status = text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    assert!(status == 0 || text.contains("request_timeout"), "{text}");
+    (status, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_stalled_or_trickling_request_body_is_408_not_503() {
+    let app = TestApp::builder()
+        .apps(vec![fixture_app()])
+        .setting("BASEOPS_SERVER__BODY_TIMEOUT_SECS", "1")
+        .setting("BASEOPS_SERVER__REQUEST_TIMEOUT_SECS", "3")
+        .build()
+        .await;
+    let (address, server) = serve_on_loopback(&app).await;
+
+    // A body that stops: answered once it paused a second, long before the request timeout.
+    let (status, took) = stalled_post(address, 0, Duration::ZERO).await;
+    assert_eq!(status, 408);
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_millis(2_900), "{took:?}");
+    // A body that trickles in (a piece every half second) outlives the request timeout.
+    let (status, took) = stalled_post(address, 20, Duration::from_millis(500)).await;
+    assert_eq!(status, 408);
+    assert!(took >= Duration::from_millis(2_900) && took < Duration::from_secs(6), "{took:?}");
+    server.abort();
 }
 
 #[tokio::test]
@@ -239,8 +375,28 @@ async fn security_headers_are_set_and_hsts_only_over_https() {
     assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(response.header("x-frame-options"), Some("DENY"));
     assert_eq!(response.header("referrer-policy"), Some("strict-origin-when-cross-origin"));
-    assert_eq!(response.header("content-security-policy"), Some("frame-ancestors 'none'"));
+    let policy = response.header("content-security-policy").unwrap().to_owned();
+    assert!(
+        policy.starts_with("default-src 'none'") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
     assert_eq!(response.header("strict-transport-security"), None);
+    assert_eq!(response.header("cache-control"), None, "health checks are not one caller's data");
+
+    // The API's answers are one caller's data: never stored by a cache on the way.
+    let api = app.get("/api/v1/tasks").await;
+    assert_eq!(api.status, 401);
+    assert_eq!(api.header("cache-control"), Some("no-store"));
+    assert_eq!(api.header("content-security-policy"), Some(policy.as_str()));
+    // The docs page loads its own scripts and styles, and nothing from anywhere else.
+    let docs = app.get("/api/docs/").await;
+    assert_eq!(docs.status, 200);
+    let docs_policy = docs.header("content-security-policy").unwrap();
+    assert!(
+        docs_policy.contains("script-src 'self';") && !docs_policy.contains("unsafe-eval"),
+        "{docs_policy}"
+    );
+    assert!(!docs.text().contains("<script>"), "no inline script the policy would block");
 
     let https =
         TestApp::builder().setting("BASEOPS_SERVER__PUBLIC_URL", "https://ops.example.com").build().await;

@@ -1,4 +1,4 @@
-//! `baseops createsuperuser`, and the first start of a development server, which creates an
+//! `baseops createsuperuser`, `baseops tokens create` ([`tokens`]), and the first start of a development server, which creates an
 //! administrator so the quick start has someone to log in as.
 
 use std::io::{BufRead, IsTerminal};
@@ -13,9 +13,14 @@ use crate::PasswordHashing;
 use crate::service::organization::{NewOrganization, organization_create};
 use crate::service::user::{NewUser, user_create};
 
-/// The command `baseops createsuperuser`.
+mod tokens;
+
+/// The commands `baseops createsuperuser` and `baseops tokens`.
 pub(crate) fn commands() -> Vec<Command> {
-    vec![Command { definition: SuperuserArgs::command, run: |ctx| Box::pin(create_superuser(ctx)) }]
+    vec![
+        Command { definition: SuperuserArgs::command, run: |ctx| Box::pin(create_superuser(ctx)) },
+        Command { definition: tokens::TokensCli::command, run: |ctx| Box::pin(tokens::run(ctx)) },
+    ]
 }
 
 /// Create a superuser (and, with --organization, an organization they own).
@@ -124,12 +129,18 @@ async fn superuser_with_organization(
     let actor = Actor::System { name: "createsuperuser".to_owned() };
     let origin = Origin::internal();
     let acting = Acting { actor: &actor, origin: &origin };
+    // Each checked as the API checks it, and refused with the same words; the organization
+    // once the user exists, so a taken address is still reported before its problems.
+    let new = NewUser { email, display_name: name, password: Some(password), is_superuser: true }
+        .check(&settings.auth)
+        .map_err(|errors| explain(ApiError::Validation(errors)))?;
     let txn = state.db().write().begin().await?;
-    let new = NewUser { email, display_name: name, password: Some(password), is_superuser: true };
-    let user = user_create(&txn, acting, new, &hashing, &settings.auth).await.map_err(explain)?;
+    let user = user_create(&txn, acting, new, &hashing).await.map_err(explain)?;
     if let Some(organization) = organization {
         let new =
-            NewOrganization { name: organization.to_owned(), slug: None, currency: None, time_zone: None };
+            NewOrganization { name: organization.to_owned(), slug: None, currency: None, time_zone: None }
+                .check()
+                .map_err(|errors| explain(ApiError::Validation(errors)))?;
         organization_create(&txn, acting, user.id, new, state.permissions()).await.map_err(explain)?;
     }
     txn.commit().await?;
@@ -137,7 +148,8 @@ async fn superuser_with_organization(
 }
 
 /// The first start of a development server on an empty database: creates a superuser with a
-/// generated password and an organization, and prints the credentials once.
+/// generated password and an organization, prints the credentials once and writes them to a
+/// file only its owner can read ([`FIRST_ADMIN_FILE`], next to the SQLite database).
 ///
 /// # Errors
 /// Database errors.
@@ -154,7 +166,38 @@ pub async fn first_start(state: &AppState) -> Result<(), BoxError> {
     println!("First start: an administrator was created. Log in with");
     println!("    e-mail:   {email}");
     println!("    password: {password}");
-    println!("This is shown once; change the password with POST /api/v1/me/password.");
+    let directory = baseops_db::sqlite_file(state.settings().database.url.expose())
+        .and_then(|file| file.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_default();
+    match write_owner_only(
+        &directory.join(FIRST_ADMIN_FILE),
+        &format!("e-mail: {email}\npassword: {password}\n"),
+    ) {
+        Ok(path) => println!(
+            "The credentials are also in {} (readable by you only); delete it once you logged in.",
+            path.display()
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "the first administrator's credentials could not be written to a file")
+        }
+    }
+    println!("Change the password with POST /api/v1/me/password.");
     println!();
     Ok(())
+}
+
+/// Where [`first_start`] writes the first administrator's credentials.
+pub const FIRST_ADMIN_FILE: &str = "first-admin.txt";
+
+/// Writes a new file (never an existing one) that only its owner may read.
+fn write_owner_only(path: &std::path::Path, contents: &str) -> std::io::Result<std::path::PathBuf> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()?;
+    std::path::absolute(path)
 }

@@ -1,35 +1,30 @@
-//! Creating organizations: the creator becomes a member with the owner role, and the
-//! default roles are seeded.
+//! Organizations and their members: creating one (the creator becomes a member with the
+//! owner role, and the default roles are seeded), editing and deleting it, adding and
+//! removing members and replacing their roles. Bodies arrive checked ([`input`]); what only
+//! the database can tell — a slug taken, a membership of this organization, the last owner —
+//! is checked here.
+
+mod input;
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError, Currency, FieldErrors, PermissionRegistry, check_version};
+use baseops_core::{Acting, ApiError, PermissionRegistry, check_version};
 use baseops_roles::{OWNER, member_role_give, role_seed_defaults};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::conflict_on_unique;
 use crate::model::{membership, organization};
-use crate::validate::{check_slug, check_time_zone, clean_name, slugify};
+
+pub use input::{
+    MAX_MEMBER_ROLES, MemberRoles, NewOrganization, OrganizationChange, OrganizationFields,
+    OrganizationUpdate, RoleSet,
+};
 
 /// Most organizations one user may create.
 pub const MAX_ORGANIZATIONS_PER_USER: u64 = 100;
-
-/// A new organization, as the API accepts it.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrganization {
-    /// Display name, 1–100 characters.
-    pub name: String,
-    /// URL name; made from the name when absent.
-    pub slug: Option<String>,
-    /// ISO 4217 code, in any case (stored upper-case); `USD` when absent.
-    pub currency: Option<String>,
-    /// IANA time zone; `UTC` when absent.
-    pub time_zone: Option<String>,
-}
 
 #[derive(Serialize)]
 struct Audited<'a> {
@@ -39,29 +34,19 @@ struct Audited<'a> {
     time_zone: &'a str,
 }
 
-/// Creates an organization owned by `owner_id`.
+/// Creates an organization owned by `owner_id`; `new` was checked at the edge
+/// ([`NewOrganization::check`]).
 ///
 /// # Errors
-/// 422 for bad fields, 409 `slug_taken`, 409 `too_many_organizations`.
+/// 409 `slug_taken`, 409 `too_many_organizations`.
 pub async fn organization_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     owner_id: Uuid,
-    new: NewOrganization,
+    new: OrganizationFields,
     registry: &PermissionRegistry,
 ) -> Result<organization::Model, ApiError> {
-    let mut errors = FieldErrors::new();
-    let name = clean_name(&new.name, "name", &mut errors);
-    let slug = new.slug.unwrap_or_else(|| slugify(&name));
-    if let Err(message) = check_slug(&slug) {
-        errors.add("slug", message);
-    }
-    let currency = currency_code(new.currency.as_deref().unwrap_or("USD"), &mut errors);
-    let time_zone = new.time_zone.unwrap_or_else(|| "UTC".to_owned());
-    if let Err(message) = check_time_zone(&time_zone) {
-        errors.add("time_zone", message);
-    }
-    errors.into_result()?;
+    let OrganizationFields { name, slug, currency, time_zone } = new;
     let owned = membership::Entity::find().filter(membership::Column::UserId.eq(owner_id)).count(txn).await?;
     if owned >= MAX_ORGANIZATIONS_PER_USER {
         return Err(ApiError::Conflict {
@@ -75,7 +60,7 @@ pub async fn organization_create(
         id: Uuid::now_v7(),
         name,
         slug,
-        currency,
+        currency: currency.code().to_owned(),
         time_zone,
         created_at: now,
         updated_at: now,
@@ -101,18 +86,6 @@ pub async fn organization_create(
     let roles = role_seed_defaults(txn, acting, org.id, registry).await?;
     member_role_give(txn, acting, org.id, member.id, roles[OWNER]).await?;
     Ok(org)
-}
-
-/// The stored form of a default currency (`eur` → `EUR`); an error on `currency` when it is
-/// not a current ISO 4217 code.
-fn currency_code(text: &str, errors: &mut FieldErrors) -> String {
-    match Currency::parse(text) {
-        Ok(currency) => currency.code().to_owned(),
-        Err(error) => {
-            errors.add("currency", error.to_string());
-            text.to_owned()
-        }
-    }
 }
 
 /// Makes a user a member of an organization (no roles yet).
@@ -192,6 +165,8 @@ pub async fn member_find(
 /// for the first and then gets 412 instead of interleaving its rows; a set equal to the
 /// current one changes nothing and keeps the version.
 ///
+/// `roles` were checked at the edge ([`MemberRoles::check`]).
+///
 /// # Errors
 /// 404 for a membership of another organization, 412 `version_mismatch`, 422 for roles of
 /// another organization or unknown ids, 409 `last_owner`.
@@ -201,13 +176,11 @@ pub async fn member_roles_replace(
     organization_id: Uuid,
     membership_id: Uuid,
     expected: Option<i32>,
-    role_ids: &[Uuid],
+    roles: &RoleSet,
 ) -> Result<membership::Model, ApiError> {
     let member = member_find(txn, organization_id, membership_id).await?;
     check_version(member.version, expected)?;
-    let mut wanted = role_ids.to_vec();
-    wanted.sort();
-    wanted.dedup();
+    let wanted = roles.ids();
     let mut current = baseops_roles::member_role_list(txn, vec![membership_id])
         .await?
         .remove(&membership_id)
@@ -225,62 +198,34 @@ pub async fn member_roles_replace(
     if bump.exec(txn).await?.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    baseops_roles::member_roles_set(txn, acting, organization_id, membership_id, &wanted).await?;
+    baseops_roles::member_roles_set(txn, acting, organization_id, membership_id, wanted).await?;
     member_find(txn, organization_id, membership_id).await
-}
-
-/// Changes to an organization; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizationChange {
-    /// New name.
-    pub name: Option<String>,
-    /// New slug (links and `X-Organization` values with the old one stop working).
-    pub slug: Option<String>,
-    /// New default currency.
-    pub currency: Option<String>,
-    /// New default time zone.
-    pub time_zone: Option<String>,
 }
 
 /// Edits the organization. With `expected` (the client's `If-Match`) the change applies
 /// only at that version: one `UPDATE … WHERE id = ? AND version = ?`, so of two writers
 /// holding the same version the second gets 412. Every change bumps the version; a request
-/// that changes nothing leaves it.
+/// that changes nothing leaves it. `update` was checked at the edge
+/// ([`OrganizationChange::check`]).
 ///
 /// # Errors
-/// 404, 412 `version_mismatch`, 422 for bad fields, 409 `slug_taken`.
+/// 404, 412 `version_mismatch`, 409 `slug_taken`.
 pub async fn organization_update(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     organization_id: Uuid,
     expected: Option<i32>,
-    change: OrganizationChange,
+    update: OrganizationUpdate,
 ) -> Result<organization::Model, ApiError> {
     let before =
         organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)?;
     check_version(before.version, expected)?;
     let mut after = before.clone();
-    let mut errors = FieldErrors::new();
-    if let Some(name) = change.name {
-        after.name = clean_name(&name, "name", &mut errors);
-    }
-    if let Some(slug) = change.slug {
-        if let Err(message) = check_slug(&slug) {
-            errors.add("slug", message);
-        }
-        after.slug = slug;
-    }
-    if let Some(currency) = change.currency {
-        after.currency = currency_code(&currency, &mut errors);
-    }
-    if let Some(zone) = change.time_zone {
-        if let Err(message) = check_time_zone(&zone) {
-            errors.add("time_zone", message);
-        }
-        after.time_zone = zone;
-    }
-    errors.into_result()?;
+    let OrganizationUpdate { name, slug, currency, time_zone } = update;
+    after.name = name.unwrap_or(after.name);
+    after.slug = slug.unwrap_or(after.slug);
+    after.currency = currency.map_or(after.currency, |currency| currency.code().to_owned());
+    after.time_zone = time_zone.unwrap_or(after.time_zone);
     let audited = |org: &organization::Model| serde_json::json!({"name": org.name, "slug": org.slug, "currency": org.currency, "time_zone": org.time_zone});
     let changes = Changes::between(&audited(&before), &audited(&after));
     if changes.is_empty() {
