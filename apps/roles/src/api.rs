@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::permission::{ROLES_MANAGE, ROLES_VIEW};
 use crate::selector::{RoleOut, role_list};
-use crate::service::{RoleInput, role_create, role_delete, role_update};
+use crate::service::{Granter, RoleInput, role_create, role_delete, role_update};
 
 /// The roles app's routes.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -46,7 +46,7 @@ async fn one(state: &AppState, organization_id: Uuid, id: Uuid) -> Result<RoleOu
 /// Creates a custom role.
 #[utoipa::path(post, path = "/roles", operation_id = "roles_create", tag = "roles", request_body = RoleInput, responses(
         (status = 201, description = "Created", body = RoleOut),
-        (status = 403, description = "Requires roles.manage", body = Problem),
+        (status = 403, description = "Requires roles.manage; a role holding more than you do (role_not_allowed)", body = Problem),
         (status = 409, description = "Name taken (role_name_taken) or too many roles", body = Problem),
         (status = 422, description = "Invalid fields or unknown permissions", body = Problem),
     ))]
@@ -59,7 +59,8 @@ async fn create(
     let organization_id = ctx.organization_id()?;
     let fields = input.check_new(state.permissions().permissions()).map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let role = role_create(&txn, ctx.acting(), organization_id, fields).await?;
+    let granter = Granter::of(&ctx, state.permissions().permissions());
+    let role = role_create(&txn, ctx.acting(), &granter, organization_id, fields).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(one(&state, organization_id, role.id).await?)))
 }
@@ -71,7 +72,7 @@ async fn create(
     params(("id" = Uuid, Path, description = "Role id"), ("If-Match" = Option<String>, Header, description = "Only if still at this version, e.g. \"3\"")),
     responses(
         (status = 200, description = "Updated", body = RoleOut, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Requires roles.manage", body = Problem),
+        (status = 403, description = "Requires roles.manage; a role holding more than you do (role_not_allowed)", body = Problem),
         (status = 404, description = "No such role in this organization", body = Problem),
         (status = 409, description = "Name taken, or the owner role's grants (owner_role_fixed)", body = Problem),
         (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
@@ -88,7 +89,8 @@ async fn update(
     let organization_id = ctx.organization_id()?;
     let changes = input.check_changes(state.permissions().permissions()).map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    role_update(&txn, ctx.acting(), organization_id, id, expected, changes).await?;
+    let granter = Granter::of(&ctx, state.permissions().permissions());
+    role_update(&txn, ctx.acting(), &granter, organization_id, id, expected, changes).await?;
     txn.commit().await?;
     let role = one(&state, organization_id, id).await?;
     Ok((ETag(role.version), Json(role)))
@@ -98,7 +100,7 @@ async fn update(
 #[utoipa::path(delete, path = "/roles/{id}", operation_id = "roles_remove", tag = "roles",
     params(("id" = Uuid, Path, description = "Role id")), responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Requires roles.manage", body = Problem),
+        (status = 403, description = "Requires roles.manage; a role holding more than you do (role_not_allowed)", body = Problem),
         (status = 404, description = "No such role in this organization", body = Problem),
         (status = 409, description = "The owner role cannot be deleted (owner_role_fixed)", body = Problem),
     ))]
@@ -109,7 +111,8 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     ctx.require(ROLES_MANAGE)?;
     let txn = state.db().write().begin().await?;
-    role_delete(&txn, ctx.acting(), ctx.organization_id()?, id).await?;
+    let granter = Granter::of(&ctx, state.permissions().permissions());
+    role_delete(&txn, ctx.acting(), &granter, ctx.organization_id()?, id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,7 +20,7 @@ use baseops_app::App;
 
 pub use defaults::{DEFAULT_ROLES, DefaultRole, OWNER};
 pub use selector::{RoleOut, grants_of_membership, member_role_list, role_get_by_key, role_list};
-pub use service::{member_role_give, member_roles_set, owner_ensure_not_last, role_seed_defaults};
+pub use service::{Granter, member_role_give, member_roles_set, owner_ensure_not_last, role_seed_defaults};
 
 /// The roles app: roles and grants per organization (its tables refer to the users app's
 /// memberships), the default roles, the permission registry's API, and `baseops seed-roles`.

@@ -12,6 +12,7 @@ pub mod authenticator;
 mod cli;
 pub mod directory;
 pub mod event;
+pub mod job;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`; documenting each twice adds nothing.
 #[allow(missing_docs)]
@@ -20,6 +21,7 @@ pub mod password;
 pub mod permission;
 pub mod principal_cache;
 pub mod secret;
+pub mod secret_box;
 pub mod selector;
 pub mod service;
 pub mod session_store;
@@ -48,6 +50,8 @@ pub fn app() -> App {
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_events(&[], event::subscribe)
+        .with_jobs(|jobs| jobs.register::<job::PurgeThrottle>())
+        .with_schedules(&[job::PURGE_THROTTLE_HOURLY])
         .with_services(|state| {
             let sessions = session_store::SessionStore::from_settings(state.settings())?;
             let directory: Arc<dyn baseops_core::Directory> = Arc::new(UsersDirectory);

@@ -3,6 +3,9 @@
 use baseops_db::schema::cascade_fk;
 use sea_orm_migration::prelude::*;
 
+mod auth_throttle;
+pub(crate) mod totp_secret;
+
 /// The users app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
@@ -10,6 +13,8 @@ pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateOneTimeTokens),
         Box::new(AddTwoFactor),
         Box::new(AddVersions),
+        Box::new(auth_throttle::AuthThrottle),
+        Box::new(totp_secret::WidenTotpSecret),
     ]
 }
 
@@ -89,7 +94,7 @@ enum ApiTokens {
 }
 
 #[derive(DeriveIden)]
-enum LoginThrottle {
+pub(crate) enum LoginThrottle {
     Table,
     Key,
     Failures,
@@ -98,6 +103,17 @@ enum LoginThrottle {
 }
 
 struct CreateIdentityTables;
+
+/// The first throttle's table, created here and again by `users_0005_auth_throttle`'s `down`.
+pub(crate) fn login_throttle_table() -> TableCreateStatement {
+    Table::create()
+        .table(LoginThrottle::Table)
+        .col(ColumnDef::new(LoginThrottle::Key).string_len(300).not_null().primary_key())
+        .col(ColumnDef::new(LoginThrottle::Failures).integer().not_null())
+        .col(optional_timestamp(LoginThrottle::LockedUntil))
+        .col(timestamp(LoginThrottle::UpdatedAt))
+        .to_owned()
+}
 
 impl MigrationName for CreateIdentityTables {
     fn name(&self) -> &str {
@@ -258,17 +274,7 @@ impl MigrationTrait for CreateIdentityTables {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(LoginThrottle::Table)
-                    .col(ColumnDef::new(LoginThrottle::Key).string_len(300).not_null().primary_key())
-                    .col(ColumnDef::new(LoginThrottle::Failures).integer().not_null())
-                    .col(optional_timestamp(LoginThrottle::LockedUntil))
-                    .col(timestamp(LoginThrottle::UpdatedAt))
-                    .to_owned(),
-            )
-            .await
+        manager.create_table(login_throttle_table()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

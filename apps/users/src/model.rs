@@ -23,7 +23,8 @@ pub mod user {
         pub last_login_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
-        /// Base32 TOTP secret: pending until `totp_enabled_at` is set.
+        /// TOTP secret, sealed (`secret_box`; base32 if stored before sealing): pending until
+        /// `totp_enabled_at` is set.
         pub totp_secret: Option<String>,
         pub totp_enabled_at: Option<DateTimeUtc>,
         /// The last accepted TOTP step, so no code is accepted twice.
@@ -184,19 +185,20 @@ pub mod recovery_code {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Failed-login counters per account and per IP address.
-pub mod login_throttle {
+/// Brute-force throttle counters (see `service::throttle`).
+pub mod auth_throttle {
     use sea_orm::entity::prelude::*;
 
-    /// A counter row; `key` is `account:<e-mail>` or `ip:<address>`.
+    /// A counter row; `key` is `pair:<account>|<ip>`, `ip:<address>` or `account:<e-mail>`.
+    /// Times are Unix milliseconds.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "login_throttle")]
+    #[sea_orm(table_name = "auth_throttle")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub key: String,
         pub failures: i32,
-        pub locked_until: Option<DateTimeUtc>,
-        pub updated_at: DateTimeUtc,
+        pub window_ends_ms: i64,
+        pub locked_until_ms: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,7 +12,9 @@ use baseops_core::{ApiError, AppState};
 use chrono::{DateTime, Duration, Utc};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -50,6 +52,9 @@ fn unavailable(error: redis::RedisError) -> ApiError {
     tracing::error!(%error, "session store (Redis) failed");
     ApiError::Unavailable("The session store is unavailable; retry shortly.".into())
 }
+
+/// Most sessions `GET /me/sessions` lists.
+pub const MAX_LISTED_SESSIONS: u64 = 200;
 
 fn idle(settings: &Settings) -> Duration {
     Duration::minutes(i64::try_from(settings.session.idle_minutes).unwrap_or(i64::MAX / 60_000))
@@ -116,6 +121,37 @@ impl SessionStore {
             Self::Redis(redis) => redis.get(&digest(token)).await?,
         };
         Ok(found.filter(|row| row.expires_at > now && row.last_seen_at > now - idle(settings)))
+    }
+
+    /// A user's live sessions, the most recently used first, at most [`MAX_LISTED_SESSIONS`].
+    ///
+    /// # Errors
+    /// Database or Redis errors.
+    pub async fn list_for_user(
+        &self,
+        db: &impl ConnectionTrait,
+        settings: &Settings,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<session::Model>, ApiError> {
+        let live_after = now - idle(settings);
+        let mut found = match self {
+            Self::Database => {
+                session::Entity::find()
+                    .filter(session::Column::UserId.eq(user_id))
+                    .filter(session::Column::ExpiresAt.gt(now))
+                    .filter(session::Column::LastSeenAt.gt(live_after))
+                    .order_by_desc(session::Column::LastSeenAt)
+                    .limit(MAX_LISTED_SESSIONS)
+                    .all(db)
+                    .await?
+            }
+            Self::Redis(redis) => redis.list_for_user(user_id).await?,
+        };
+        found.retain(|row| row.expires_at > now && row.last_seen_at > live_after);
+        found.sort_by_key(|row| std::cmp::Reverse(row.last_seen_at));
+        found.truncate(usize::try_from(MAX_LISTED_SESSIONS).unwrap_or(usize::MAX));
+        Ok(found)
     }
 
     /// Marks a session used, at most once a minute.
@@ -283,6 +319,18 @@ impl RedisSessions {
             .query_async::<()>(&mut connection)
             .await
             .map_err(unavailable)
+    }
+
+    async fn list_for_user(&self, user_id: Uuid) -> Result<Vec<session::Model>, ApiError> {
+        let mut connection = self.connection().await?;
+        let hashes: Vec<String> = connection.smembers(self.user_key(user_id)).await.map_err(unavailable)?;
+        let mut found = Vec::with_capacity(hashes.len().min(256));
+        for hash in hashes {
+            if let Some(row) = self.get(&hash).await? {
+                found.push(row);
+            }
+        }
+        Ok(found)
     }
 
     async fn remove_for_user(&self, user_id: Uuid, keep: Option<Uuid>) -> Result<u64, ApiError> {

@@ -145,7 +145,7 @@ async fn createsuperuser_then_audit_verify_catches_an_edited_event() {
     assert!(stderr.contains("exists"), "{stderr}");
     let (code, _, stderr) = create("new@example.com", "short");
     assert_eq!(code, 1);
-    assert!(stderr.contains("password must be at least 10 characters"), "{stderr}");
+    assert!(stderr.contains("password must be at least 12 characters"), "{stderr}");
     let mut stdin_less = baseops_on(dir.path(), database.url());
     stdin_less.args(["createsuperuser", "--email", "x@example.com"]).stdin(Stdio::null());
     let (code, _, stderr) = run(&mut stdin_less);

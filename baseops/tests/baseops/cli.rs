@@ -50,10 +50,11 @@ fn check_deploy_lists_every_unsafe_setting_of_a_development_configuration() {
         "allowed_hosts",
         "HTTPS",
         "email.backend",
+        "__Host-",
     ] {
         assert!(findings.iter().any(|line| line.contains(expected)), "no finding about {expected}: {stderr}");
     }
-    assert_eq!(findings.len(), 7, "{stderr}");
+    assert_eq!(findings.len(), 8, "{stderr}");
 }
 
 #[test]

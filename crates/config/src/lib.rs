@@ -91,6 +91,23 @@ impl Settings {
         if self.jobs.backend == JobsBackend::Redis && self.redis.url.is_none() {
             problems.push(format!("jobs.backend is redis but {} is not set", variable_name("redis.url")));
         }
+        if self.session.cookie_name.starts_with("__Host-") && !self.session.cookie_secure {
+            problems.push(
+                "session.cookie_name starts with __Host-, which browsers accept only with session.cookie_secure = true"
+                    .to_owned(),
+            );
+        }
+        if self.session.idle_minutes == 0 || self.session.max_age_hours == 0 {
+            problems.push("session.idle_minutes and session.max_age_hours must be at least 1".to_owned());
+        }
+        let auth = &self.auth;
+        if [auth.max_failures_per_account_and_ip, auth.max_failures_per_ip, auth.max_failures_per_account]
+            .contains(&0)
+            || auth.failure_window_secs == 0
+        {
+            problems
+                .push("auth.max_failures_per_* and auth.failure_window_secs must be at least 1".to_owned());
+        }
         if self.session.store == SessionStoreKind::Redis && self.redis.url.is_none() {
             problems.push(format!("session.store is redis but {} is not set", variable_name("redis.url")));
         }

@@ -172,9 +172,13 @@ fn defaults(env: Environment) -> serde_json::Value {
             "allow_sqlite_in_prod": false,
         },
         "session": {
-            "cookie_name": "baseops_session",
-            "idle_minutes": 480,
-            "max_age_hours": 336,
+            // `__Host-` binds the cookie to this host over HTTPS (no Domain, Path=/, Secure): a
+            // sibling subdomain cannot set or overwrite it. Browsers refuse it without HTTPS.
+            "cookie_name": if production_like { "__Host-baseops_session" } else { "baseops_session" },
+            // OWASP ASVS 4.0.3 level 2 (3.3.2, 3.3.3): re-authenticate within 12 hours, and
+            // after 30 minutes unused.
+            "idle_minutes": 30,
+            "max_age_hours": 12,
             "store": "database",
             "cookie_secure": production_like,
         },
@@ -195,10 +199,13 @@ fn defaults(env: Environment) -> serde_json::Value {
             "argon2_memory_kib": 19456,
             "argon2_iterations": 2,
             "argon2_parallelism": 1,
-            "min_password_length": 10,
-            "max_failures_per_account": 5,
+            "min_password_length": 12,
+            "max_failures_per_account_and_ip": 5,
             "max_failures_per_ip": 50,
+            "max_failures_per_account": 100,
+            "failure_window_secs": 900,
             "lockout_secs": 30,
+            "revoke_tokens_on_password_reset": true,
             "link_valid_minutes": 60,
             "invitation_valid_days": 7,
         },

@@ -330,12 +330,19 @@ pub struct AuthSettings {
     pub argon2_parallelism: u32,
     /// Shortest password accepted.
     pub min_password_length: usize,
-    /// Failed logins for one e-mail address before it is locked out for a while.
-    pub max_failures_per_account: u32,
-    /// Failed logins from one IP address before it is locked out for a while.
+    /// Failed checks on one account from one IP address before that pair must wait.
+    pub max_failures_per_account_and_ip: u32,
+    /// Failed checks from one IP address, on any accounts, before it must wait.
     pub max_failures_per_ip: u32,
-    /// First lock-out; each further failure doubles it, up to an hour.
+    /// Failed checks on one account from anywhere before it must wait (ASVS 2.2.1: at most
+    /// 100 an hour).
+    pub max_failures_per_account: u32,
+    /// Failures are forgotten this long after the last one (or after the wait they caused).
+    pub failure_window_secs: u64,
+    /// First wait once a limit is reached; each further failure doubles it, up to an hour.
     pub lockout_secs: u64,
+    /// Whether a password reset also revokes the user's API tokens (it always ends sessions).
+    pub revoke_tokens_on_password_reset: bool,
     /// How long password-reset and e-mail verification links stay valid.
     pub link_valid_minutes: u64,
     /// How long an invitation stays valid.

@@ -119,6 +119,23 @@ impl RequestContext {
         }
     }
 
+    /// 403 `session_required` unless a person signed in with a session makes the request:
+    /// what changes the account itself or its credentials (profile, password, second factor,
+    /// tokens, sessions, memberships of one's own) is never open to an API token, whatever
+    /// its scopes — a token leaked from a script must not be able to take the account over.
+    ///
+    /// # Errors
+    /// [`ApiError::Refused`] (`session_required`) for tokens and the system.
+    pub fn require_session(&self) -> Result<(), ApiError> {
+        match self.actor() {
+            Actor::User { .. } => Ok(()),
+            _ => Err(ApiError::Refused {
+                code: "session_required",
+                detail: "This changes your account or its credentials: sign in with a session; an API token cannot do it.".into(),
+            }),
+        }
+    }
+
     /// Whether the actor holds `permission` (any scope) in the active organization.
     pub fn can(&self, permission: &str) -> bool {
         self.principal.organization_id.is_some() && self.principal.scope(permission).is_some()

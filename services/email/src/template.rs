@@ -36,6 +36,18 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("notification.html", include_str!("../templates/notification.html")),
     ("notification_digest.txt", include_str!("../templates/notification_digest.txt")),
     ("notification_digest.html", include_str!("../templates/notification_digest.html")),
+    ("security_layout.txt", include_str!("../templates/security_layout.txt")),
+    ("security_layout.html", include_str!("../templates/security_layout.html")),
+    ("security_password_changed.txt", include_str!("../templates/security_password_changed.txt")),
+    ("security_password_changed.html", include_str!("../templates/security_password_changed.html")),
+    ("security_password_reset.txt", include_str!("../templates/security_password_reset.txt")),
+    ("security_password_reset.html", include_str!("../templates/security_password_reset.html")),
+    ("security_two_factor_enabled.txt", include_str!("../templates/security_two_factor_enabled.txt")),
+    ("security_two_factor_enabled.html", include_str!("../templates/security_two_factor_enabled.html")),
+    ("security_two_factor_disabled.txt", include_str!("../templates/security_two_factor_disabled.txt")),
+    ("security_two_factor_disabled.html", include_str!("../templates/security_two_factor_disabled.html")),
+    ("security_token_created.txt", include_str!("../templates/security_token_created.txt")),
+    ("security_token_created.html", include_str!("../templates/security_token_created.html")),
 ];
 
 /// Longest accepted locale tag (BCP 47 tags in use are far shorter).

@@ -3,6 +3,7 @@
 //! arrive checked ([`RoleInput`]'s checks, made by the handler); what only the database can
 //! tell — a name taken, the organization's role count, the owner role — is checked here.
 
+mod granter;
 mod role_input;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use crate::defaults::OWNER;
 use crate::epoch::access_changed;
 use crate::model::{membership_role, role, role_grant};
 
+pub use granter::Granter;
 pub use role_input::{
     MAX_ROLE_DESCRIPTION_LEN, MAX_ROLE_NAME_LEN, MAX_ROLES_PER_ORGANIZATION, RoleChanges, RoleFields,
     RoleInput,
@@ -155,14 +157,17 @@ async fn grants_of(txn: &impl ConnectionTrait, role_id: Uuid) -> Result<BTreeMap
 /// Creates a custom role; `fields` were checked at the edge ([`RoleInput::check_new`]).
 ///
 /// # Errors
-/// 409 `role_name_taken` or `too_many_roles`.
+/// 403 `role_not_allowed` for grants the granter does not hold; 409 `role_name_taken` or
+/// `too_many_roles`.
 pub async fn role_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
+    granter: &Granter,
     organization_id: Uuid,
     fields: RoleFields,
 ) -> Result<role::Model, ApiError> {
     let RoleFields { name, description, grants } = fields;
+    granter.ensure_covers(&grants, &format!("The role {name}"))?;
     let count =
         role::Entity::find().filter(role::Column::OrganizationId.eq(organization_id)).count(txn).await?;
     if count >= MAX_ROLES_PER_ORGANIZATION {
@@ -205,12 +210,15 @@ pub async fn role_create(
 /// grants. Every change bumps the version; a request that changes nothing leaves it.
 /// `changes` were checked at the edge ([`RoleInput::check_changes`]).
 ///
+/// Only a role within the granter's own grants may be edited, and only to grants within them.
+///
 /// # Errors
-/// 404 for another organization's role, 412 `version_mismatch`, 409 `role_name_taken` or
-/// `owner_role_fixed`.
+/// 404 for another organization's role, 403 `role_not_allowed`, 412 `version_mismatch`, 409
+/// `role_name_taken` or `owner_role_fixed`.
 pub async fn role_update(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
+    granter: &Granter,
     organization_id: Uuid,
     role_id: Uuid,
     expected: Option<i32>,
@@ -224,6 +232,12 @@ pub async fn role_update(
             code: "owner_role_fixed",
             detail: "The owner role always holds every permission.".into(),
         });
+    }
+    let what = format!("The role {}", before.name);
+    let old_grants = grants_of(txn, role_id).await?;
+    granter.ensure_covers(&old_grants, &what)?;
+    if let Some(grants) = &grants {
+        granter.ensure_covers(grants, &what)?;
     }
     let mut changes = Changes::new();
     let mut after = before.clone();
@@ -240,12 +254,11 @@ pub async fn role_update(
         after.description = description;
     }
     let mut new_grants = None;
-    if let Some(grants) = grants {
-        let old = grants_of(txn, role_id).await?;
-        if old != grants {
-            changes = changes.set("grants", &old, &grants);
-            new_grants = Some(grants);
-        }
+    if let Some(grants) = grants
+        && old_grants != grants
+    {
+        changes = changes.set("grants", &old_grants, &grants);
+        new_grants = Some(grants);
     }
     if changes.is_empty() {
         return Ok(before);
@@ -277,13 +290,15 @@ pub async fn role_update(
     find_role(txn, organization_id, role_id).await
 }
 
-/// Deletes a role (members lose it). The owner role cannot be deleted.
+/// Deletes a role (members lose it). The owner role cannot be deleted, nor a role that holds
+/// more than the granter.
 ///
 /// # Errors
-/// 404 for another organization's role, 409 `owner_role_fixed`.
+/// 404 for another organization's role, 403 `role_not_allowed`, 409 `owner_role_fixed`.
 pub async fn role_delete(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
+    granter: &Granter,
     organization_id: Uuid,
     role_id: Uuid,
 ) -> Result<(), ApiError> {
@@ -295,6 +310,7 @@ pub async fn role_delete(
         });
     }
     let grants = grants_of(txn, role_id).await?;
+    granter.ensure_covers(&grants, &format!("The role {}", found.name))?;
     role::Entity::delete_by_id(role_id).exec(txn).await?;
     let entry = AuditEntry::new(acting, Some(organization_id), "role.delete", "role", role_id);
     record(
@@ -357,11 +373,16 @@ pub async fn owner_ensure_not_last(
 /// The version clients hold for a member's roles lives on the users app's membership row;
 /// call this through `baseops_users`' `member_roles_replace`, which checks and bumps it.
 ///
+/// Every role given must be within the granter's own grants, and only an owner gives or takes
+/// away the owner role ([`Granter`]).
+///
 /// # Errors
-/// 422 for roles of another organization or unknown ids, 409 `last_owner`.
+/// 422 for roles of another organization or unknown ids, 403 `role_not_allowed`, 409
+/// `last_owner`.
 pub async fn member_roles_set(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
+    granter: &Granter,
     organization_id: Uuid,
     membership_id: Uuid,
     role_ids: &[Uuid],
@@ -390,6 +411,18 @@ pub async fn member_roles_set(
         return Ok(());
     }
     let owner_role = crate::selector::role_get_by_key(txn, organization_id, OWNER).await?;
+    if let Some(owner_role) = owner_role
+        && current.contains(&owner_role) != wanted.contains(&owner_role)
+    {
+        granter.ensure_owner()?;
+    }
+    for added in wanted.iter().filter(|id| !current.contains(id)) {
+        if Some(*added) != owner_role {
+            let name =
+                role::Entity::find_by_id(*added).one(txn).await?.map_or_else(String::new, |found| found.name);
+            granter.ensure_covers(&grants_of(txn, *added).await?, &format!("The role {name}"))?;
+        }
+    }
     if let Some(owner_role) = owner_role
         && current.contains(&owner_role)
         && !wanted.contains(&owner_role)

@@ -14,7 +14,7 @@ use super::tokens::CreatedTokenOut;
 use crate::authenticator::cookie;
 use crate::password::PasswordHashing;
 use crate::service::session::{self, Credentials};
-use crate::service::token::{NewToken, held_permissions, token_create};
+use crate::service::token::{NewToken, held_permissions, token_create_and_notify};
 use crate::service::two_factor::SecondFactor;
 use crate::session_store::SessionStore;
 
@@ -153,9 +153,9 @@ pub(super) async fn token(
         .check(&held, Utc::now())
         .map_err(ApiError::Validation)?;
     let actor = Actor::User { user_id: user.id };
+    let acting = Acting { actor: &actor, origin: &origin };
     let created =
-        token_create(&txn, Acting { actor: &actor, origin: &origin }, user.id, input.organization_id, new)
-            .await?;
+        token_create_and_notify(&txn, acting, user.id, input.organization_id, new, state.settings()).await?;
     txn.commit().await?;
     let body = CreatedTokenOut { token: created.token, details: created.row.into() };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();

@@ -6,7 +6,6 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use baseops_core::{Acting, Actor, ApiError, AppState, Json, Origin, Principal, Problem, RequestContext};
-use baseops_roles::permission::ROLES_MANAGE;
 use chrono::{DateTime, Utc};
 use http::header;
 use sea_orm::TransactionTrait;
@@ -59,7 +58,7 @@ impl From<one_time_token::Model> for InvitationOut {
 pub struct InvitationInput {
     /// The address to invite (at most 254 characters).
     pub email: String,
-    /// A default role: `owner`, `admin` (both need roles.manage), `manager`, `sales`,
+    /// A default role: `owner`, `admin` (owner: only owners invite owners; every role: only within your own permissions), `manager`, `sales`,
     /// `accountant`, `marketer`, `support` or `viewer`.
     pub role: String,
 }
@@ -69,7 +68,7 @@ pub struct InvitationInput {
     responses(
         (status = 201, description = "Invited; the link is on its way", body = InvitationOut),
         (status = 400, description = "No active organization (organization_required)", body = Problem),
-        (status = 403, description = "Requires members.invite; owner and admin invitations also roles.manage (role_not_allowed)", body = Problem),
+        (status = 403, description = "Requires members.invite; a role holding more than you do, or an owner invitation by a non-owner (role_not_allowed)", body = Problem),
         (status = 409, description = "Already a member (already_member), already invited (already_invited) or too many pending invitations (too_many_invitations)", body = Problem),
         (status = 422, description = "Not an e-mail address, or not a default role", body = Problem),
     ))]
@@ -88,7 +87,7 @@ pub(super) async fn create(
         ctx.acting(),
         organization_id,
         new,
-        (!(ctx.principal.is_superuser || ctx.can(ROLES_MANAGE))).then_some(&*ctx.principal.grants),
+        &baseops_roles::Granter::of(&ctx, state.permissions().permissions()),
         state.settings(),
         Utc::now(),
     )

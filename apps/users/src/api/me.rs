@@ -5,16 +5,16 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use baseops_core::{ApiError, AppState, ETag, Json, OptionalIfMatch, Problem, RequestContext, Scope};
-use chrono::Utc;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{OrganizationOut, UserOut};
-use crate::authenticator::cookie;
+use super::{OrganizationOut, UserOut, current_session};
 use crate::password::{Password, PasswordHashing};
 use crate::selector::{organization_list_for_user, user_get};
+use crate::service::reauth::{Asking, Proof, reauthenticate};
+use crate::service::security_mail::PasswordSetBy;
 use crate::service::user::{NewPassword, ProfileChange, user_set_password, user_update_profile};
 use crate::session_store::SessionStore;
 
@@ -70,10 +70,11 @@ pub(super) async fn me(
 
 /// Changes the current user's name, time zone or locale. `If-Match` is optional: with it,
 /// the change applies only at that profile version (the `ETag` of `GET /me`).
-#[utoipa::path(patch, path = "/me", operation_id = "me_update_me", tag = "me", request_body = ProfileChange,
+#[utoipa::path(patch, path = "/me", operation_id = "me_update_me", tag = "me", request_body = ProfileChange, security(("session" = [])),
     params(("If-Match" = Option<String>, Header, description = "Only if the profile is still at this version, e.g. \"3\"")),
     responses(
         (status = 200, description = "The updated user", body = UserOut, headers(("ETag" = String, description = "The profile's new version"))),
+        (status = 403, description = "Not a session: an API token cannot change the profile (session_required)", body = Problem),
         (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     ))]
@@ -83,6 +84,7 @@ pub(super) async fn update_me(
     OptionalIfMatch(expected): OptionalIfMatch,
     Json(change): Json<ProfileChange>,
 ) -> Result<(ETag, Json<UserOut>), ApiError> {
+    ctx.require_session()?;
     let update = change.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
     let updated = user_update_profile(&txn, ctx.acting(), ctx.user_id(), expected, update).await?;
@@ -100,12 +102,15 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// Changes the current user's password; ends their other sessions.
+/// Changes the current user's password; ends their other sessions. The current password is
+/// checked under the login throttle: after repeated wrong ones the session ends.
 #[utoipa::path(post, path = "/me/password", operation_id = "me_change_password", tag = "me", request_body = PasswordChange, security(("session" = [])),
     responses(
         (status = 204, description = "Changed; other sessions ended"),
-        (status = 403, description = "Wrong current password (code wrong_password) or not a session", body = Problem),
+        (status = 401, description = "Too many wrong passwords: this session has ended (session_ended)", body = Problem),
+        (status = 403, description = "Wrong current password (wrong_password), or not a session (session_required)", body = Problem),
         (status = 422, description = "The new password is too weak", body = Problem),
+        (status = 429, description = "Too many wrong passwords: wait (Retry-After)", body = Problem),
     ))]
 pub(super) async fn change_password(
     State(state): State<AppState>,
@@ -113,33 +118,20 @@ pub(super) async fn change_password(
     headers: HeaderMap,
     Json(input): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    // Only a person at a browser changes a password: not a token.
-    let cookie_value = cookie(&headers, &state.settings().session.cookie_name).ok_or(ApiError::Forbidden)?;
+    let current = current_session(&state, &ctx, &headers).await?;
     let sessions = SessionStore::of(&state);
-    let current = sessions
-        .find_live(state.db().write(), state.settings(), cookie_value, Utc::now())
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    let settings = &state.settings().auth;
-    let hashing = PasswordHashing::new(settings).map_err(ApiError::internal)?;
+    let settings = state.settings();
+    let hashing = PasswordHashing::new(&settings.auth).map_err(ApiError::internal)?;
     let user = user_get(state.db().write(), ctx.user_id()).await?.ok_or(ApiError::Unauthenticated)?;
-    let matches = match user.password_hash.as_deref() {
-        Some(hash) => hashing.verify(&input.current_password, hash).await,
-        None => false,
-    };
-    if !matches {
-        return Err(ApiError::Refused {
-            code: "wrong_password",
-            detail: "The current password is wrong.".into(),
-        });
-    }
+    let asking = Asking { user: &user, session: &current, origin: &ctx.origin };
+    let proof = Proof { password: &input.current_password, second_factor: None };
+    let txn = reauthenticate(state.db(), &sessions, settings, &hashing, asking, proof).await?;
     // Judged once the current password is known right, as before, and against this account's
     // address.
-    let password = Password::parse(&input.new_password, &user.email, settings)
+    let password = Password::parse(&input.new_password, &user.email, &settings.auth)
         .map_err(|weak| ApiError::invalid("password", weak.to_string()))?;
-    let txn = state.db().write().begin().await?;
     let change = NewPassword { password, keep_session: Some(current.id), sessions: &sessions };
-    user_set_password(&txn, ctx.acting(), user.id, change, &hashing).await?;
+    user_set_password(&txn, ctx.acting(), user.id, change, &hashing, PasswordSetBy::Change, settings).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

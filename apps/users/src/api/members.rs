@@ -87,7 +87,7 @@ pub(super) async fn list(
     params(("id" = Uuid, Path, description = "Membership id"), ("If-Match" = Option<String>, Header, description = "Only if the member's roles are still at this version, e.g. \"3\"")),
     responses(
         (status = 204, description = "Roles replaced", headers(("ETag" = String, description = "The version of the member's roles now"))),
-        (status = 403, description = "Requires roles.manage", body = Problem),
+        (status = 403, description = "Requires roles.manage; a role holding more than you do, or the owner role given or taken by a non-owner (role_not_allowed)", body = Problem),
         (status = 404, description = "No such member in this organization", body = Problem),
         (status = 409, description = "It would remove the last owner (last_owner)", body = Problem),
         (status = 412, description = "The roles changed since read (version_mismatch)", body = Problem),
@@ -104,16 +104,19 @@ pub(super) async fn set_roles(
     let roles = input.check().map_err(ApiError::Validation)?;
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
-    let member = member_roles_replace(&txn, ctx.acting(), organization_id, id, expected, &roles).await?;
+    let granter = baseops_roles::Granter::of(&ctx, state.permissions().permissions());
+    let member =
+        member_roles_replace(&txn, ctx.acting(), &granter, organization_id, id, expected, &roles).await?;
     txn.commit().await?;
     Ok((ETag(member.version), StatusCode::NO_CONTENT))
 }
 
-/// Removes a member; anyone may remove themself (leave), others need members.manage.
+/// Removes a member; anyone may remove themself (leave) from a session, others need
+/// members.manage (a token with that scope may remove others, never its own owner).
 #[utoipa::path(delete, path = "/members/{id}", operation_id = "members_remove", tag = "members",
     params(("id" = Uuid, Path, description = "Membership id")), responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Requires members.manage", body = Problem),
+        (status = 403, description = "Requires members.manage, or leaving from a token (session_required)", body = Problem),
         (status = 404, description = "No such member in this organization", body = Problem),
         (status = 409, description = "The last owner cannot leave (last_owner)", body = Problem),
     ))]
@@ -125,7 +128,9 @@ pub(super) async fn remove(
     let organization_id = ctx.organization_id()?;
     let txn = state.db().write().begin().await?;
     let member = member_find(&txn, organization_id, id).await?;
-    if member.user_id != ctx.user_id() {
+    if member.user_id == ctx.user_id() {
+        ctx.require_session()?;
+    } else {
         ctx.require(MEMBERS_MANAGE)?;
     }
     member_remove(&txn, ctx.acting(), organization_id, id).await?;

@@ -6,10 +6,12 @@ mod me;
 mod members;
 mod organizations;
 mod recovery;
+mod sessions;
 mod tokens;
 mod two_factor;
 
-use baseops_core::AppState;
+use axum::http::HeaderMap;
+use baseops_core::{ApiError, AppState, RequestContext};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -17,7 +19,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::model::{organization, user};
+use crate::authenticator::cookie;
+use crate::model::{organization, session, user};
+use crate::session_store::SessionStore;
 
 /// Every route of the users app, under `/api/v1`.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -28,6 +32,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout_everywhere))
         .routes(routes!(me::me, me::update_me))
         .routes(routes!(me::change_password))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::revoke))
         .routes(routes!(organizations::list, organizations::create))
         .routes(routes!(organizations::update, organizations::delete))
         .routes(routes!(tokens::list, tokens::create))
@@ -46,6 +52,21 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invitations::list, invitations::create))
         .routes(routes!(invitations::revoke))
         .routes(routes!(invitations::accept))
+}
+
+/// The session a request was made with: 403 `session_required` for an API token, 401 when
+/// the session has ended meanwhile.
+pub(crate) async fn current_session(
+    state: &AppState,
+    ctx: &RequestContext,
+    headers: &HeaderMap,
+) -> Result<session::Model, ApiError> {
+    ctx.require_session()?;
+    let value = cookie(headers, &state.settings().session.cookie_name).ok_or(ApiError::Unauthenticated)?;
+    SessionStore::of(state)
+        .find_live(state.db().write(), state.settings(), value, Utc::now())
+        .await?
+        .ok_or(ApiError::Unauthenticated)
 }
 
 /// A user as the API shows it: never the password hash.

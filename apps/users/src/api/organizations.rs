@@ -30,7 +30,7 @@ pub(super) async fn list(
 #[utoipa::path(post, path = "/organizations", operation_id = "organizations_create", tag = "organizations", request_body = NewOrganization,
     responses(
         (status = 201, description = "Created", body = OrganizationOut),
-        (status = 403, description = "API tokens cannot create organizations", body = Problem),
+        (status = 403, description = "API tokens cannot create organizations (session_required)", body = Problem),
         (status = 409, description = "The slug is taken (code slug_taken)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     ))]
@@ -40,9 +40,7 @@ pub(super) async fn create(
     Json(input): Json<NewOrganization>,
 ) -> Result<(StatusCode, Json<OrganizationOut>), ApiError> {
     // A token is scoped to one organization's permissions; founding another is not among them.
-    if matches!(ctx.actor(), baseops_core::Actor::Token { .. }) {
-        return Err(ApiError::Forbidden);
-    }
+    ctx.require_session()?;
     let new = input.check().map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
     let org = organization_create(&txn, ctx.acting(), ctx.user_id(), new, state.permissions()).await?;
@@ -98,9 +96,7 @@ pub(super) async fn delete(
     }
     ctx.require(ORGANIZATIONS_DELETE)?;
     // Irreversible: a person at a browser, not a token.
-    if !matches!(ctx.actor(), baseops_core::Actor::User { .. }) {
-        return Err(ApiError::Forbidden);
-    }
+    ctx.require_session()?;
     let txn = state.db().write().begin().await?;
     organization_delete(&txn, ctx.acting(), id).await?;
     txn.commit().await?;

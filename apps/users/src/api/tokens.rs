@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::model::api_token;
 use crate::selector::token_list;
-use crate::service::token::{NewToken, scopes_of, token_create, token_revoke};
+use crate::service::token::{NewToken, scopes_of, token_create_and_notify, token_revoke};
 
 /// A token as listed: never its secret.
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,14 +74,16 @@ pub struct CreatedTokenOut {
     pub details: TokenOut,
 }
 
-/// The current user's tokens, newest first.
-#[utoipa::path(get, path = "/tokens", operation_id = "tokens_list", tag = "tokens", responses(
+/// The current user's tokens, newest first. Session only: a token does not see its siblings.
+#[utoipa::path(get, path = "/tokens", operation_id = "tokens_list", tag = "tokens", security(("session" = [])), responses(
         (status = 200, description = "Tokens, without their secrets", body = [TokenOut]),
+        (status = 403, description = "Not a session (session_required)", body = Problem),
     ))]
 pub(super) async fn list(
     State(state): State<AppState>,
     ctx: RequestContext,
 ) -> Result<Json<Vec<TokenOut>>, ApiError> {
+    ctx.require_session()?;
     let tokens = token_list(state.db().read(), ctx.user_id()).await?;
     Ok(Json(tokens.into_iter().map(Into::into).collect()))
 }
@@ -91,7 +93,7 @@ pub(super) async fn list(
     responses(
         (status = 201, description = "Created; the secret is in `token`, shown once", body = CreatedTokenOut),
         (status = 400, description = "No active organization (code organization_required)", body = Problem),
-        (status = 403, description = "Tokens cannot create tokens", body = Problem),
+        (status = 403, description = "Tokens cannot create tokens (session_required)", body = Problem),
         (status = 409, description = "Too many live tokens (code too_many_tokens)", body = Problem),
         (status = 422, description = "Invalid fields or scopes you do not hold", body = Problem),
     ))]
@@ -100,9 +102,7 @@ pub(super) async fn create(
     ctx: RequestContext,
     Json(input): Json<NewTokenIn>,
 ) -> Result<(StatusCode, Json<CreatedTokenOut>), ApiError> {
-    if matches!(ctx.actor(), baseops_core::Actor::Token { .. }) {
-        return Err(ApiError::Forbidden);
-    }
+    ctx.require_session()?;
     let organization_id = ctx.organization_id()?;
     let held = if ctx.principal.is_superuser {
         state
@@ -118,15 +118,18 @@ pub(super) async fn create(
         .check(&held, Utc::now())
         .map_err(ApiError::Validation)?;
     let txn = state.db().write().begin().await?;
-    let created = token_create(&txn, ctx.acting(), ctx.user_id(), organization_id, new).await?;
+    let created =
+        token_create_and_notify(&txn, ctx.acting(), ctx.user_id(), organization_id, new, state.settings())
+            .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedTokenOut { token: created.token, details: created.row.into() })))
 }
 
-/// Revokes one of the current user's tokens.
-#[utoipa::path(delete, path = "/tokens/{id}", operation_id = "tokens_revoke", tag = "tokens", params(("id" = Uuid, Path, description = "Token id")),
+/// Revokes one of the current user's tokens. Session only.
+#[utoipa::path(delete, path = "/tokens/{id}", operation_id = "tokens_revoke", tag = "tokens", params(("id" = Uuid, Path, description = "Token id")), security(("session" = [])),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 403, description = "Not a session (session_required)", body = Problem),
         (status = 404, description = "No such token of yours", body = Problem),
     ))]
 pub(super) async fn revoke(
@@ -134,6 +137,7 @@ pub(super) async fn revoke(
     ctx: RequestContext,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
+    ctx.require_session()?;
     let txn = state.db().write().begin().await?;
     token_revoke(&txn, ctx.acting(), ctx.user_id(), id).await?;
     txn.commit().await?;

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::explain;
 use crate::model::{organization, user};
-use crate::service::token::{NewToken, held_permissions, token_create};
+use crate::service::token::{NewToken, held_permissions, token_create_and_notify};
 
 /// Create API tokens for scripts.
 #[derive(Debug, Parser)]
@@ -82,7 +82,8 @@ pub(super) async fn run(ctx: CommandContext) -> Result<u8, BoxError> {
         .map_err(|errors| explain(baseops_core::ApiError::Validation(errors)))?;
     let actor = Actor::System { name: "tokens create".to_owned() };
     let origin = Origin::internal();
-    let created = token_create(&txn, Acting { actor: &actor, origin: &origin }, user.id, found.id, new)
+    let acting = Acting { actor: &actor, origin: &origin };
+    let created = token_create_and_notify(&txn, acting, user.id, found.id, new, state.settings())
         .await
         .map_err(explain)?;
     txn.commit().await?;

@@ -3,8 +3,8 @@
 //! member, creating their account when the address has none.
 //!
 //! Invitations are tenant-owned: every function takes the organization and finds nothing of
-//! another one. Owner and admin invitations need `roles.manage` as well, since they hand out
-//! everything.
+//! another one. The inviter hands out no more than they hold, and only an owner invites an
+//! owner ([`baseops_roles::Granter`]).
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_config::Settings;
@@ -28,8 +28,6 @@ use crate::password::PasswordHashing;
 pub const MAX_PENDING_INVITATIONS: u64 = 200;
 /// The console page an invitation link opens.
 pub const ACCEPT_PATH: &str = "/accept-invitation";
-/// Default roles only a member holding `roles.manage` may invite to.
-pub const PRIVILEGED_ROLES: [&str; 2] = [OWNER, "admin"];
 
 /// Who is invited, and as what.
 #[derive(Debug, Clone, Copy)]
@@ -83,16 +81,15 @@ pub struct CreatedInvitation {
 }
 
 /// Invites `new.email` into the organization and enqueues the message carrying the link (in the
-/// invited account's language when the address has one). `inviter_grants` is `None` when the inviter
-/// holds `roles.manage` (or is a superuser) and may invite with any role; otherwise the
-/// inviter's own permissions, which must cover the role's — nobody hands out more than they
-/// hold — and owner and admin invitations are refused.
+/// invited account's language when the address has one). The inviter is a
+/// [`baseops_roles::Granter`]: the role's grants must be within their own — nobody hands out
+/// more than they hold — and only an owner invites an owner.
 ///
 /// `new` was checked at the edge ([`NewInvitation::check`]).
 ///
 /// # Errors
-/// 403 `role_not_allowed` for an owner or admin invitation without `roles.manage`, or a role
-/// granting more than the inviter holds; 409 `already_member`, `already_invited`,
+/// 403 `role_not_allowed` for an owner invitation by a non-owner, or a role granting more than
+/// the inviter holds; 409 `already_member`, `already_invited`,
 /// `too_many_invitations`, `role_unavailable`; database errors; 500 for a template that does
 /// not render.
 pub async fn invitation_create(
@@ -100,31 +97,19 @@ pub async fn invitation_create(
     acting: Acting<'_>,
     organization_id: Uuid,
     new: InvitationFields,
-    inviter_grants: Option<&baseops_core::Grants>,
+    inviter: &baseops_roles::Granter,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<CreatedInvitation, ApiError> {
     let InvitationFields { email, role } = new;
     let email = email.into_inner();
-    if let Some(held) = inviter_grants {
-        if PRIVILEGED_ROLES.contains(&role.key) {
-            return Err(ApiError::Refused {
-                code: "role_not_allowed",
-                detail: format!("Inviting someone as {} needs the roles.manage permission.", role.name),
-            });
-        }
+    if role.key == OWNER {
+        inviter.ensure_owner()?;
+    } else {
         let roles = baseops_roles::role_list(txn, organization_id).await?;
-        let granted =
-            roles.iter().find(|found| found.key.as_deref() == Some(role.key)).map(|found| &found.grants);
-        let exceeds = granted.is_none_or(|granted| {
-            granted.iter().any(|(permission, scope)| held.get(permission).is_none_or(|mine| mine < scope))
-        });
-        if exceeds {
-            return Err(ApiError::Refused {
-                code: "role_not_allowed",
-                detail: format!("The {} role grants permissions you do not hold.", role.name),
-            });
-        }
+        let found = roles.iter().find(|found| found.key.as_deref() == Some(role.key));
+        let Some(found) = found else { return Err(role_unavailable()) };
+        inviter.ensure_covers(&found.grants, &format!("The {} role", role.name))?;
     }
     let org = organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)?;
     if role_get_by_key(txn, organization_id, role.key).await?.is_none() {

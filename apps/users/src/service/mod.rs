@@ -4,7 +4,10 @@
 pub mod invitation;
 pub mod onetime;
 pub mod organization;
+pub mod reauth;
 pub mod recovery;
+pub mod security_log;
+pub mod security_mail;
 pub mod session;
 pub mod throttle;
 pub mod token;

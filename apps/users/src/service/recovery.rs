@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::onetime::{
     self, NewToken, Purpose, end_others, invalid_link, link, live_in_last_hour, minutes_after,
 };
+use super::security_mail::PasswordSetBy;
 use super::user::{NewPassword, user_set_password};
 use crate::model::user;
 use crate::password::{Password, PasswordHashing};
@@ -160,8 +161,9 @@ pub struct PasswordReset<'a> {
     pub new_password: &'a str,
 }
 
-/// Sets a new password with a reset link: every session of the user ends, the link and the
-/// user's other reset links stop working. The password is checked here, once the link is
+/// Sets a new password with a reset link: every session of the user ends, their API tokens are
+/// revoked (unless `auth.revoke_tokens_on_password_reset` is off), the link and the user's
+/// other reset links stop working. The password is checked here, once the link is
 /// known good: the strength rule needs the address of the account the link is for.
 ///
 /// # Errors
@@ -185,14 +187,18 @@ pub async fn password_reset(
     let password = Password::parse(reset.new_password, &found.email, &settings.auth)
         .map_err(|weak| ApiError::invalid("password", weak.to_string()))?;
     let change = NewPassword { password, keep_session: None, sessions };
-    user_set_password(txn, acting, user_id, change, hashing).await?;
+    user_set_password(txn, acting, user_id, change, hashing, PasswordSetBy::Reset, settings).await?;
     end_others(txn, Purpose::PasswordReset, user_id, now).await?;
-    record(
-        txn,
-        AuditEntry::new(acting, None, "user.password_reset", "user", user_id)
-            .changes(Changes::new().set("link_id", None::<()>, used.id)),
-    )
-    .await?;
+    // Whoever had the old password may have made tokens with it: by default they go too.
+    let tokens_revoked = if settings.auth.revoke_tokens_on_password_reset {
+        super::token::token_revoke_all(txn, user_id).await?
+    } else {
+        0
+    };
+    let changes =
+        Changes::new().set("link_id", None::<()>, used.id).set("tokens_revoked", None::<()>, tokens_revoked);
+    record(txn, AuditEntry::new(acting, None, "user.password_reset", "user", user_id).changes(changes))
+        .await?;
     Ok(user_id)
 }
 

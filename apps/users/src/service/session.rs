@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::security_log::{self, Check, FailedCheck};
 use super::throttle::{self, Keys};
 use super::two_factor::{self, SecondFactor};
 use crate::model::{session, user};
@@ -48,11 +49,11 @@ fn invalid_credentials() -> ApiError {
 }
 
 /// Checks an e-mail and password (and the second factor, when the user has it on): the
-/// user, and a transaction in which the account's failure count is already cleared, for the
+/// user, and a transaction in which the throttle's slots are already given back, for the
 /// caller to open what the login is for and commit. Wrong e-mail, wrong password and a
 /// deactivated account all get the same 401 `invalid_credentials` in the same time; too many
 /// failures get 429 with `Retry-After`. Every way in by password goes through here, so all
-/// share one throttle.
+/// share one throttle, reserved before the password is checked ([`throttle::reserve`]).
 ///
 /// # Errors
 /// As above; database errors are 500.
@@ -66,11 +67,10 @@ pub async fn credentials_verify(
     let Credentials { email, password, second_factor } = credentials;
     let now = Utc::now();
     let keys = Keys::new(email, origin.ip);
-    if let Some(retry_after_secs) = throttle::locked_for(db.write(), &keys, now).await? {
-        return Err(ApiError::RateLimited { retry_after_secs });
-    }
+    let reservation = throttle::reserve(db.write(), &keys, &settings.auth, now).await?;
     let normalized = email.trim().to_lowercase();
-    let found = user::Entity::find().filter(user::Column::Email.eq(normalized)).one(db.write()).await?;
+    let found =
+        user::Entity::find().filter(user::Column::Email.eq(normalized.as_str())).one(db.write()).await?;
     let password_ok = match found.as_ref().and_then(|user| user.password_hash.as_deref()) {
         Some(hash) if password.len() <= MAX_PASSWORD_LEN * 4 => hashing.verify(password, hash).await,
         _ => {
@@ -78,11 +78,13 @@ pub async fn credentials_verify(
             false
         }
     };
+    let failed =
+        |check, user_id| FailedCheck { check, account: &normalized, user_id, actor: &Actor::Anonymous };
     let user = match found {
         Some(user) if password_ok && user.is_active => user,
-        _ => {
-            throttle::record_failure(db.write(), &keys, &settings.auth, now).await?;
-            tracing::info!(ip = ?origin.ip, "failed login");
+        found => {
+            let attempt = failed(Check::Login, found.map(|user| user.id));
+            security_log::check_failed(db, &settings.auth, origin, reservation, attempt, now).await?;
             return Err(invalid_credentials());
         }
     };
@@ -90,21 +92,26 @@ pub async fn credentials_verify(
     let txn = db.write().begin().await?;
     if user.totp_enabled_at.is_some() {
         if !second_factor.given() {
+            drop(txn);
+            // The password was right: not a failure, but no fresh start either, or asking
+            // without a code would wipe the count of wrong codes.
+            reservation.abandon(db.write()).await?;
             return Err(ApiError::NotAuthenticated {
                 code: "two_factor_required",
                 detail: "Send totp_code (or a recovery_code) with the e-mail address and password.".into(),
             });
         }
-        if !two_factor::two_factor_verify(&txn, &user, second_factor, now).await? {
+        if !two_factor::two_factor_verify(&txn, &user, second_factor, settings, now).await? {
             drop(txn);
-            throttle::record_failure(db.write(), &keys, &settings.auth, now).await?;
+            let attempt = failed(Check::SecondFactor, Some(user.id));
+            security_log::check_failed(db, &settings.auth, origin, reservation, attempt, now).await?;
             return Err(ApiError::NotAuthenticated {
                 code: "invalid_second_factor",
                 detail: "The authenticator code or recovery code is wrong or was used already.".into(),
             });
         }
     }
-    throttle::clear_account(&txn, &keys).await?;
+    reservation.succeeded(&txn).await?;
     Ok((user, txn))
 }
 
@@ -155,6 +162,28 @@ pub async fn session_login(
 
 fn hours(value: u64) -> Duration {
     Duration::hours(i64::try_from(value).unwrap_or(i64::MAX / 3_600_000))
+}
+
+/// Ends one of the user's own sessions by id (from `GET /me/sessions`); 404 for a session that
+/// is not theirs or is over.
+///
+/// # Errors
+/// 404; database or Redis errors.
+pub async fn session_revoke(
+    db: &Database,
+    sessions: &SessionStore,
+    settings: &Settings,
+    acting: Acting<'_>,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<(), ApiError> {
+    let live = sessions.list_for_user(db.write(), settings, user_id, Utc::now()).await?;
+    let found = live.into_iter().find(|row| row.id == session_id).ok_or(ApiError::NotFound)?;
+    let txn = db.write().begin().await?;
+    sessions.remove(&txn, &found).await?;
+    record(&txn, AuditEntry::new(acting, None, "user.session_revoked", "session", found.id)).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Ends one session (`everywhere = false`) or every session of its user.

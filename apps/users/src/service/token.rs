@@ -1,11 +1,13 @@
 //! Personal API tokens: `bo_` + 43 random characters, shown once, stored as SHA-256.
 
 use baseops_audit::{AuditEntry, Changes, record};
+use baseops_config::Settings;
 use baseops_core::{Acting, ApiError, FieldErrors, Grants, PermissionRegistry, Scope};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::security_mail::{SecurityEvent, security_notice};
 use crate::model::{api_token, organization, user};
 use crate::secret::{digest, random_token};
 use crate::selector::grants_of;
@@ -82,7 +84,32 @@ impl NewToken<'_> {
 }
 
 /// Creates a token for `user_id` in `organization_id` from checked fields
-/// ([`NewToken::check`], against the user's permissions there).
+/// ([`NewToken::check`], against the user's permissions there), and mails the owner a
+/// security notice naming the token and the organization.
+///
+/// # Errors
+/// As [`token_create`]; 404 for an unknown user or organization; 500 for a notice that does
+/// not render.
+pub async fn token_create_and_notify(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
+    user_id: Uuid,
+    organization_id: Uuid,
+    new: TokenFields,
+    settings: &Settings,
+) -> Result<CreatedToken, ApiError> {
+    let owner = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    let organization =
+        organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)?;
+    let created = token_create(txn, acting, user_id, organization_id, new).await?;
+    let event = SecurityEvent::TokenCreated { name: &created.row.name, organization: &organization.name };
+    security_notice(txn, acting, &owner, event, settings, created.row.created_at).await?;
+    Ok(created)
+}
+
+/// Creates a token as [`token_create_and_notify`] does, without telling the owner: for
+/// fixtures that make people with tokens (the test kit). Every flow a person or an operator
+/// starts goes through [`token_create_and_notify`].
 ///
 /// # Errors
 /// 409 `too_many_tokens`.
@@ -193,6 +220,25 @@ pub async fn token_revoke(
     .await?;
     baseops_roles::epoch::access_changed(txn).await?;
     Ok(())
+}
+
+/// Revokes every live token of a user (deactivation, and a password reset when
+/// `auth.revoke_tokens_on_password_reset` is on); returns how many. The caller records why.
+///
+/// # Errors
+/// Database errors.
+pub async fn token_revoke_all(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, ApiError> {
+    let revoked = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if revoked > 0 {
+        baseops_roles::epoch::access_changed(txn).await?;
+    }
+    Ok(revoked)
 }
 
 /// Parses a token's stored scopes.

@@ -3,7 +3,7 @@
 //! address already taken is found here.
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_config::AuthSettings;
+use baseops_config::{AuthSettings, Settings};
 use baseops_core::{Acting, ApiError, Email, FieldErrors, check_version};
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
@@ -13,7 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::conflict_on_unique;
-use crate::model::{api_token, user};
+use super::security_mail::{PasswordSetBy, security_notice};
+use crate::model::user;
 use crate::password::{Password, PasswordHashing};
 use crate::session_store::SessionStore;
 use crate::validate::{check_time_zone, clean_name};
@@ -251,23 +252,28 @@ pub struct NewPassword<'a> {
     pub sessions: &'a SessionStore,
 }
 
-/// Sets a new password and ends every session but `keep_session`.
+/// Sets a new password, ends every session but `keep_session`, and mails the owner a
+/// security notice saying how it was set.
 ///
 /// # Errors
-/// 404 for an unknown user.
+/// 404 for an unknown user; 500 for a notice that does not render.
 pub async fn user_set_password(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     user_id: Uuid,
     change: NewPassword<'_>,
     hashing: &PasswordHashing,
+    by: PasswordSetBy,
+    settings: &Settings,
 ) -> Result<(), ApiError> {
     let NewPassword { password, keep_session, sessions } = change;
     let found = user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)?;
     let hash = hashing.hash(password.as_str()).await.map_err(ApiError::internal)?;
+    let now = Utc::now();
+    security_notice(txn, acting, &found, by.into(), settings, now).await?;
     let mut active = found.into_active_model();
     active.password_hash = Set(Some(hash));
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     active.update(txn).await?;
     sessions.remove_for_user(txn, user_id, keep_session).await?;
     record(
@@ -303,12 +309,7 @@ pub async fn user_deactivate(
     active.updated_at = Set(now);
     active.update(txn).await?;
     sessions.remove_for_user(txn, user_id, None).await?;
-    api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
-        .filter(api_token::Column::UserId.eq(user_id))
-        .filter(api_token::Column::RevokedAt.is_null())
-        .exec(txn)
-        .await?;
+    super::token::token_revoke_all(txn, user_id).await?;
     record(
         txn,
         AuditEntry::new(acting, None, "user.deactivate", "user", user_id).changes(Changes::new().set(

@@ -48,9 +48,11 @@ async fn a_revoked_token_and_a_deactivated_member_fail_at_the_next_request() {
     let owner = app.org().await.owner.clone();
     let sales = app.as_role("sales").await;
     assert_eq!(sales.get(&app, "/api/v1/leads").await.status, 200);
-    let tokens = sales.get(&app, "/api/v1/tokens").await.json();
+    // Tokens are managed from a session, never by a token.
+    let session = Client::logged_in(&app, &sales.email).await;
+    let tokens = session.get(&app, "/api/v1/tokens").await.json();
     let token_id = tokens.as_array().unwrap()[0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(sales.delete(&app, &format!("/api/v1/tokens/{token_id}")).await.status, 204);
+    assert_eq!(session.delete(&app, &format!("/api/v1/tokens/{token_id}")).await.status, 204);
     sales.get(&app, "/api/v1/leads").await.assert_problem(401, "unauthenticated");
 
     let support = app.as_role("support").await;

@@ -9,14 +9,12 @@
 //! Requests come from a chosen peer by carrying their own `ConnectInfo`, as the server's
 //! listener gives every request.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
 use baseops_test_support::{Client, PASSWORD, TestApp, TestResponse};
-use http::{Method, header};
 use sea_orm::EntityTrait;
-use serde_json::json;
+
+use crate::support::login_from;
 
 /// Failures from one address before it is locked out (the default, 50, would make slow tests).
 const PER_IP: usize = 4;
@@ -36,24 +34,6 @@ async fn app() -> TestApp {
         ("BASEOPS_SERVER__TRUSTED_PROXIES", &trusted),
     ])
     .await
-}
-
-/// `POST /api/v1/auth/login` from the TCP peer `peer`, with `X-Forwarded-For` when given.
-async fn login_from(
-    app: &TestApp,
-    peer: [u8; 4],
-    forwarded_for: Option<&str>,
-    email: &str,
-    password: &str,
-) -> TestResponse {
-    let headers: Vec<(&str, &str)> = forwarded_for.iter().map(|value| ("x-forwarded-for", *value)).collect();
-    let mut request = Client::anonymous()
-        .request(Method::POST, "/api/v1/auth/login", &headers)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"email": email, "password": password}).to_string()))
-        .expect("a valid request");
-    request.extensions_mut().insert(ConnectInfo(SocketAddr::from((peer, 50_000))));
-    app.send(request).await
 }
 
 /// Fails `PER_IP` logins from `peer` (claiming `forwarded_for`), each on another address.
@@ -194,10 +174,12 @@ async fn failures_arriving_at_once_all_count() {
         });
     }
     let answers = burst.join_all().await;
-    // Guesses arriving after the lock engaged are refused before the password check.
+    // A slot is reserved before the password check: no more guesses get there than the limit,
+    // and the rest are refused without one.
     assert!(answers.iter().all(|status| [401, 429].contains(status)), "{answers:?}");
     let checked = answers.iter().filter(|status| **status == 401).count();
-    let counted = baseops_users::model::login_throttle::Entity::find_by_id("ip:198.51.100.40".to_owned())
+    assert_eq!(checked, PER_IP, "{answers:?}");
+    let counted = baseops_users::model::auth_throttle::Entity::find_by_id("ip:198.51.100.40".to_owned())
         .one(app.state().db().read())
         .await
         .expect("the throttle table")

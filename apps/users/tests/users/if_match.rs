@@ -70,7 +70,7 @@ async fn an_organization_is_changed_only_at_the_version_read() {
 #[tokio::test]
 async fn a_profile_is_changed_only_at_the_version_read() {
     let app = TestApp::new().await;
-    let ada = app.as_role("viewer").await;
+    let ada = app.signed_in_as_role("viewer").await;
     let me = ada.get(&app, "/api/v1/me").await;
     assert_eq!((me.status.as_u16(), me.header("etag")), (200, Some("\"1\"")), "{}", me.text());
     assert_eq!(me.json()["user"]["version"], 1);

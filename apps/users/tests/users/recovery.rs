@@ -193,7 +193,7 @@ async fn reset_links_are_throttled_per_account_without_saying_so() {
         .await
         .assert_problem(400, "invalid_link");
     ask_for_a_reset_link(&app, "jane@example.com").await;
-    assert_eq!(app.emails().await.len(), 4);
+    assert_eq!(app.emails().await.len(), 5, "three links, the reset's security notice, a new link");
 }
 
 #[tokio::test]
@@ -283,5 +283,30 @@ async fn an_api_token_can_ask_for_a_verification_link() {
     let events = app.audit(None, "user.email_verification_request").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor_type, "token");
-    app.only_email_to("jane@example.com").await;
+    let mails = app.emails().await;
+    assert_eq!(mails.len(), 2, "the token's security notice and the link: {mails:?}");
+    assert_eq!(mails.iter().filter(|mail| mail.contains("/verify-email?token=")).count(), 1, "{mails:?}");
+}
+
+/// Whoever had the old password may have made tokens with it: a reset revokes them, unless
+/// `auth.revoke_tokens_on_password_reset` is off.
+#[tokio::test]
+async fn a_reset_revokes_the_users_tokens_unless_configured_otherwise() {
+    for (revoke, expected) in [("true", 401), ("false", 200)] {
+        let app = TestApp::with_settings(&[("BASEOPS_AUTH__REVOKE_TOKENS_ON_PASSWORD_RESET", revoke)]).await;
+        let org = app.org().await.id;
+        let token = app.member_with_email(org, "jane@example.com", "sales").await;
+        assert_eq!(token.get(&app, "/api/v1/me").await.status, 200);
+
+        ask_for_a_reset_link(&app, "jane@example.com").await;
+        let link = link_token(&app.only_email_to("jane@example.com").await);
+        let body = json!({"token": link, "new_password": NEW_PASSWORD});
+        let reset = Client::anonymous().post(&app, "/api/v1/auth/password-reset/confirm", body).await;
+        assert_eq!(reset.status, 204, "{}", reset.text());
+        assert_eq!(
+            token.get(&app, "/api/v1/me").await.status,
+            expected,
+            "revoke_tokens_on_password_reset = {revoke}"
+        );
+    }
 }

@@ -169,10 +169,12 @@ pub async fn member_find(
 ///
 /// # Errors
 /// 404 for a membership of another organization, 412 `version_mismatch`, 422 for roles of
-/// another organization or unknown ids, 409 `last_owner`.
+/// another organization or unknown ids, 403 `role_not_allowed` (see
+/// [`baseops_roles::Granter`]), 409 `last_owner`.
 pub async fn member_roles_replace(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
+    granter: &baseops_roles::Granter,
     organization_id: Uuid,
     membership_id: Uuid,
     expected: Option<i32>,
@@ -198,7 +200,7 @@ pub async fn member_roles_replace(
     if bump.exec(txn).await?.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
-    baseops_roles::member_roles_set(txn, acting, organization_id, membership_id, wanted).await?;
+    baseops_roles::member_roles_set(txn, acting, granter, organization_id, membership_id, wanted).await?;
     member_find(txn, organization_id, membership_id).await
 }
 

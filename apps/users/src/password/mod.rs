@@ -1,5 +1,7 @@
 //! Password hashing (Argon2id, parameters from `[auth]`) and the strength rule.
 
+mod breached;
+
 use std::sync::OnceLock;
 
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -7,6 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use baseops_config::AuthSettings;
 use subtle::ConstantTimeEq;
+
+pub use breached::is_common;
 
 /// Longest password accepted: hashing cost must not be the client's to choose.
 pub const MAX_PASSWORD_LEN: usize = 256;
@@ -20,7 +24,10 @@ pub enum WeakPassword {
     /// Longer than [`MAX_PASSWORD_LEN`].
     #[error("must be at most {MAX_PASSWORD_LEN} characters long")]
     TooLong,
-    /// One of the most common passwords, or the user's own e-mail address.
+    /// One of the most common breached passwords ([`is_common`]).
+    #[error("is too common: it appears in lists of breached passwords; choose another")]
+    Common,
+    /// The user's own e-mail address or the product's name.
     #[error("is too easy to guess")]
     Guessable,
     /// Made of one repeated character or fewer than 4 distinct ones.
@@ -28,45 +35,32 @@ pub enum WeakPassword {
     TooUniform,
 }
 
-/// Passwords every list of breached passwords starts with.
-const COMMON: &[&str] = &[
-    "password",
-    "password1",
-    "password123",
-    "123456789",
-    "1234567890",
-    "12345678910",
-    "qwertyuiop",
-    "1q2w3e4r5t",
-    "iloveyou12",
-    "letmein123",
-    "welcome123",
-    "administrator",
-    "changeme123",
-    "baseops123",
-    "passw0rd123",
-    "abc123456789",
-    "qwerty123456",
-    "football123",
-    "monkey12345",
-    "dragon12345",
-];
+/// Words anyone guessing a password for this product tries first, besides the breached list.
+const PRODUCT_WORDS: &[&str] = &["baseops"];
 
-/// Checks the strength rule: length, not common, not the e-mail, not uniform.
+/// Checks the strength rule: length, not a common breached password, not the e-mail address or
+/// the product's name (each also with digits, symbols or leetspeak around or in it), not uniform.
 pub fn check_strength(password: &str, email: &str, settings: &AuthSettings) -> Result<(), WeakPassword> {
     let length = password.chars().count();
     if length < settings.min_password_length {
         return Err(WeakPassword::TooShort(settings.min_password_length));
     }
+    // Before the word checks, whose cost then stays bounded.
     if length > MAX_PASSWORD_LEN {
         return Err(WeakPassword::TooLong);
     }
-    let lower = password.to_lowercase();
-    let local_part = email.split('@').next().unwrap_or_default().to_lowercase();
-    if COMMON.contains(&lower.as_str())
-        || lower == email.to_lowercase()
-        || (local_part.len() >= 4 && lower == local_part)
-    {
+    let variants = breached::variants(password);
+    if breached::any_common(&variants) {
+        return Err(WeakPassword::Common);
+    }
+    let email = email.to_lowercase();
+    let local_part = email.split('@').next().unwrap_or_default();
+    let guessable = |variant: &String| {
+        *variant == email
+            || (local_part.len() >= 4 && variant == local_part)
+            || PRODUCT_WORDS.contains(&variant.as_str())
+    };
+    if variants.iter().any(guessable) {
         return Err(WeakPassword::Guessable);
     }
     let mut distinct: Vec<char> = password.chars().collect();
@@ -294,9 +288,12 @@ pub(crate) mod tests {
             argon2_iterations: 1,
             argon2_parallelism: 1,
             min_password_length: 10,
-            max_failures_per_account: 5,
+            max_failures_per_account_and_ip: 5,
             max_failures_per_ip: 50,
+            max_failures_per_account: 100,
+            failure_window_secs: 900,
             lockout_secs: 30,
+            revoke_tokens_on_password_reset: true,
             link_valid_minutes: 60,
             invitation_valid_days: 7,
         }
@@ -342,11 +339,21 @@ pub(crate) mod tests {
     fn the_strength_rule_refuses_weak_passwords() {
         let s = settings();
         assert_eq!(check_strength("short", "a@b.co", &s), Err(WeakPassword::TooShort(10)));
-        assert_eq!(check_strength("Password123", "a@b.co", &s), Err(WeakPassword::Guessable));
+        for common in ["Password123", "Password1!", "Summer2024!", "qwerty1234", "P@ssw0rd!!"] {
+            assert_eq!(check_strength(common, "a@b.co", &s), Err(WeakPassword::Common), "{common}");
+        }
+        assert_eq!(
+            WeakPassword::Common.to_string(),
+            "is too common: it appears in lists of breached passwords; choose another"
+        );
+        assert_eq!(check_strength("password", "a@b.co", &s), Err(WeakPassword::TooShort(10)), "length first");
         assert_eq!(
             check_strength("jane.doe@example.com", "jane.doe@example.com", &s),
             Err(WeakPassword::Guessable)
         );
+        assert_eq!(check_strength("Jane.Doe2024!", "jane.doe@example.com", &s), Err(WeakPassword::Guessable));
+        assert_eq!(check_strength("Baseops2024!", "a@b.co", &s), Err(WeakPassword::Guessable));
+        assert_eq!(check_strength("correct horse battery staple 7", "a@b.co", &s), Ok(()));
         assert_eq!(check_strength("aaaaaaaaaaaa", "a@b.co", &s), Err(WeakPassword::TooUniform));
         assert_eq!(check_strength(&"x1y2".repeat(70), "a@b.co", &s), Err(WeakPassword::TooLong));
         assert_eq!(check_strength("blue-kettle-41-marsh", "a@b.co", &s), Ok(()));
