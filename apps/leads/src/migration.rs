@@ -6,6 +6,7 @@
 //! order) within one organization, narrowed by owner (own-scoped users) or stage (the board,
 //! the stage filter); e-mail and phone serve de-duplication; `lead_tags` serves the tag filter.
 
+pub(crate) mod one_default_pipeline;
 mod stage_versions;
 
 use baseops_db::schema::{index, organization_fk, unique_index};
@@ -13,7 +14,11 @@ use sea_orm_migration::prelude::*;
 
 /// The leads app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateLeads), Box::new(stage_versions::AddStageVersions)]
+    vec![
+        Box::new(CreateLeads),
+        Box::new(stage_versions::AddStageVersions),
+        Box::new(one_default_pipeline::OneDefaultPipeline),
+    ]
 }
 
 #[derive(DeriveIden)]

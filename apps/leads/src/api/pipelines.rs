@@ -47,7 +47,7 @@ pub(crate) async fn pipelines(
     request_body = NewPipeline, responses(
         (status = 201, description = "Created; every pipeline", body = [PipelineOut]),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
-        (status = 409, description = "Name taken (name_taken) or too many pipelines", body = Problem),
+        (status = 409, description = "Name taken (name_taken), too many pipelines, or another pipeline became the default at the same time (default_changed)", body = Problem),
         (status = 422, description = "Invalid name or stages", body = Problem),
     ))]
 pub(crate) async fn create_pipeline(
@@ -73,7 +73,7 @@ pub(crate) async fn create_pipeline(
         (status = 200, description = "Updated; every pipeline", body = [PipelineOut], headers(("ETag" = String, description = "The pipeline's new version"))),
         (status = 403, description = "Requires leads.edit with scope all", body = Problem),
         (status = 404, description = "No such pipeline", body = Problem),
-        (status = 409, description = "Name taken, or un-defaulting the default (default_required)", body = Problem),
+        (status = 409, description = "Name taken, un-defaulting the default (default_required), or another pipeline became the default at the same time (default_changed)", body = Problem),
         (status = 412, description = "Changed since read (version_mismatch)", body = Problem),
         (status = 422, description = "Invalid name", body = Problem),
     ))]

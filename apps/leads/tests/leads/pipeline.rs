@@ -104,3 +104,38 @@ async fn pipelines_and_stages_are_editable_by_managers_only() {
         .await;
     assert_eq!(board.json()["stages"][1]["count"], 1);
 }
+
+/// Making pipelines the default at the same time leaves exactly one default: the database
+/// holds it (`leads_0003_one_default_pipeline`), and a request that lost the race is told so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pipelines_made_default_at_once_leave_exactly_one_default() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let owner = app.organization("Acme").await.owner;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let body = json!({"name": format!("Line {n}"), "stages": [{"name": "Open"}, {"name": "Won", "kind": "won"}]});
+        let created = owner.post(&app, "/api/v1/leads/pipelines", body).await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        let listed = created.json();
+        let id = listed.as_array().unwrap().iter().find(|p| p["name"] == format!("Line {n}")).unwrap()["id"]
+            .clone();
+        ids.push(id.as_str().unwrap().to_owned());
+    }
+    let mut race = tokio::task::JoinSet::new();
+    for id in ids {
+        let (app, owner) = (app.clone(), owner.clone());
+        race.spawn(async move {
+            owner
+                .patch(&app, &format!("/api/v1/leads/pipelines/{id}"), json!({"is_default": true}), None)
+                .await
+        });
+    }
+    for answer in race.join_all().await {
+        if answer.status != 200 {
+            answer.assert_problem(409, "default_changed");
+        }
+    }
+    let pipelines = owner.get(&app, "/api/v1/leads/pipelines").await.json();
+    let defaults = pipelines.as_array().unwrap().iter().filter(|p| p["is_default"] == true).count();
+    assert_eq!(defaults, 1, "{pipelines}");
+}

@@ -13,7 +13,8 @@ use crate::model::{pipeline, stage};
 /// `spec` was checked at the edge ([`NewPipeline::check`](super::NewPipeline::check)).
 ///
 /// # Errors
-/// 409 `name_taken` or `too_many_pipelines`.
+/// 409 `name_taken`, `too_many_pipelines`, or `default_changed` when another pipeline became
+/// the default at the same time.
 pub async fn pipeline_create(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
@@ -36,6 +37,9 @@ pub async fn pipeline_create(
     pipeline_ensure_default(txn, acting, organization_id).await?;
     let now = chrono::Utc::now();
     let id = Uuid::now_v7();
+    if is_default {
+        clear_default(txn, organization_id, id).await?;
+    }
     pipeline::Entity::insert(pipeline::ActiveModel {
         id: Set(id),
         organization_id: Set(organization_id),
@@ -48,9 +52,6 @@ pub async fn pipeline_create(
     .exec_without_returning(txn)
     .await
     .map_err(name_taken)?;
-    if is_default {
-        clear_default(txn, organization_id, id).await?;
-    }
     let rows = stages.iter().enumerate().map(|(position, (name, kind))| stage::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(organization_id),

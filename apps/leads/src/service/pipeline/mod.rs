@@ -14,6 +14,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::migration::one_default_pipeline::DEFAULT_INDEX;
 use crate::model::{StageKind, pipeline, stage};
 
 pub use create::pipeline_create;
@@ -114,6 +115,13 @@ async fn default_pipeline(db: &impl ConnectionTrait, organization_id: Uuid) -> R
 /// (stages).
 pub(super) fn name_taken(error: DbErr) -> ApiError {
     match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) if message.contains(DEFAULT_INDEX) => {
+            ApiError::Conflict {
+                code: "default_changed",
+                detail: "Another pipeline became the default at the same time; read the pipelines and retry."
+                    .into(),
+            }
+        }
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
             ApiError::Conflict { code: "name_taken", detail: "That name is already used here.".into() }
         }
@@ -121,8 +129,9 @@ pub(super) fn name_taken(error: DbErr) -> ApiError {
     }
 }
 
-/// Makes the organization's former default pipeline no longer the default, once `keep` is:
-/// a change to that pipeline, so its version moves on.
+/// Makes the organization's default pipeline other than `keep` no longer the default — before
+/// `keep` becomes it, since the database holds at most one ([`DEFAULT_INDEX`]): a change to
+/// that pipeline, so its version moves on.
 pub(super) async fn clear_default(
     txn: &impl ConnectionTrait,
     organization_id: Uuid,

@@ -18,7 +18,8 @@ use crate::model::pipeline;
 ///
 /// # Errors
 /// 404, 412 `version_mismatch`, 409 `name_taken`; 409 `default_required` when un-defaulting
-/// the default.
+/// the default; 409 `default_changed` when another pipeline became the default at the same
+/// time.
 pub async fn pipeline_update(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
@@ -61,11 +62,11 @@ pub async fn pipeline_update(
     if let Some(expected) = expected {
         update = update.filter(pipeline::Column::Version.eq(expected));
     }
-    if update.exec(txn).await.map_err(name_taken)?.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed);
-    }
     if becomes_default {
         clear_default(txn, organization_id, id).await?;
+    }
+    if update.exec(txn).await.map_err(name_taken)?.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
     }
     record(
         txn,
