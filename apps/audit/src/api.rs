@@ -41,6 +41,7 @@ pub struct EventQuery {
     /// `next_cursor` of the previous page. List only.
     cursor: Option<String>,
     /// `csv` (default) or `jsonl`. Export only.
+    #[param(pattern = "^(csv|jsonl)$")]
     format: Option<String>,
 }
 
@@ -141,7 +142,10 @@ fn render(event: &AuditEvent, format: Format) -> String {
 /// (`seq` and `hash` empty for events not sealed yet).
 #[utoipa::path(get, path = "/audit/events/export", operation_id = "audit_export", tag = "audit", params(EventQuery),
     responses(
-        (status = 200, description = "The events, streamed: CSV, or JSON Lines (application/x-ndjson) with format=jsonl", content_type = "text/csv"),
+        (status = 200, description = "The events, streamed: CSV, or JSON Lines (application/x-ndjson) with format=jsonl", content(
+            (String = "text/csv"),
+            (String = "application/x-ndjson"),
+        )),
         (status = 403, description = "Requires audit.view", body = Problem),
         (status = 422, description = "Unknown format", body = Problem),
     ))]

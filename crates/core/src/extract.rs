@@ -62,9 +62,46 @@ where
         }
         match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(rejection_to_error(rejection)),
+            Err(rejection) => match integral_floats_read_as_integers::<T>(&bytes, &rejection.body_text()) {
+                Some(value) => Ok(Self(value)),
+                None => Err(rejection_to_error(rejection)),
+            },
         }
     }
+}
+
+/// Largest integer a JSON number written as a float holds exactly (2^53).
+const MAX_EXACT_FLOAT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// The body read again with every integral float (`3.0`, `-5e2`) as an integer, when serde
+/// refused a float where an integer belongs: JSON Schema's `integer` — the document's —
+/// includes `3.0`, serde's integers do not. Only a body that failed that way pays for it.
+fn integral_floats_read_as_integers<T: DeserializeOwned>(bytes: &[u8], reason: &str) -> Option<T> {
+    fn integers(value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::Number(number) => {
+                if let Some(float) = number.as_f64().filter(|_| number.is_f64())
+                    && float.fract() == 0.0
+                    && float.abs() <= MAX_EXACT_FLOAT_INTEGER
+                {
+                    // Exact: an integral float within 2^53 converts without loss.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let integer = float as i64;
+                    *number = integer.into();
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(integers),
+            Value::Object(map) => map.values_mut().for_each(integers),
+            _ => {}
+        }
+    }
+    if !reason.contains("invalid type: floating point") {
+        return None;
+    }
+    let mut value = serde_json::from_slice::<serde_json::Value>(bytes).ok()?;
+    integers(&mut value);
+    serde_json::from_value(value).ok()
 }
 
 /// `application/json`, or any `+json` type, as axum accepts them.
@@ -283,6 +320,32 @@ mod tests {
                 "must be between -1000000000000000 and 1000000000000000 minor units"
             )
         );
+    }
+
+    #[tokio::test]
+    async fn an_integral_float_is_an_integer_as_json_schema_says() {
+        #[derive(Debug, Deserialize)]
+        struct Counts {
+            position: i32,
+            steps: Vec<u8>,
+            ratio: f64,
+        }
+        let read = |body: &'static str| async move {
+            let request = Request::builder()
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            Json::<Counts>::from_request(request, &()).await
+        };
+        let Json(counts) = read(r#"{"position": -5e2, "steps": [1.0, 6], "ratio": 2.0}"#).await.unwrap();
+        assert_eq!((counts.position, counts.steps, counts.ratio), (-500, vec![1, 6], 2.0));
+        // A fraction, or a float beyond what it exactly holds, stays refused at its field.
+        for body in [
+            r#"{"position": 1.5, "steps": [], "ratio": 1}"#,
+            r#"{"position": 1e300, "steps": [], "ratio": 1}"#,
+        ] {
+            assert!(matches!(read(body).await, Err(ApiError::Validation(_))), "{body}");
+        }
     }
 
     #[test]

@@ -194,7 +194,7 @@ async fn preferences(
 /// created (412); without it, the preference is created or overwritten.
 #[utoipa::path(put, path = "/notifications/preferences/{kind}", operation_id = "notifications_set_preference",
     tag = "notifications", request_body = Channels,
-    params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default"),
+    params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default", pattern = "^(\\*|[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*)$", max_length = 64),
         ("If-Match" = Option<String>, Header, description = "Only if the preference exists at this version, e.g. \"3\"")),
     responses(
         (status = 200, description = "Set", body = PreferenceOut, headers(("ETag" = String, description = "The preference's version now"))),
@@ -217,7 +217,7 @@ async fn set_preference(
 /// Removes the caller's own channels for one kind, so their default applies.
 #[utoipa::path(delete, path = "/notifications/preferences/{kind}", operation_id = "notifications_reset_preference",
     tag = "notifications",
-    params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default")),
+    params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default", pattern = "^(\\*|[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*)$", max_length = 64)),
     responses(
         (status = 204, description = "Removed"),
         (status = 404, description = "No preference of this kind", body = Problem),

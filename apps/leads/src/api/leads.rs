@@ -42,6 +42,9 @@ pub struct ListQuery {
     /// `open`, `won` or `lost`.
     pub status: Option<StageKind>,
     /// Only this owner's leads; `none` for unassigned leads.
+    #[param(
+        pattern = "^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub owner_id: Option<String>,
     /// Only leads from this source.
     pub source: Option<String>,
@@ -61,6 +64,7 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// `-created_at` (default), `created_at`, `-updated_at`, `updated_at`, `-value`, `value`,
     /// `-score`, `score`, `last_name`, `-last_name`.
+    #[param(pattern = "^-?(created_at|updated_at|value|score|last_name)$")]
     pub sort: Option<String>,
     /// Page size, 1–200 (default 50). List only.
     pub limit: Option<u64>,

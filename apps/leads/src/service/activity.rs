@@ -24,7 +24,8 @@ pub const MAX_DURATION_MINUTES: u32 = 1440;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewActivity {
-    /// `note`, `call`, `meeting` or `email`.
+    /// `note`, `call`, `meeting` or `email` (the other kinds are recorded by baseops itself).
+    #[schema(value_type = String, pattern = "^(note|call|meeting|email)$")]
     pub kind: ActivityKind,
     /// What happened, 1–10,000 characters.
     pub body: String,

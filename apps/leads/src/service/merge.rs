@@ -46,7 +46,8 @@ pub const MERGE_FIELDS: &[&str] = &[
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeInput {
-    /// The leads merged away (1–10, not the survivor).
+    /// The leads merged away (1–10, distinct, not the survivor).
+    #[schema(min_items = 1, max_items = 10)]
     pub merge_ids: Vec<Uuid>,
     /// Field → the id of the lead whose value survives (the survivor or one of `merge_ids`).
     /// Fields not named keep the survivor's value, or take the first merged lead's when the

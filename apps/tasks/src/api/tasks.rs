@@ -28,6 +28,7 @@ pub struct TaskQuery {
     /// Stage keys, comma-separated (`todo,in_progress`).
     status: Option<String>,
     /// `me` or a user id.
+    #[param(pattern = "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
     assignee: Option<String>,
     /// A label.
     label: Option<String>,
@@ -50,7 +51,7 @@ pub struct TaskQuery {
     /// `-created` (default), `created`, `due`, `-due`, `-priority`, `priority`, `-updated`, `updated`.
     #[param(inline)]
     sort: Option<Sort>,
-    /// Page size 1–200 (default 50); tasks per column on the board, 1–100 (default 20).
+    /// Page size 1–200 (default 50); tasks per column on the board, 1–200 (default 20).
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -139,7 +140,10 @@ pub(super) async fn board(
     let caller = Caller::of(&ctx, &state)?;
     let filter = query.into_filter(&ctx)?;
     if filter.limit.is_some_and(|limit| limit > selector::MAX_BOARD_LIMIT) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 100 on the board"));
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {} on the board", selector::MAX_BOARD_LIMIT),
+        ));
     }
     Ok(Json(selector::board(state.db().read(), &caller, &filter).await?))
 }

@@ -24,8 +24,9 @@ use crate::{Caller, Priority};
 
 pub use baseops_core::MAX_LIMIT;
 
-/// Most tasks shown per board column.
-pub const MAX_BOARD_LIMIT: u64 = 100;
+/// Most tasks shown per board column: the platform's one page-size limit, as the document
+/// says for every `limit`.
+pub const MAX_BOARD_LIMIT: u64 = MAX_LIMIT;
 /// Most statuses one filter may name.
 pub const MAX_STATUSES: usize = 20;
 /// Longest search text.

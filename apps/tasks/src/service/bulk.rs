@@ -27,6 +27,7 @@ const MAX_STATUS_LEN: usize = 32;
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
     /// 1–200 task ids.
+    #[schema(min_items = 1, max_items = 200)]
     pub ids: Vec<Uuid>,
     /// The stage to move every one of them to.
     pub status: String,
@@ -38,6 +39,7 @@ pub struct StatusInput {
 #[schema(as = TaskAssignInput)]
 pub struct AssignInput {
     /// 1–200 task ids.
+    #[schema(min_items = 1, max_items = 200)]
     pub ids: Vec<Uuid>,
     /// Users to assign (members of the organization).
     #[serde(default)]

@@ -60,6 +60,7 @@ pub struct InvitationInput {
     pub email: String,
     /// A default role: `owner`, `admin` (owner: only owners invite owners; every role: only within your own permissions), `manager`, `sales`,
     /// `accountant`, `marketer`, `support` or `viewer`.
+    #[schema(pattern = "^(owner|admin|manager|sales|accountant|marketer|support|viewer)$")]
     pub role: String,
 }
 

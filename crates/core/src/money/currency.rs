@@ -151,7 +151,7 @@ impl PartialSchema for Currency {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some("^[A-Za-z]{3}$"))
+            .enum_values(Some(CURRENCIES.iter().map(|(code, _)| *code)))
             .description(Some("A current ISO 4217 currency code; read in any case, answered upper-case."))
             .examples(["EUR"])
             .into()

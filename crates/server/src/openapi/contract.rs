@@ -20,6 +20,9 @@
 //! - Every write (`POST`, `PUT`, `PATCH`, `DELETE`) takes an optional `Idempotency-Key` and can
 //!   answer 409 `idempotency_key_busy` and 422 `idempotency_key_reused`.
 //! - Every error answer is `application/problem+json` with the `Problem` schema.
+//! - A list and its export (`…/export`) share one query type, but an export has every match
+//!   (`limit` and `cursor` are refused: `baseops_core::refuse_paging`) and only an export
+//!   takes `format`: each is documented with the parameters it takes.
 //!
 //! A handler that documents one of these statuses itself (with a more precise description)
 //! keeps its own.
@@ -62,8 +65,22 @@ pub(crate) fn apply(document: &mut OpenApi) {
     for (_, name, description) in SHARED {
         components.responses.insert(name.to_owned(), RefOr::T(problem_response(description)));
     }
+    let exported: Vec<String> = document
+        .paths
+        .paths
+        .keys()
+        .filter_map(|path| path.strip_suffix("/export"))
+        .map(str::to_owned)
+        .collect();
     for (path, item) in &mut document.paths.paths {
         let api = path.starts_with("/api/v1/");
+        if let Some(get) = item.get.as_mut() {
+            if path.ends_with("/export") {
+                drop_query(get, &["limit", "cursor"]);
+            } else if exported.iter().any(|list| list == path) {
+                drop_query(get, &["format"]);
+            }
+        }
         let writes = [&mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for operation in writes.into_iter().flatten() {
             if api {
@@ -78,6 +95,16 @@ pub(crate) fn apply(document: &mut OpenApi) {
             }
             problems_as_problem_json(operation);
         }
+    }
+}
+
+/// Removes the query parameters named `names`.
+fn drop_query(operation: &mut Operation, names: &[&str]) {
+    if let Some(parameters) = operation.parameters.as_mut() {
+        parameters.retain(|parameter| {
+            !matches!(parameter, RefOr::T(parameter)
+                if parameter.parameter_in == ParameterIn::Query && names.contains(&parameter.name.as_str()))
+        });
     }
 }
 

@@ -13,13 +13,24 @@
 
 use utoipa::Number;
 use utoipa::openapi::path::ParameterIn;
-use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 
 /// The characters [`baseops_core::text::is_forbidden`] refuses, as an ECMA-262 pattern.
 pub(crate) const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 
-/// Properties that every app refuses empty, whatever schema holds them.
+/// [`TEXT_PATTERN`] with at least one character that is not white space: what a field that
+/// must not be blank accepts (the apps trim before they check).
+pub(crate) const NON_BLANK_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*\
+     [^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]\
+     [^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+/// Longest e-mail address (`baseops_core::Email::MAX_LEN`).
+const MAX_EMAIL_LEN: usize = 254;
+
+/// Properties that every app refuses empty or blank, whatever schema holds them. `email` is
+/// documented as `format: idn-email` instead: `baseops_core::Email` accepts the dot-atom
+/// addresses of RFC 6531, letters of any script included, and answers them as stored.
 pub(crate) const NON_EMPTY: [&str; 10] = [
     "name",
     "title",
@@ -95,6 +106,15 @@ fn patterns(schema: &mut RefOr<Schema>) {
                     && is_string(&property.schema_type)
                 {
                     property.min_length.get_or_insert(1);
+                    let free = property.pattern.is_none()
+                        && property.format.is_none()
+                        && property.enum_values.is_none();
+                    if free && name == "email" {
+                        property.format = Some(SchemaFormat::Custom("idn-email".to_owned()));
+                        property.max_length.get_or_insert(MAX_EMAIL_LEN);
+                    } else if free {
+                        property.pattern = Some(NON_BLANK_PATTERN.to_owned());
+                    }
                 }
                 patterns(property);
             }
@@ -157,6 +177,8 @@ mod tests {
         let text = || ObjectBuilder::new().schema_type(Type::String);
         let mut schema: RefOr<Schema> = ObjectBuilder::new()
             .property("name", text())
+            .property("email", text())
+            .property("label", text())
             .property(
                 "note",
                 ObjectBuilder::new().schema_type(SchemaType::Array(vec![Type::String, Type::Null])),
@@ -167,7 +189,11 @@ mod tests {
             .property("count", ObjectBuilder::new().schema_type(Type::Integer))
             .into();
         patterns(&mut schema);
-        assert_eq!(pattern(property(&schema, "name")), Some(TEXT_PATTERN));
+        assert_eq!(pattern(property(&schema, "label")), Some(TEXT_PATTERN));
+        assert_eq!(pattern(property(&schema, "name")), Some(NON_BLANK_PATTERN), "names are never blank");
+        let Schema::Object(email) = property(&schema, "email") else { panic!("an object") };
+        assert_eq!((email.pattern.as_deref(), email.max_length), (None, Some(MAX_EMAIL_LEN)));
+        assert!(matches!(&email.format, Some(SchemaFormat::Custom(format)) if format == "idn-email"));
         assert_eq!(pattern(property(&schema, "note")), Some(TEXT_PATTERN));
         let Schema::Array(tags) = property(&schema, "tags") else { panic!("an array") };
         let ArrayItems::RefOrSchema(item) = &tags.items else { panic!("items") };

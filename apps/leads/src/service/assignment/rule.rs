@@ -31,6 +31,7 @@ pub struct RuleInput {
     /// Only leads from this source (`web_form`); absent or `null`: every lead.
     pub source: Option<String>,
     /// The members leads rotate through (1–100 user ids, members of the organization).
+    #[schema(min_items = 1, max_items = 100)]
     pub member_ids: Option<Vec<Uuid>>,
     /// Order among the rules (lower first).
     pub position: Option<i32>,

@@ -42,6 +42,7 @@ pub struct NewLead {
     /// The stage to start in; absent: the default pipeline's first stage.
     pub stage_id: Option<Uuid>,
     /// Estimated value in minor units of `currency` (cents for EUR), 0 to 10^15.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub value_amount: Option<i64>,
     /// ISO 4217 currency of the value; absent: the organization's currency.
     pub currency: Option<String>,

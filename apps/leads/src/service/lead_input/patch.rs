@@ -62,7 +62,7 @@ pub struct LeadPatch {
     pub source: Option<Option<String>>,
     /// Estimated value in minor units.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub value_amount: Option<Option<i64>>,
     /// Currency of the value.
     #[serde(default, deserialize_with = "present")]

@@ -28,6 +28,7 @@ pub struct NewPipeline {
     /// Name, unique in the organization.
     pub name: String,
     /// Its stages in order: 1–30, at least one `open`.
+    #[schema(min_items = 1, max_items = 30)]
     pub stages: Vec<StageInput>,
     /// Make it the default pipeline new leads start in.
     #[serde(default)]

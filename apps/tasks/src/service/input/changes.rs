@@ -47,7 +47,7 @@ pub struct TaskChanges {
     pub parent_id: Option<Option<Uuid>>,
     /// New related record type (with `related_id`); `null` clears the link.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, pattern = "^[a-z][a-z0-9_]{0,31}$")]
     pub related_type: Option<Option<String>>,
     /// New related record id (with `related_type`); `null` clears the link.
     #[serde(default, deserialize_with = "present")]

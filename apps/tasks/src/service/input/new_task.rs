@@ -48,6 +48,7 @@ pub struct NewTask {
     pub parent_id: Option<Uuid>,
     /// The kind of record of another app it is about (`lead`), with `related_id`.
     #[serde(default)]
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,31}$")]
     pub related_type: Option<String>,
     /// That record's id, with `related_type`.
     #[serde(default)]

@@ -23,8 +23,10 @@ pub struct NewOrganization {
     /// Display name, 1–100 characters.
     pub name: String,
     /// URL name; made from the name when absent.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", min_length = 2, max_length = 63)]
     pub slug: Option<String>,
     /// ISO 4217 code, in any case (stored upper-case); `USD` when absent.
+    #[schema(value_type = Option<baseops_core::Currency>)]
     pub currency: Option<String>,
     /// IANA time zone; `UTC` when absent.
     pub time_zone: Option<String>,
@@ -49,8 +51,10 @@ pub struct OrganizationChange {
     /// New name.
     pub name: Option<String>,
     /// New slug (links and `X-Organization` values with the old one stop working).
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", min_length = 2, max_length = 63)]
     pub slug: Option<String>,
     /// New default currency.
+    #[schema(value_type = Option<baseops_core::Currency>)]
     pub currency: Option<String>,
     /// New default time zone.
     pub time_zone: Option<String>,
