@@ -120,9 +120,10 @@ impl RequestContext {
     }
 
     /// 403 `session_required` unless a person signed in with a session makes the request:
-    /// what changes the account itself or its credentials (profile, password, second factor,
-    /// tokens, sessions, memberships of one's own) is never open to an API token, whatever
-    /// its scopes — a token leaked from a script must not be able to take the account over.
+    /// the account itself — its profile, credentials (password, second factor, tokens,
+    /// sessions), memberships of one's own, its notifications — is never open to an API
+    /// token, whatever its scopes: a token leaked from a script must not be able to take the
+    /// account over or read the person's inbox.
     ///
     /// # Errors
     /// [`ApiError::Refused`] (`session_required`) for tokens and the system.
@@ -131,7 +132,7 @@ impl RequestContext {
             Actor::User { .. } => Ok(()),
             _ => Err(ApiError::Refused {
                 code: "session_required",
-                detail: "This changes your account or its credentials: sign in with a session; an API token cannot do it.".into(),
+                detail: "This is your account itself (profile, credentials, sessions or notifications): sign in with a session; an API token cannot reach it.".into(),
             }),
         }
     }

@@ -1,6 +1,7 @@
 //! The signed-in user's notifications: list, unread count, mark read, preferences, and the
 //! live stream (Server-Sent Events). Every endpoint acts on the caller's own notifications
-//! only; no permission is needed.
+//! only; no permission is needed, but a session is: a person's inbox and how they are reached
+//! are theirs, not an API token's (403 `session_required`).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -54,7 +55,7 @@ pub struct ListQuery {
 }
 
 /// The caller's notifications, newest first, with their unread count.
-#[utoipa::path(get, path = "/notifications", operation_id = "notifications_list", tag = "notifications",
+#[utoipa::path(get, path = "/notifications", operation_id = "notifications_list", tag = "notifications", security(("session" = [])),
     params(ListQuery), responses(
         (status = 200, description = "A page; `next_cursor` fetches the next", body = NotificationPage),
         (status = 400, description = "A cursor that is not from this list", body = Problem),
@@ -65,6 +66,7 @@ async fn list(
     ctx: RequestContext,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<NotificationPage>, ApiError> {
+    ctx.require_session()?;
     let filter = Filter {
         unread_only: query.unread.unwrap_or(false),
         organization_id: query.organization_id,
@@ -91,7 +93,7 @@ pub struct OrganizationQuery {
 
 /// How many notifications the caller has not read.
 #[utoipa::path(get, path = "/notifications/unread-count", operation_id = "notifications_unread_count",
-    tag = "notifications", params(OrganizationQuery), responses(
+    tag = "notifications", security(("session" = [])), params(OrganizationQuery), responses(
         (status = 200, description = "The count", body = Unread),
     ))]
 async fn unread_count(
@@ -99,13 +101,14 @@ async fn unread_count(
     ctx: RequestContext,
     Query(query): Query<OrganizationQuery>,
 ) -> Result<Json<Unread>, ApiError> {
+    ctx.require_session()?;
     let unread = selector::unread_count(state.db().read(), ctx.user_id(), query.organization_id).await?;
     Ok(Json(Unread { unread }))
 }
 
 /// Marks one notification read (again: no change).
 #[utoipa::path(post, path = "/notifications/{id}/read", operation_id = "notifications_mark_read",
-    tag = "notifications", params(("id" = Uuid, Path, description = "The notification")),
+    tag = "notifications", security(("session" = [])), params(("id" = Uuid, Path, description = "The notification")),
     responses(
         (status = 204, description = "Read"),
         (status = 404, description = "No such notification of yours", body = Problem),
@@ -115,6 +118,7 @@ async fn mark_read(
     ctx: RequestContext,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
+    ctx.require_session()?;
     if service::mark_read(state.db().write(), ctx.user_id(), id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -131,7 +135,7 @@ pub struct Marked {
 
 /// Marks every unread notification read (only one organization's with `organization_id`).
 #[utoipa::path(post, path = "/notifications/read-all", operation_id = "notifications_mark_all_read",
-    tag = "notifications", params(OrganizationQuery), responses(
+    tag = "notifications", security(("session" = [])), params(OrganizationQuery), responses(
         (status = 200, description = "How many were marked", body = Marked),
     ))]
 async fn mark_all_read(
@@ -139,6 +143,7 @@ async fn mark_all_read(
     ctx: RequestContext,
     Query(query): Query<OrganizationQuery>,
 ) -> Result<Json<Marked>, ApiError> {
+    ctx.require_session()?;
     let marked = service::mark_all_read(state.db().write(), ctx.user_id(), query.organization_id).await?;
     Ok(Json(Marked { marked }))
 }
@@ -175,13 +180,14 @@ pub struct PreferencesOut {
 
 /// The caller's notification preferences.
 #[utoipa::path(get, path = "/notifications/preferences", operation_id = "notifications_preferences",
-    tag = "notifications", responses(
+    tag = "notifications", security(("session" = [])), responses(
         (status = 200, description = "The default and each kind's own channels", body = PreferencesOut),
     ))]
 async fn preferences(
     State(state): State<AppState>,
     ctx: RequestContext,
 ) -> Result<Json<PreferencesOut>, ApiError> {
+    ctx.require_session()?;
     let rows = selector::preferences_of(state.db().read(), [ctx.user_id()]).await?;
     let default = selector::effective(&rows, ctx.user_id(), ANY_KIND);
     let default_version = rows.iter().find(|row| row.kind == ANY_KIND).map(|row| row.version);
@@ -193,7 +199,7 @@ async fn preferences(
 /// with it, an existing preference changes only at that version, and a missing one is not
 /// created (412); without it, the preference is created or overwritten.
 #[utoipa::path(put, path = "/notifications/preferences/{kind}", operation_id = "notifications_set_preference",
-    tag = "notifications", request_body = Channels,
+    tag = "notifications", security(("session" = [])), request_body = Channels,
     params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default", pattern = "^(\\*|[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*)$", max_length = 64),
         ("If-Match" = Option<String>, Header, description = "Only if the preference exists at this version, e.g. \"3\"")),
     responses(
@@ -208,6 +214,7 @@ async fn set_preference(
     OptionalIfMatch(expected): OptionalIfMatch,
     Json(channels): Json<Channels>,
 ) -> Result<(ETag, Json<PreferenceOut>), ApiError> {
+    ctx.require_session()?;
     let txn = state.db().write().begin().await?;
     let row = service::set_preference(&txn, ctx.acting(), ctx.user_id(), &kind, expected, channels).await?;
     txn.commit().await?;
@@ -216,7 +223,7 @@ async fn set_preference(
 
 /// Removes the caller's own channels for one kind, so their default applies.
 #[utoipa::path(delete, path = "/notifications/preferences/{kind}", operation_id = "notifications_reset_preference",
-    tag = "notifications",
+    tag = "notifications", security(("session" = [])),
     params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default", pattern = "^(\\*|[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*)$", max_length = 64)),
     responses(
         (status = 204, description = "Removed"),
@@ -228,6 +235,7 @@ async fn reset_preference(
     ctx: RequestContext,
     Path(kind): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    ctx.require_session()?;
     let txn = state.db().write().begin().await?;
     let removed = service::reset_preference(&txn, ctx.acting(), ctx.user_id(), &kind).await?;
     txn.commit().await?;
@@ -241,7 +249,7 @@ async fn reset_preference(
 /// behind (fetch the list). A client reconnecting with `Last-Event-ID` first receives what it
 /// missed (up to 100). Comments keep the connection alive every 15 s.
 #[utoipa::path(get, path = "/notifications/stream", operation_id = "notifications_stream",
-    tag = "notifications", params(("Last-Event-ID" = Option<String>, Header, description = "The last notification id received")),
+    tag = "notifications", security(("session" = [])), params(("Last-Event-ID" = Option<String>, Header, description = "The last notification id received")),
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream"),
         (status = 400, description = "Last-Event-ID is not a notification id", body = Problem),
@@ -253,6 +261,7 @@ async fn stream(
     ctx: RequestContext,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    ctx.require_session()?;
     let hub =
         state.extension::<Hub>().ok_or_else(|| ApiError::Unavailable("live notifications are off".into()))?;
     let last = match headers.get("last-event-id") {

@@ -153,20 +153,26 @@ async fn a_new_owner_is_notified_unless_they_took_the_lead_themselves() {
     assert_eq!(response.status, 200, "{}", response.text());
     app.run_jobs().await;
 
-    let notes = sales.get(&app, "/api/v1/notifications").await;
+    // One's inbox is read from a session, not with a token.
+    sales.get(&app, "/api/v1/notifications").await.assert_problem(403, "session_required");
+    let sales_inbox = Client::logged_in(&app, &sales.email).await;
+    let notes = sales_inbox.get(&app, "/api/v1/notifications").await;
     assert_eq!(notes.status, 200, "{}", notes.text());
     let items = notes.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 2, "{items:?}");
     assert!(items.iter().all(|item| item["kind"] == "lead.assigned"), "{items:?}");
     let given = format!("/leads/{}", given["id"].as_str().unwrap());
     assert!(items.iter().any(|item| item["link"] == given.as_str()), "{items:?}");
-    let mine = manager.get(&app, "/api/v1/notifications").await.json();
+    let mine = Client::logged_in(&app, &manager.email).await.get(&app, "/api/v1/notifications").await.json();
     assert!(mine["items"].as_array().unwrap().is_empty(), "taking a lead yourself: {mine}");
 
     // Handlers run at least once: dispatching the same events again adds nothing.
     redispatch(&app, "lead.assigned").await;
     app.run_jobs().await;
-    assert_eq!(sales.get(&app, "/api/v1/notifications").await.json()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        sales_inbox.get(&app, "/api/v1/notifications").await.json()["items"].as_array().unwrap().len(),
+        2
+    );
 }
 
 /// Enqueues the dispatch of every recorded event named `name` once more, as a retry would.

@@ -42,7 +42,8 @@ async fn wrong_current_passwords_are_throttled_and_end_the_session() {
     assert_eq!(elsewhere.status, 200, "{}", elsewhere.text());
 }
 
-#[tokio::test]
+// Several threads: the attempts reach the database truly at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_current_passwords_get_no_more_checks_than_the_limit() {
     let app = Arc::new(TestApp::new().await);
     app.user("jane@example.com").await;

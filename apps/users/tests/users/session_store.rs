@@ -108,3 +108,27 @@ async fn a_refresh_never_brings_back_a_session_another_node_ended() {
         "the refresh brought back a session that was ended"
     );
 }
+
+#[tokio::test]
+async fn a_user_lists_and_ends_their_sessions_in_the_configured_store() {
+    let (app, _) = app().await;
+    app.user("jane@example.com").await;
+    app.user("john@example.com").await;
+    let laptop = Client::logged_in(&app, "jane@example.com").await;
+    let phone = Client::logged_in(&app, "jane@example.com").await;
+    let john = Client::logged_in(&app, "john@example.com").await;
+
+    let listed = laptop.get(&app, "/api/v1/me/sessions").await.json();
+    let sessions = listed.as_array().expect("a list");
+    assert_eq!(sessions.len(), 2, "{listed}");
+    let other = sessions.iter().find(|s| s["current"] == false).expect("the phone")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let johns = john.get(&app, "/api/v1/me/sessions").await.json()[0]["id"].as_str().unwrap().to_owned();
+    laptop.delete(&app, &format!("/api/v1/me/sessions/{johns}")).await.assert_problem(404, "not_found");
+    assert_eq!(laptop.delete(&app, &format!("/api/v1/me/sessions/{other}")).await.status, 204);
+    assert_eq!(phone.get(&app, "/api/v1/me").await.status, 401, "the ended session lives on");
+    assert_eq!(john.get(&app, "/api/v1/me").await.status, 200);
+    assert_eq!(laptop.get(&app, "/api/v1/me/sessions").await.json().as_array().unwrap().len(), 1);
+}

@@ -28,7 +28,8 @@ fn count(answers: &[TestResponse], status: u16) -> usize {
     answers.iter().filter(|answer| answer.status == status).count()
 }
 
-#[tokio::test]
+// Several threads: the attempts reach the database truly at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_passwords_get_no_more_checks_than_the_limit_and_the_owner_is_not_locked_out() {
     let app = Arc::new(TestApp::new().await);
     app.user("victim@example.com").await;
@@ -57,7 +58,8 @@ async fn parallel_wrong_passwords_get_no_more_checks_than_the_limit_and_the_owne
         .assert_problem(429, "rate_limited");
 }
 
-#[tokio::test]
+// Several threads: the attempts reach the database truly at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_codes_get_no_more_checks_than_the_limit() {
     let app = Arc::new(TestApp::new().await);
     app.user("jane@example.com").await;
