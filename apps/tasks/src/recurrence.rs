@@ -28,13 +28,26 @@ pub struct RecurrenceRule {
     pub frequency: Frequency,
     /// Every how many days, weeks or months (1–365, default 1).
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 365)]
     pub interval: u32,
     /// Weekly only: ISO weekday numbers, 1 = Monday … 7 = Sunday.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(schema_with = weekdays_schema)]
     pub weekdays: Vec<u8>,
     /// Monthly only: the day of the month, 1–31.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 31)]
     pub day_of_month: Option<u8>,
+}
+
+/// `weekdays` as documented: a list of at most seven ISO weekday numbers, 1–7.
+fn weekdays_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(7)))
+        .max_items(Some(7))
+        .description(Some("Weekly only: ISO weekday numbers, 1 = Monday … 7 = Sunday."))
+        .build()
 }
 
 fn one() -> u32 {

@@ -26,6 +26,7 @@ const EXCERPT_LEN: usize = 140;
 #[serde(deny_unknown_fields)]
 pub struct CommentInput {
     /// Markdown, 1–10,000 characters.
+    #[schema(min_length = 1, max_length = 10_000)]
     pub body: String,
 }
 

@@ -152,6 +152,7 @@ pub struct ProfileChange {
     /// New display name.
     pub display_name: Option<String>,
     /// New IANA time zone.
+    #[schema(pattern = "^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$", max_length = 64)]
     pub time_zone: Option<String>,
     /// New locale (`en`, `fr-CA`).
     pub locale: Option<String>,

@@ -2,6 +2,7 @@
 //! every operation shares ([`contract`]).
 
 mod contract;
+mod permissions;
 mod text;
 
 use axum::Router;
@@ -83,6 +84,9 @@ pub(crate) fn routes_and_document(
         .split_for_parts();
     contract::apply(&mut document);
     text::apply(&mut document);
+    let registry = apps.permissions();
+    let names: Vec<&str> = registry.permissions().iter().map(|permission| permission.name).collect();
+    permissions::apply(&mut document, &names);
     (router, document)
 }
 

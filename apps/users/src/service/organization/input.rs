@@ -29,6 +29,7 @@ pub struct NewOrganization {
     #[schema(value_type = Option<baseops_core::Currency>)]
     pub currency: Option<String>,
     /// IANA time zone; `UTC` when absent.
+    #[schema(pattern = "^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$", max_length = 64)]
     pub time_zone: Option<String>,
 }
 
@@ -57,6 +58,7 @@ pub struct OrganizationChange {
     #[schema(value_type = Option<baseops_core::Currency>)]
     pub currency: Option<String>,
     /// New default time zone.
+    #[schema(pattern = "^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$", max_length = 64)]
     pub time_zone: Option<String>,
 }
 
