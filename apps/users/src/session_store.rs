@@ -324,13 +324,18 @@ impl RedisSessions {
     async fn list_for_user(&self, user_id: Uuid) -> Result<Vec<session::Model>, ApiError> {
         let mut connection = self.connection().await?;
         let hashes: Vec<String> = connection.smembers(self.user_key(user_id)).await.map_err(unavailable)?;
-        let mut found = Vec::with_capacity(hashes.len().min(256));
-        for hash in hashes {
-            if let Some(row) = self.get(&hash).await? {
-                found.push(row);
-            }
+        if hashes.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(found)
+        // One round trip for all of them; expired ones come back empty.
+        let keys: Vec<String> = hashes.iter().map(|hash| self.session_key(hash)).collect();
+        let values: Vec<Option<String>> = connection.mget(keys).await.map_err(unavailable)?;
+        Ok(values
+            .into_iter()
+            .flatten()
+            .filter_map(|json| serde_json::from_str::<Stored>(&json).ok())
+            .map(Into::into)
+            .collect())
     }
 
     async fn remove_for_user(&self, user_id: Uuid, keep: Option<Uuid>) -> Result<u64, ApiError> {

@@ -36,6 +36,22 @@ impl TestResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The body as CSV rows, column → cell, parsed as a spreadsheet would read the file.
+    ///
+    /// # Panics
+    /// When the body is not CSV with a header line.
+    pub fn csv_rows(&self) -> Vec<std::collections::HashMap<String, String>> {
+        let mut reader = csv::Reader::from_reader(self.body.as_slice());
+        let headers = reader.headers().expect("a CSV header line").clone();
+        reader
+            .records()
+            .map(|record| {
+                let record = record.expect("a CSV record");
+                headers.iter().map(str::to_owned).zip(record.iter().map(str::to_owned)).collect()
+            })
+            .collect()
+    }
+
     /// A header's value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())

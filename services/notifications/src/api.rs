@@ -57,6 +57,7 @@ pub struct ListQuery {
 /// The caller's notifications, newest first, with their unread count.
 #[utoipa::path(get, path = "/notifications", operation_id = "notifications_list", tag = "notifications", security(("session" = [])),
     params(ListQuery), responses(
+        (status = 403, description = "Not a session: an API token cannot reach one's notifications (session_required)", body = Problem),
         (status = 200, description = "A page; `next_cursor` fetches the next", body = NotificationPage),
         (status = 400, description = "A cursor that is not from this list", body = Problem),
         (status = 422, description = "Bad limit", body = Problem),
@@ -94,6 +95,7 @@ pub struct OrganizationQuery {
 /// How many notifications the caller has not read.
 #[utoipa::path(get, path = "/notifications/unread-count", operation_id = "notifications_unread_count",
     tag = "notifications", security(("session" = [])), params(OrganizationQuery), responses(
+        (status = 403, description = "Not a session: an API token cannot reach one's notifications (session_required)", body = Problem),
         (status = 200, description = "The count", body = Unread),
     ))]
 async fn unread_count(
@@ -110,6 +112,7 @@ async fn unread_count(
 #[utoipa::path(post, path = "/notifications/{id}/read", operation_id = "notifications_mark_read",
     tag = "notifications", security(("session" = [])), params(("id" = Uuid, Path, description = "The notification")),
     responses(
+        (status = 403, description = "Not a session: an API token cannot reach one's notifications (session_required)", body = Problem),
         (status = 204, description = "Read"),
         (status = 404, description = "No such notification of yours", body = Problem),
     ))]
@@ -136,6 +139,7 @@ pub struct Marked {
 /// Marks every unread notification read (only one organization's with `organization_id`).
 #[utoipa::path(post, path = "/notifications/read-all", operation_id = "notifications_mark_all_read",
     tag = "notifications", security(("session" = [])), params(OrganizationQuery), responses(
+        (status = 403, description = "Not a session: an API token cannot reach one's notifications (session_required)", body = Problem),
         (status = 200, description = "How many were marked", body = Marked),
     ))]
 async fn mark_all_read(
@@ -181,6 +185,7 @@ pub struct PreferencesOut {
 /// The caller's notification preferences.
 #[utoipa::path(get, path = "/notifications/preferences", operation_id = "notifications_preferences",
     tag = "notifications", security(("session" = [])), responses(
+        (status = 403, description = "Not a session: an API token cannot reach one's notifications (session_required)", body = Problem),
         (status = 200, description = "The default and each kind's own channels", body = PreferencesOut),
     ))]
 async fn preferences(
@@ -203,6 +208,7 @@ async fn preferences(
     params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default", pattern = "^(\\*|[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*)$", max_length = 64),
         ("If-Match" = Option<String>, Header, description = "Only if the preference exists at this version, e.g. \"3\"")),
     responses(
+        (status = 403, description = "Not a session: an API token cannot reach one's notifications (session_required)", body = Problem),
         (status = 200, description = "Set", body = PreferenceOut, headers(("ETag" = String, description = "The preference's version now"))),
         (status = 412, description = "Changed since read, or no such preference to match (version_mismatch)", body = Problem),
         (status = 422, description = "Malformed kind or body", body = Problem),
@@ -226,6 +232,7 @@ async fn set_preference(
     tag = "notifications", security(("session" = [])),
     params(("kind" = String, Path, description = "A kind such as task.assigned, or * for the default", pattern = "^(\\*|[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*)$", max_length = 64)),
     responses(
+        (status = 403, description = "Not a session: an API token cannot reach one's notifications (session_required)", body = Problem),
         (status = 204, description = "Removed"),
         (status = 404, description = "No preference of this kind", body = Problem),
         (status = 422, description = "Malformed kind", body = Problem),
@@ -251,6 +258,7 @@ async fn reset_preference(
 #[utoipa::path(get, path = "/notifications/stream", operation_id = "notifications_stream",
     tag = "notifications", security(("session" = [])), params(("Last-Event-ID" = Option<String>, Header, description = "The last notification id received")),
     responses(
+        (status = 403, description = "Not a session: an API token cannot reach one's notifications (session_required)", body = Problem),
         (status = 200, description = "An event stream", content_type = "text/event-stream"),
         (status = 400, description = "Last-Event-ID is not a notification id", body = Problem),
         (status = 429, description = "Too many open streams for this user", body = Problem),

@@ -45,18 +45,6 @@ async fn exports_arrive_whole_with_and_without_gzip() {
     }
 }
 
-/// The CSV export's rows as column → cell maps, parsed as a spreadsheet would read the file.
-fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|record| {
-            headers.iter().map(str::to_owned).zip(record.unwrap().iter().map(str::to_owned)).collect()
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_defused() {
     let app = baseops_test_support::TestApp::new().await;
@@ -94,7 +82,7 @@ async fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_defused() {
 
     let export = owner.get(&app, "/api/v1/audit/events/export?format=csv").await;
     assert_eq!(export.status, 200, "{}", export.text());
-    let rows = csv_rows(&export.text());
+    let rows = export.csv_rows();
     let by_action = |action: &str| {
         rows.iter().find(|row| row["action"] == action).unwrap_or_else(|| panic!("no {action}: {rows:?}"))
     };

@@ -2,8 +2,6 @@
 //! or a carriage return gets a leading `'`, so a spreadsheet shows it instead of running it;
 //! other cells are exported as stored. The import takes every such `'` off again.
 
-use std::collections::HashMap;
-
 use baseops_leads::model::lead;
 use baseops_test_support::TestApp;
 use sea_orm::sea_query::Expr;
@@ -11,18 +9,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::support::{all_leads, create_lead, upload_csv};
-
-/// The exported rows as column → cell maps, parsed as a spreadsheet would read the file.
-fn rows(csv_text: &str) -> Vec<HashMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|record| {
-            headers.iter().map(str::to_owned).zip(record.unwrap().iter().map(str::to_owned)).collect()
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn cells_that_a_spreadsheet_would_run_as_formulas_are_defused() {
@@ -51,7 +37,7 @@ async fn cells_that_a_spreadsheet_would_run_as_formulas_are_defused() {
 
     let export = owner.get(&app, "/api/v1/leads/export").await;
     assert_eq!(export.status, 200, "{}", export.text());
-    let rows = rows(&export.text());
+    let rows = export.csv_rows();
     assert_eq!(rows.len(), 1, "{}", export.text());
     let row = &rows[0];
     for (column, expected) in [

@@ -68,9 +68,13 @@ pub async fn credentials_verify(
     let now = Utc::now();
     let keys = Keys::new(email, origin.ip);
     let reservation = throttle::reserve(db.write(), &keys, &settings.auth, now).await?;
-    let normalized = email.trim().to_lowercase();
-    let found =
-        user::Entity::find().filter(user::Column::Email.eq(normalized.as_str())).one(db.write()).await?;
+    let normalized = throttle::account_of(email);
+    // No account has a longer address: nothing to look up (the failure is counted all the same).
+    let found = if throttle::too_long_for_an_account(email) {
+        None
+    } else {
+        user::Entity::find().filter(user::Column::Email.eq(normalized.as_str())).one(db.write()).await?
+    };
     let password_ok = match found.as_ref().and_then(|user| user.password_hash.as_deref()) {
         Some(hash) if password.len() <= MAX_PASSWORD_LEN * 4 => hashing.verify(password, hash).await,
         _ => {

@@ -43,8 +43,9 @@ const MAX_DELAY_MS: i64 = 3_600_000;
 /// than any check takes, and short enough that a crash mid-check does not lock for long.
 const PROVISIONAL_MS: i64 = 60_000;
 
-/// Longest account part of a key: an e-mail address is at most 254 characters.
-const MAX_ACCOUNT_CHARS: usize = 254;
+/// Longest account part of a key, and of an account as logged: an e-mail address is at most
+/// 254 characters.
+pub const MAX_ACCOUNT_CHARS: usize = 254;
 
 /// The keys one attempt counts under.
 #[derive(Debug, Clone)]
@@ -57,7 +58,7 @@ pub struct Keys {
 impl Keys {
     /// Keys for an attempt on the account `email` (as typed) from `ip`.
     pub fn new(email: &str, ip: Option<IpAddr>) -> Self {
-        let account: String = email.trim().to_lowercase().chars().take(MAX_ACCOUNT_CHARS).collect();
+        let account = account_of(email);
         let source = ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
         Self {
             pair: format!("pair:{account}|{source}"),
@@ -76,6 +77,17 @@ impl Keys {
         keys.push((self.pair.clone(), settings.max_failures_per_account_and_ip));
         keys
     }
+}
+
+/// The account an attempt names, as counted and logged: the address typed, trimmed, cut to
+/// [`MAX_ACCOUNT_CHARS`] before anything else reads it (a body may hold megabytes), lower-cased.
+pub fn account_of(email: &str) -> String {
+    email.trim().chars().take(MAX_ACCOUNT_CHARS).collect::<String>().to_lowercase()
+}
+
+/// Whether `email` is longer than any address an account can have.
+pub fn too_long_for_an_account(email: &str) -> bool {
+    email.trim().chars().nth(MAX_ACCOUNT_CHARS).is_some()
 }
 
 /// The slots one attempt holds until its check ends: give them back with

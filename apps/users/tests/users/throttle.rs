@@ -151,3 +151,17 @@ async fn each_further_failure_doubles_the_wait() {
         .unwrap();
     assert!((59..=60).contains(&second), "second wait {second}");
 }
+
+#[tokio::test]
+async fn an_oversized_address_is_counted_and_logged_cut_to_the_longest_address() {
+    let app = TestApp::new().await;
+    let huge = format!("{}@example.com", "a".repeat(100_000));
+    login_from(&app, ATTACKER, None, &huge, "wrong-guess-at-it-9")
+        .await
+        .assert_problem(401, "invalid_credentials");
+    let failed = app.audit(None, "user.login_failed").await;
+    assert_eq!(failed.len(), 1);
+    let after = failed[0].changes.get("account").and_then(|change| change.after.clone());
+    let logged = after.as_ref().and_then(|value| value.as_str()).expect("the account logged").to_owned();
+    assert_eq!(logged.chars().count(), throttle::MAX_ACCOUNT_CHARS, "the whole body went into the trail");
+}
