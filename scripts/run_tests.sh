@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: format check, clippy with warnings denied, the whole test suite on SQLite,
 # then again on PostgreSQL when one is reachable, then the OpenAPI document through a validator;
-# the full variant then fuzzes the running server with Schemathesis on both databases.
+# the full variant then fuzzes the server with Schemathesis on both databases and runs the
+# admin console's browser tests (scripts/browser_tests.sh: Node.js and Debian's chromium).
 #
 #   scripts/run_tests.sh               # PostgreSQL when reachable, skipped (and said so) when not
 #   scripts/run_tests.sh --postgres    # the full variant (CI): PostgreSQL, Redis, Python required
@@ -25,7 +26,7 @@ for arg in "$@"; do
     case "$arg" in
         --postgres) postgres=required ;;
         --sqlite-only) postgres=off ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -144,6 +145,11 @@ if [[ "$postgres" == required ]]; then
     scripts/schemathesis.sh --python "$venv/bin/python" --max-time 120
     step "Schemathesis on PostgreSQL"
     scripts/schemathesis.sh --python "$venv/bin/python" --max-time 120 --database-url "$pg_url"
+    # The admin console in a real headless Chromium: every page's CSP, console and requests,
+    # axe-core in both themes, the sign-in, lists, search, palette and CSRF flows
+    # (tests/browser/console.mjs); screenshots in target/browser/.
+    step "browser tests"
+    scripts/browser_tests.sh
 fi
 
 step "all checks passed in $((SECONDS - started)) s"

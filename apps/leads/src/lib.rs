@@ -9,6 +9,7 @@
 
 mod api;
 mod cli;
+pub mod console;
 pub mod contact;
 pub mod demo;
 pub mod event;
@@ -37,6 +38,7 @@ pub fn app() -> App {
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
+        .with_console(console::SECTION)
         .with_large_bodies(&[LargeBody {
             method: "POST",
             path: "/leads/imports",

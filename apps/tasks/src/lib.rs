@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod caller;
+pub mod console;
 pub mod demo;
 pub mod event;
 pub mod job;
@@ -42,6 +43,7 @@ pub fn app() -> App {
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
+        .with_console(console::SECTION)
         .with_large_bodies(&[LargeBody {
             method: "POST",
             path: "/tasks/{id}/attachments",

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use baseops_core::{Actor, ApiError, AppState, Authenticator, Grants, Principal};
+use baseops_core::{Actor, ApiError, AppState, Authenticator, Grants, OrganizationChoice, Principal, Viewer};
 use chrono::{Duration, Utc};
 use http::request::Parts;
 use http::{Method, header};
@@ -32,17 +32,7 @@ fn unauthenticated(detail: &str) -> ApiError {
     ApiError::NotAuthenticated { code: "unauthenticated", detail: detail.to_owned() }
 }
 
-/// The value of the named cookie in the request, if any.
-pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
+pub use baseops_core::cookie;
 
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -60,6 +50,46 @@ impl Authenticator for UsersAuthenticator {
             return Ok(None);
         };
         from_session(state, parts, cookie_value).await.map(Some)
+    }
+
+    async fn viewer(
+        &self,
+        state: &AppState,
+        parts: &Parts,
+        principal: &Principal,
+    ) -> Result<Option<Viewer>, ApiError> {
+        let Some(cookie_value) = cookie(&parts.headers, &state.settings().session.cookie_name) else {
+            return Ok(None);
+        };
+        let sessions = SessionStore::of(state);
+        let db = state.db();
+        let Some(session) =
+            sessions.find_live(db.write(), state.settings(), cookie_value, Utc::now()).await?
+        else {
+            return Ok(None);
+        };
+        let Some(owner) = user::Entity::find_by_id(session.user_id).one(db.read()).await? else {
+            return Ok(None);
+        };
+        let organizations = crate::selector::organization_list_for_user(db.read(), owner.id)
+            .await?
+            .into_iter()
+            .map(|org| OrganizationChoice { id: org.id, name: org.name, slug: org.slug })
+            .collect();
+        let display_name = if owner.display_name.trim().is_empty() {
+            owner.email.clone()
+        } else {
+            owner.display_name.clone()
+        };
+        Ok(Some(Viewer {
+            user_id: owner.id,
+            email: owner.email,
+            display_name,
+            csrf_token: session.csrf_token,
+            organizations,
+            organization_id: principal.organization_id,
+            is_superuser: owner.is_superuser,
+        }))
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod authenticator;
 mod cli;
+pub mod console;
 pub mod directory;
 pub mod event;
 pub mod job;
@@ -52,6 +53,7 @@ pub fn app() -> App {
         .with_events(&[], event::subscribe)
         .with_jobs(|jobs| jobs.register::<job::PurgeThrottle>())
         .with_schedules(&[job::PURGE_THROTTLE_HOURLY])
+        .with_console(console::SECTION)
         .with_services(|state| {
             let sessions = session_store::SessionStore::from_settings(state.settings())?;
             let directory: Arc<dyn baseops_core::Directory> = Arc::new(UsersDirectory);

@@ -69,8 +69,8 @@ pub struct App {
     pub commands: fn() -> Vec<Command>,
     /// What `baseops demo-data <app>` creates.
     pub demo: Option<Demo>,
-    /// The app's pages in the admin console.
-    pub console: &'static [ConsolePage],
+    /// What the app adds to the admin console.
+    pub console: ConsoleSection,
 }
 
 /// A route that accepts a body larger than `server.body_limit_bytes` — a file upload — up to
@@ -102,16 +102,60 @@ pub type ApiMiddleware = fn(
     axum::middleware::Next,
 ) -> futures_util::future::BoxFuture<'static, axum::response::Response>;
 
-/// A page an app adds to the admin console, under `/admin/<app>/<path>`.
-///
-/// The console is not built yet: apps leave this empty until it is, and the composition
-/// already checks that no two apps claim one path.
+/// A page in the admin console's navigation, under `/admin/<path>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConsolePage {
-    /// The path under the app's section (`board`).
+    /// The path under `/admin` (`leads`, `tasks/board`).
     pub path: &'static str,
-    /// The title in the navigation.
+    /// The title in the navigation and the command palette.
     pub title: &'static str,
+    /// The permission a person needs to see the entry (any scope); `None`: everyone signed in.
+    pub permission: Option<&'static str>,
+}
+
+/// A record the command palette found.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SearchHit {
+    /// What it is (`Lead`, `Task`).
+    pub kind: &'static str,
+    /// Its name or title.
+    pub title: String,
+    /// A second line (e-mail, company, status).
+    pub subtitle: String,
+    /// Its console page.
+    pub url: String,
+}
+
+/// Finds up to `limit` of an app's records matching a query, within the caller's reach; an
+/// app without the permission to list its records answers an empty list.
+pub type ConsoleSearch =
+    fn(
+        AppState,
+        baseops_core::RequestContext,
+        String,
+        u64,
+    ) -> futures_util::future::BoxFuture<'static, Result<Vec<SearchHit>, baseops_core::ApiError>>;
+
+/// A template an app brings: its name (`leads/list.html`) and built-in source, which a file
+/// of the same name in `console.templates_dir` overrides.
+pub type ConsoleTemplate = (&'static str, &'static str);
+
+/// What an app adds to the admin console.
+#[derive(Clone, Copy, Debug)]
+pub struct ConsoleSection {
+    /// Its entries in the navigation, the first being the app's own.
+    pub pages: &'static [ConsolePage],
+    /// Its routes, mounted under `/admin` (they declare full paths: `/leads/{id}`).
+    pub routes: fn() -> axum::Router<AppState>,
+    /// Its templates.
+    pub templates: &'static [ConsoleTemplate],
+    /// Its records in the command palette.
+    pub search: Option<ConsoleSearch>,
+}
+
+impl ConsoleSection {
+    /// Nothing in the console.
+    pub const EMPTY: Self = Self { pages: &[], routes: axum::Router::new, templates: &[], search: None };
 }
 
 fn no_services(state: AppState) -> Result<AppState, BoxError> {
@@ -142,7 +186,7 @@ impl App {
             background: &[],
             commands: Vec::new,
             demo: None,
-            console: &[],
+            console: ConsoleSection::EMPTY,
         }
     }
 
@@ -258,9 +302,9 @@ impl App {
         self
     }
 
-    /// Sets the app's console pages.
-    pub const fn with_console(mut self, pages: &'static [ConsolePage]) -> Self {
-        self.console = pages;
+    /// Sets what the app adds to the console.
+    pub const fn with_console(mut self, console: ConsoleSection) -> Self {
+        self.console = console;
         self
     }
 }

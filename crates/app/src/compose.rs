@@ -183,11 +183,12 @@ impl Apps {
         self.check_events(problems);
         unique(self.commands().iter().map(|command| command.name()), "command", problems);
         unique(self.demos().iter().map(|demo| demo.noun.to_owned()), "demo-data noun", problems);
-        let pages = self
-            .apps
-            .iter()
-            .flat_map(|app| app.console.iter().map(|page| format!("{}/{}", app.name, page.path)));
+        let pages =
+            self.apps.iter().flat_map(|app| app.console.pages.iter().map(|page| page.path.to_owned()));
         unique(pages, "console page", problems);
+        let templates =
+            self.apps.iter().flat_map(|app| app.console.templates.iter().map(|(name, _)| (*name).to_owned()));
+        unique(templates, "console template", problems);
     }
 
     fn check_permissions(&self, problems: &mut Vec<String>) {

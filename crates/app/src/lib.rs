@@ -16,7 +16,10 @@ mod background;
 mod command;
 mod compose;
 
-pub use app::{ApiMiddleware, App, ConsolePage, LargeBody, Route};
+pub use app::{
+    ApiMiddleware, App, ConsolePage, ConsoleSearch, ConsoleSection, ConsoleTemplate, LargeBody, Route,
+    SearchHit,
+};
 pub use background::{Background, RunsIn};
 pub use command::{Command, CommandContext, Demo, EXIT_FAILURE, EXIT_SUCCESS, Progress, Seed};
 pub use compose::{Apps, CompositionError};

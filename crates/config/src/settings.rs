@@ -81,6 +81,18 @@ pub struct Settings {
     pub tasks: TasksSettings,
     /// Logging settings.
     pub log: LogSettings,
+    /// The admin console.
+    #[serde(default)]
+    pub console: ConsoleSettings,
+}
+
+/// The admin console (`[console]`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// A directory of templates that replace the built-in ones of the same name
+    /// (`frame.html`, `leads/list.html`, …).
+    pub templates_dir: Option<PathBuf>,
 }
 
 /// HTTP server settings (`[server]`).

@@ -44,6 +44,18 @@ impl Scope {
     }
 }
 
+/// The value of the named cookie in a request's headers, if any.
+pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
 /// Effective permissions in the active organization: name → widest scope granted.
 pub type Grants = BTreeMap<String, Scope>;
 
@@ -79,4 +91,47 @@ pub trait Authenticator: Send + Sync + 'static {
     /// `Ok(None)` when the request carries no credentials; an error (401, 403 for a failed
     /// CSRF check, 404 for an unknown organization) when they are invalid.
     async fn authenticate(&self, state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError>;
+
+    /// What the console shows of the person behind a session `principal`: `None` for tokens,
+    /// and for authenticators that have no sessions.
+    async fn viewer(
+        &self,
+        _state: &AppState,
+        _parts: &Parts,
+        _principal: &Principal,
+    ) -> Result<Option<Viewer>, ApiError> {
+        Ok(None)
+    }
+}
+
+/// The person signed in to the console: who, in which organizations, and the session's CSRF
+/// token its forms carry.
+#[derive(Clone, Debug, Serialize)]
+pub struct Viewer {
+    /// The user's id.
+    pub user_id: Uuid,
+    /// E-mail address.
+    pub email: String,
+    /// Display name (the e-mail address when blank).
+    pub display_name: String,
+    /// The session's CSRF token.
+    #[serde(skip)]
+    pub csrf_token: String,
+    /// The organizations the user may switch between, by name.
+    pub organizations: Vec<OrganizationChoice>,
+    /// The active one, if any.
+    pub organization_id: Option<Uuid>,
+    /// Platform staff.
+    pub is_superuser: bool,
+}
+
+/// An organization in the console's switcher.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrganizationChoice {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its slug.
+    pub slug: String,
 }

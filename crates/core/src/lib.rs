@@ -28,7 +28,7 @@ mod version;
 
 pub use access::Access;
 pub use actor::{Acting, Actor, Origin};
-pub use auth::{Authenticator, Grants, Principal, Scope};
+pub use auth::{Authenticator, Grants, OrganizationChoice, Principal, Scope, Viewer, cookie};
 pub use context::{ClientIp, RequestContext, RequestId};
 pub use directory::{
     Directory, MAX_IDS as MAX_DIRECTORY_IDS, OrganizationRef, UserRef, active_members, directory,

@@ -20,6 +20,7 @@ use crate::{middleware, openapi};
 /// and the middleware stack configured from `state.settings()`.
 pub fn build_router(state: AppState, apps: &Apps) -> Router {
     let (routes, document) = openapi::routes_and_document(apps, Some(&state));
+    let console = baseops_console::router(state.settings(), apps);
     // Installed before the first request, so that request is counted.
     baseops_telemetry::metrics_handle();
     let settings = state.settings();
@@ -69,6 +70,7 @@ pub fn build_router(state: AppState, apps: &Apps) -> Router {
         .layer(axum::middleware::from_fn(middleware::detach::detach));
 
     routes
+        .merge(console)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
         .fallback(|| async { ApiError::NotFound })
         .layer(stack)

@@ -34,7 +34,7 @@ use crate::service::merge::{MergeInput, lead_merge};
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     /// Only leads in this stage.
     pub stage_id: Option<Uuid>,
     /// Only leads in this pipeline.

@@ -4,7 +4,7 @@
 mod activities;
 mod export;
 mod imports;
-mod leads;
+pub(crate) mod leads;
 mod pipelines;
 mod rules;
 

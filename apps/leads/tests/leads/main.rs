@@ -2,6 +2,7 @@
 //! (`BASEOPS_TEST_DATABASE_URL`): one test binary, one module per story.
 
 mod assignment;
+mod console;
 mod crud;
 mod export;
 mod import;

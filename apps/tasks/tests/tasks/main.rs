@@ -7,6 +7,7 @@ mod bad_input;
 mod collaboration;
 mod comment_versions;
 mod concurrency;
+mod console;
 mod jobs;
 mod lists;
 mod permissions;

@@ -44,7 +44,7 @@ pub struct LoginOut {
     pub expires_at: DateTime<Utc>,
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
     let session = &state.settings().session;
     let secure = if session.cookie_secure { "; Secure" } else { "" };
     let cookie = format!(
@@ -52,6 +52,30 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderVal
         session.cookie_name
     );
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Checks the credentials and opens a session, ending the one the browser sent (a login always
+/// rotates the session id): what the API's and the console's sign-in both do.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    origin: &Origin,
+    headers: &HeaderMap,
+    email: &str,
+    password: &str,
+    second_factor: SecondFactor<'_>,
+) -> Result<session::OpenedSession, ApiError> {
+    let hashing = PasswordHashing::new(&state.settings().auth).map_err(ApiError::internal)?;
+    let existing = existing_cookie(state, headers);
+    session::session_login(
+        state.db(),
+        &SessionStore::of(state),
+        state.settings(),
+        &hashing,
+        origin,
+        Credentials { email, password, second_factor },
+        existing.as_deref(),
+    )
+    .await
 }
 
 /// Logs in with e-mail and password and starts a session (cookie).
@@ -68,25 +92,9 @@ pub(super) async fn login(
     headers: HeaderMap,
     Json(input): Json<LoginInput>,
 ) -> Result<Response, ApiError> {
-    let hashing = PasswordHashing::new(&state.settings().auth).map_err(ApiError::internal)?;
-    let parts_cookie = existing_cookie(&state, &headers);
-    let opened = session::session_login(
-        state.db(),
-        &SessionStore::of(&state),
-        state.settings(),
-        &hashing,
-        &origin,
-        Credentials {
-            email: &input.email,
-            password: &input.password,
-            second_factor: SecondFactor {
-                totp_code: input.totp_code.as_deref(),
-                recovery_code: input.recovery_code.as_deref(),
-            },
-        },
-        parts_cookie.as_deref(),
-    )
-    .await?;
+    let second_factor =
+        SecondFactor { totp_code: input.totp_code.as_deref(), recovery_code: input.recovery_code.as_deref() };
+    let opened = sign_in(&state, &origin, &headers, &input.email, &input.password, second_factor).await?;
     let max_age = (opened.session.expires_at - Utc::now()).num_seconds();
     let body = LoginOut {
         user: opened.user.into(),
@@ -163,7 +171,7 @@ pub(super) async fn token(
     Ok(response)
 }
 
-fn existing_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
+pub(crate) fn existing_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
     cookie(headers, &state.settings().session.cookie_name).map(str::to_owned)
 }
 

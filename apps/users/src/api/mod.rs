@@ -1,6 +1,6 @@
 //! The users app's JSON API: authentication, the current user, organizations and tokens.
 
-mod auth;
+pub(crate) mod auth;
 mod invitations;
 mod me;
 mod members;

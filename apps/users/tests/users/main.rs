@@ -7,6 +7,7 @@ mod access_cache;
 mod audit_api;
 mod auth;
 mod client_ip;
+mod console;
 mod if_match;
 mod invitations;
 mod least_privilege;

@@ -18,6 +18,14 @@ pub(crate) async fn render_problems(request: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
+    // The console's error pages are for people and stay HTML.
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if html {
+        return response;
+    }
     let mut problem =
         response.extensions_mut().remove::<Problem>().unwrap_or_else(|| Problem::for_status(status));
     problem.request_id = request_id;

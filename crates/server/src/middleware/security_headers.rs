@@ -18,6 +18,11 @@ const DOCS_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'sel
      img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
      base-uri 'none'; form-action 'none'";
 
+/// The admin console: its own hashed scripts, styles and images only; nothing inline, nothing
+/// from elsewhere; forms post only to itself.
+const CONSOLE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// `nosniff`, no referrer leaks across origins, no framing (clickjacking), a strict
 /// Content-Security-Policy, `Cache-Control: no-store` on the API (its answers are one
 /// caller's data), and HSTS when served over HTTPS. A handler that sets one of these itself
@@ -29,7 +34,11 @@ pub(crate) async fn set_security_headers(
 ) -> Response {
     let path = request.uri().path();
     let docs = path == "/api/docs" || path.starts_with("/api/docs/");
-    let api = path.starts_with("/api/v1/") || path == "/metrics";
+    let console = path == "/admin" || path.starts_with("/admin/");
+    // Console pages are one person's data too; only its hashed assets may be kept.
+    let api = path.starts_with("/api/v1/")
+        || path == "/metrics"
+        || (console && !path.starts_with("/admin/assets/"));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let mut set = |name, value| {
@@ -38,7 +47,14 @@ pub(crate) async fn set_security_headers(
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
     set(header::X_FRAME_OPTIONS, "DENY");
-    set(header::CONTENT_SECURITY_POLICY, if docs { DOCS_POLICY } else { API_POLICY });
+    let policy = if docs {
+        DOCS_POLICY
+    } else if console {
+        CONSOLE_POLICY
+    } else {
+        API_POLICY
+    };
+    set(header::CONTENT_SECURITY_POLICY, policy);
     if api {
         set(header::CACHE_CONTROL, "no-store");
     }

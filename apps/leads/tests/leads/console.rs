@@ -1,0 +1,110 @@
+//! The leads pages of the admin console: the list and a lead's page through the same
+//! selectors and rules as the API, and leads in the command palette.
+
+use baseops_test_support::{Client, TestApp};
+use serde_json::json;
+
+use crate::support::create_lead;
+
+#[tokio::test]
+async fn the_list_shows_searches_and_pages_the_organizations_leads() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let other = app.organization("Other").await.owner;
+    let ada = create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "last_name": "Lovelace", "company": "Engines & Co"}),
+    )
+    .await;
+    create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Grace", "last_name": "Hopper", "value_amount": 123450, "currency": "EUR"}),
+    )
+    .await;
+    let hidden = create_lead(&app, &other, json!({"first_name": "Hidden", "last_name": "Elsewhere"})).await;
+    let person = Client::logged_in(&app, &owner.email).await;
+
+    let list = person.get(&app, "/admin/leads").await;
+    assert_eq!(list.status, 200, "{}", list.text());
+    let html = list.text();
+    assert!(html.contains("Lovelace") && html.contains("Hopper"), "{html}");
+    assert!(html.contains("Engines &amp; Co"), "text is escaped: {html}");
+    assert!(html.contains("1,234.50 EUR"), "money in the currency's format: {html}");
+    assert!(!html.contains("Elsewhere"), "another organization's lead: {html}");
+
+    let found = person.get(&app, "/admin/leads?q=lovelace&status=open&sort=").await.text();
+    assert!(found.contains("Lovelace") && !found.contains("Hopper"), "{found}");
+
+    let first = person.get(&app, "/admin/leads?sort=last_name").await.text();
+    assert!(first.find("Hopper").unwrap() < first.find("Lovelace").unwrap(), "ordered by last name");
+
+    let detail = person.get(&app, &format!("/admin/leads/{}", ada["id"].as_str().unwrap())).await;
+    assert_eq!(detail.status, 200);
+    assert!(detail.text().contains("<h1>Ada Lovelace</h1>"), "{}", detail.text());
+    let elsewhere = person.get(&app, &format!("/admin/leads/{}", hidden["id"].as_str().unwrap())).await;
+    assert_eq!(elsewhere.status, 404);
+    assert!(elsewhere.header("content-type").unwrap().starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn bad_filters_get_a_clear_page_and_no_search() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let person = Client::logged_in(&app, &owner.email).await;
+    for (path, status) in [
+        ("/admin/leads?status=maybe", 422),
+        ("/admin/leads?cursor=not-a-cursor", 400),
+        (&format!("/admin/leads?q={}", "x".repeat(300)), 422),
+        ("/admin/leads/not-a-uuid", 400),
+    ] {
+        let response = person.get(&app, path).await;
+        assert_eq!(response.status, status, "{path}: {}", response.text());
+        assert!(response.header("content-type").unwrap().starts_with("text/html"), "{path}");
+    }
+    let long = person.get(&app, &format!("/admin/search?q={}", "y".repeat(101))).await;
+    assert_eq!(long.status, 400);
+}
+
+#[tokio::test]
+async fn a_role_without_leads_sees_no_entry_and_is_refused() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    app.member_with_email(owner.organization_id, "accountant@acme.test", "accountant").await;
+    create_lead(&app, &owner, json!({"first_name": "Secret", "last_name": "Lead"})).await;
+    let accountant = Client::logged_in(&app, "accountant@acme.test").await;
+    let home = accountant.get(&app, "/admin").await;
+    assert_eq!(home.status, 200);
+    assert!(!home.text().contains("href=\"&#x2f;admin&#x2f;leads\""), "{}", home.text());
+    assert_eq!(accountant.get(&app, "/admin/leads").await.status, 403);
+    let search = accountant.get(&app, "/admin/search?q=secret").await;
+    assert_eq!(search.json()["results"], json!([]));
+}
+
+#[tokio::test]
+async fn the_palette_finds_leads_in_reach() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let other = app.organization("Other").await.owner;
+    let lead = create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@engines.test"}),
+    )
+    .await;
+    create_lead(&app, &other, json!({"first_name": "Ada", "last_name": "Elsewhere"})).await;
+    let person = Client::logged_in(&app, &owner.email).await;
+    let found = person.get(&app, "/admin/search?q=ada").await;
+    assert_eq!(found.status, 200, "{}", found.text());
+    let results = found.json()["results"].as_array().unwrap().clone();
+    let leads: Vec<_> = results.iter().filter(|hit| hit["kind"] == "Lead").collect();
+    assert_eq!(leads.len(), 1, "{results:?}");
+    assert_eq!(leads[0]["title"], "Ada Lovelace");
+    assert_eq!(leads[0]["url"], format!("/admin/leads/{}", lead["id"].as_str().unwrap()));
+    assert_eq!(
+        person.get(&app, "/admin/search?q=a").await.json()["results"],
+        json!([]),
+        "one letter finds nothing"
+    );
+}

@@ -1,0 +1,150 @@
+//! The tasks app in the console: the list (search, stage, order, keyset pages), a task's
+//! page, and tasks in the command palette. The same selectors as the JSON API.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use baseops_app::{ConsolePage, ConsoleSection, SearchHit};
+use baseops_console::list::{first_page, given};
+use baseops_console::{ConsoleError, Crumb, Signed, context, value};
+use baseops_core::{ApiError, AppState, RequestContext};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::caller::Caller;
+use crate::permission::TASKS_VIEW;
+use crate::selector::task_detail;
+use crate::selector::{Sort, TaskFilter, list as task_list};
+
+/// What the tasks app adds to the console.
+pub const SECTION: ConsoleSection = ConsoleSection {
+    pages: &[ConsolePage { path: "tasks", title: "Tasks", permission: Some(TASKS_VIEW) }],
+    routes,
+    templates: &[
+        ("tasks/list.html", include_str!("../templates/tasks/list.html")),
+        ("tasks/detail.html", include_str!("../templates/tasks/detail.html")),
+    ],
+    search: Some(search),
+};
+
+fn routes() -> Router<AppState> {
+    Router::new().route("/admin/tasks", get(list)).route("/admin/tasks/{id}", get(detail))
+}
+
+/// The list's filter form, as a browser sends it: empty fields mean "any".
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ListForm {
+    q: String,
+    status: String,
+    mine: String,
+    sort: String,
+    cursor: String,
+}
+
+/// Longest text a filter field takes, as in the API.
+const MAX_FILTER_CHARS: usize = 200;
+
+impl ListForm {
+    fn filter(&self, ctx: &RequestContext) -> Result<TaskFilter, ApiError> {
+        for (field, text) in [("q", &self.q), ("status", &self.status), ("sort", &self.sort)] {
+            if text.chars().count() > MAX_FILTER_CHARS || text.chars().any(char::is_control) {
+                return Err(ApiError::invalid(field, "must be at most 200 characters of text"));
+            }
+        }
+        let sort = match given(&self.sort) {
+            None => Sort::default(),
+            Some(text) => serde_json::from_value(serde_json::Value::String(text))
+                .map_err(|_| ApiError::invalid("sort", "is not an order the list knows"))?,
+        };
+        Ok(TaskFilter {
+            statuses: given(&self.status).into_iter().collect(),
+            assignee: (self.mine == "1").then(|| ctx.user_id()),
+            q: given(&self.q),
+            sort,
+            cursor: given(&self.cursor),
+            ..TaskFilter::default()
+        })
+    }
+
+    /// The list's first page with this form's filters.
+    fn first_page(&self) -> String {
+        first_page(
+            "/admin/tasks",
+            &[("q", self.q.as_str()), ("status", &self.status), ("mine", &self.mine), ("sort", &self.sort)],
+        )
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(form): Query<ListForm>,
+) -> Result<Response, ConsoleError> {
+    let caller = Caller::of(&signed.ctx, &state)?;
+    let filter = form.filter(&signed.ctx)?;
+    let page = task_list(state.db().read(), &caller, &filter).await?;
+    let (workflow, _) = crate::selector::workflow_of(state.db().read(), caller.organization_id())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(signed.page(
+        "tasks/list.html",
+        vec![Crumb::here("Tasks")],
+        context! {
+            page => value(&page),
+            workflow => value(&workflow),
+            q => form.q.trim(),
+            status => form.status.as_str(),
+            mine => form.mine == "1",
+            sort => form.sort.as_str(),
+            first_page => form.first_page(),
+            paged => !form.cursor.is_empty(),
+        },
+    ))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ConsoleError> {
+    let caller = Caller::of(&signed.ctx, &state)?;
+    let task = task_detail(state.db().read(), &caller, id).await?;
+    let title = task.summary.title.clone();
+    Ok(signed.page(
+        "tasks/detail.html",
+        vec![Crumb::link("Tasks", "/admin/tasks"), Crumb::here(title)],
+        context! { task => value(&task) },
+    ))
+}
+
+/// Tasks whose title or description contains the query, newest first.
+fn search(
+    state: AppState,
+    ctx: RequestContext,
+    q: String,
+    limit: u64,
+) -> BoxFuture<'static, Result<Vec<SearchHit>, ApiError>> {
+    async move {
+        if !ctx.can(TASKS_VIEW) {
+            return Ok(Vec::new());
+        }
+        let caller = Caller::of(&ctx, &state)?;
+        let filter = TaskFilter { q: Some(q), limit: Some(limit), ..TaskFilter::default() };
+        let page = task_list(state.db().read(), &caller, &filter).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|task| SearchHit {
+                kind: "Task",
+                title: task.title,
+                subtitle: task.status,
+                url: format!("/admin/tasks/{}", task.id),
+            })
+            .collect())
+    }
+    .boxed()
+}

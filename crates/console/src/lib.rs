@@ -1,0 +1,240 @@
+//! The admin console's kit, at `/admin`: server-rendered pages from minijinja templates an
+//! integrator overrides file by file, hashed immutable assets (vendored htmx, our CSS and
+//! script), the frame (navigation by app, organization switcher, theme, command palette),
+//! the sign-in guard and CSRF on forms.
+//!
+//! An app brings its pages in its `App` value ([`baseops_app::ConsoleSection`]): routes,
+//! templates, navigation entries and a search for the command palette. Its handlers take
+//! [`Signed`], call the same services and selectors as its API, and answer
+//! [`Console::page`].
+
+mod assets;
+mod error;
+mod guard;
+mod home;
+pub mod list;
+mod templates;
+
+pub mod signed;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use baseops_app::{Apps, ConsolePage, ConsoleSearch};
+use baseops_config::Settings;
+use baseops_core::AppState;
+use http::StatusCode;
+use minijinja::value::Serde;
+use minijinja::{Environment, Value};
+use serde::Serialize;
+
+pub use assets::url as asset_url;
+pub use error::{ConsoleError, is_local_page, sign_in_url};
+pub use guard::{CSRF_FIELD, ORGANIZATION_COOKIE};
+pub use minijinja::context;
+pub use signed::Signed;
+
+/// The composed console: templates of the kit and every app, navigation, searches.
+pub struct Console {
+    env: Environment<'static>,
+    pages: Vec<ConsolePage>,
+    searches: Vec<ConsoleSearch>,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console").field("pages", &self.pages).finish_non_exhaustive()
+    }
+}
+
+/// A breadcrumb: a title and, except for the current page, a link.
+#[derive(Debug, Clone, Serialize)]
+pub struct Crumb {
+    /// What it says.
+    pub title: String,
+    /// Where it leads; `None` for the current page.
+    pub url: Option<String>,
+}
+
+impl Crumb {
+    /// A crumb leading to `url`.
+    pub fn link(title: impl Into<String>, url: impl Into<String>) -> Self {
+        Self { title: title.into(), url: Some(url.into()) }
+    }
+
+    /// The current page.
+    pub fn here(title: impl Into<String>) -> Self {
+        Self { title: title.into(), url: None }
+    }
+}
+
+#[derive(Serialize)]
+struct NavEntry<'a> {
+    title: &'a str,
+    url: String,
+    current: bool,
+}
+
+impl Console {
+    /// The console of the composed `apps`, with the overrides of `console.templates_dir`.
+    pub fn new(settings: &Settings, apps: &Apps) -> Self {
+        let templates = apps.iter().flat_map(|app| app.console.templates.iter().copied()).collect();
+        Self {
+            env: templates::environment(settings.console.templates_dir.as_deref(), templates),
+            pages: apps.iter().flat_map(|app| app.console.pages.iter().copied()).collect(),
+            searches: apps.iter().filter_map(|app| app.console.search).collect(),
+        }
+    }
+
+    /// The navigation entries `signed` may use.
+    fn nav<'a>(&'a self, signed: &Signed) -> Vec<NavEntry<'a>> {
+        self.pages
+            .iter()
+            .filter(|page| page.permission.is_none_or(|permission| signed.can(permission)))
+            .map(|page| {
+                let url = format!("/admin/{}", page.path);
+                let current = signed.path == url || signed.path.starts_with(&format!("{url}/"));
+                NavEntry { title: page.title, url, current }
+            })
+            .collect()
+    }
+
+    /// Renders `template` inside the frame, for `signed`, with `context` and the breadcrumbs
+    /// (the last one is the page's title).
+    pub fn page(
+        &self,
+        signed: &Signed,
+        template: &str,
+        crumbs: Vec<Crumb>,
+        context: impl Serialize,
+    ) -> Response {
+        let title = crumbs.last().map(|crumb| crumb.title.clone()).unwrap_or_default();
+        let nav = self.nav(signed);
+        let palette: Vec<_> =
+            nav.iter().map(|entry| context! { title => entry.title, url => entry.url.as_str() }).collect();
+        let frame = context! {
+            viewer => Value::from(Serde(&signed.viewer)),
+            csrf_token => signed.viewer.csrf_token.as_str(),
+            nav => Value::from(Serde(&nav)),
+            palette_pages => palette,
+            crumbs => Value::from(Serde(&crumbs)),
+            title => title,
+            path => signed.path.as_str(),
+        };
+        self.render(template, context! { ..frame, ..Value::from(Serde(&context)) }, StatusCode::OK)
+    }
+
+    /// Renders a template outside the frame (the sign-in pages) with `status`.
+    pub fn bare(&self, template: &str, context: impl Serialize, status: StatusCode) -> Response {
+        self.render(template, Value::from(Serde(&context)), status)
+    }
+
+    fn render(&self, template: &str, context: Value, status: StatusCode) -> Response {
+        match self.env.get_template(template).and_then(|found| found.render(context)) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(error) => {
+                tracing::error!(template, error = %error, detail = ?error, "console template does not render");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Html("<!doctype html><title>Error</title><p>This page could not be shown.</p>"),
+                )
+                    .into_response()
+            }
+        }
+    }
+
+    /// The records the palette finds for `query`, from every app, within the caller's reach.
+    async fn search(&self, state: &AppState, signed: &Signed, query: &str) -> Vec<baseops_app::SearchHit> {
+        let per_app = 8;
+        let searches = self
+            .searches
+            .iter()
+            .map(|search| search(state.clone(), signed.ctx.clone(), query.to_owned(), per_app));
+        let mut hits = Vec::new();
+        for found in futures_util::future::join_all(searches).await {
+            match found {
+                Ok(found) => hits.extend(found),
+                Err(error) => tracing::warn!(error = %error, "a console search failed"),
+            }
+        }
+        hits
+    }
+}
+
+/// Any serializable value as a template value (`context! { lead => value(&lead) }`).
+pub fn value(data: &impl Serialize) -> Value {
+    Value::from(Serde(data))
+}
+
+/// The composed console as handlers take it: `Extension(console): ConsoleRef` (pages behind
+/// sign-in reach it through [`Signed::page`]).
+pub type ConsoleRef = axum::Extension<Arc<Console>>;
+
+/// The `/admin` routes of the kit and every app, with the guard, the error pages and the
+/// composed console in every request's extensions.
+pub fn router(settings: &Settings, apps: &Apps) -> Router<AppState> {
+    let console = Arc::new(Console::new(settings, apps));
+    let mut routes = Router::new()
+        .route("/admin", get(home::home))
+        .route("/admin/", get(home::home))
+        .route("/admin/search", get(home::search))
+        .route("/admin/assets/{file}", get(assets::serve));
+    for app in apps.iter() {
+        routes = routes.merge((app.console.routes)());
+    }
+    routes
+        // Unknown console paths get the console's page, not the API's problem document.
+        .route("/admin/{*rest}", axum::routing::any(home::not_found))
+        .layer(axum::middleware::from_fn_with_state(console.clone(), error_pages))
+        .layer(axum::middleware::from_fn(guard::guard))
+        .layer(axum::Extension(console))
+}
+
+/// Renders the [`error::ErrorPage`] a handler's [`ConsoleError`] left in its response, and
+/// turns axum's own refusals (a malformed path or query, a wrong method) into pages too.
+async fn error_pages(
+    axum::extract::State(console): axum::extract::State<Arc<Console>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let page = match response.extensions_mut().remove::<error::ErrorPage>() {
+        Some(page) => page,
+        None if status.is_client_error() || status.is_server_error() => {
+            let html = response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+            if html {
+                return response;
+            }
+            let body = std::mem::take(response.body_mut());
+            let text = axum::body::to_bytes(body, 2048).await.unwrap_or_default();
+            let detail = String::from_utf8_lossy(&text).chars().take(300).collect::<String>();
+            error::ErrorPage {
+                status,
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                detail: if detail.trim().is_empty() {
+                    "The request could not be handled.".to_owned()
+                } else {
+                    detail
+                },
+            }
+        }
+        None => return response,
+    };
+    let mut rendered = console.bare(
+        "error.html",
+        context! { status => page.status.as_u16(), title => page.title, detail => page.detail },
+        page.status,
+    );
+    for name in [http::header::RETRY_AFTER, http::header::SET_COOKIE, http::header::ALLOW] {
+        if let Some(value) = response.headers().get(&name) {
+            rendered.headers_mut().insert(name, value.clone());
+        }
+    }
+    rendered
+}
