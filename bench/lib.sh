@@ -10,7 +10,7 @@
 #   bench_start WORKDIR                   starts `baseops serve` on a free port; sets $server_pid, $base
 #   bench_stop                            stops it (SIGTERM, waits)
 #   bench_token WORKDIR SCOPES_JSON       logs in and creates an API token; sets $token
-#   bench_wrk NAME PATH SCRIPT [CLIENTS]  one wrk run; prints a result line, sets $last_p50
+#   bench_wrk NAME PATH SCRIPT [CLIENTS]  one wrk run; prints a result line, sets $last_p50 and $last_rps
 #   bench_peak_rss                        the server's peak RSS in MiB
 
 bench_email=bench@example.com
@@ -106,6 +106,7 @@ bench_wrk() {
     local name=$1 path=$2 script=$3 clients=${4:-$connections} out rps p99 non2xx socket
     out=$(wrk -t"$threads" -c"$clients" -d"${duration}s" --latency -s "$script" "$base$path")
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    last_rps=$rps
     last_p50=$(bench_to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
     p99=$(bench_to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")

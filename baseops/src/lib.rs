@@ -21,6 +21,7 @@ pub const APPS: &[fn() -> App] = &[
     baseops_customers::app,
     baseops_leads::app,
     baseops_tasks::app,
+    baseops_analytics::app,
 ];
 
 /// The apps of this build, checked and in dependency order.

@@ -66,6 +66,7 @@ fn the_default_roles_get_what_docs_permissions_rbac_md_says() {
             ("tasks.create", Own),
             ("tasks.edit", Own),
             ("tasks.comment", Own),
+            ("analytics.track", All),
         ]
     );
     let every = registry.permissions().len();

@@ -25,29 +25,29 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Only this actor (user id, token id or system actor name).
-    actor_id: Option<String>,
+    pub(crate) actor_id: Option<String>,
     /// Only this entity type (`lead`, `user`).
-    entity_type: Option<String>,
+    pub(crate) entity_type: Option<String>,
     /// Only this entity id (with `entity_type`).
-    entity_id: Option<String>,
+    pub(crate) entity_id: Option<String>,
     /// Only this action (`lead.update`).
-    action: Option<String>,
+    pub(crate) action: Option<String>,
     /// From this time on (inclusive).
-    since: Option<DateTime<Utc>>,
+    pub(crate) since: Option<DateTime<Utc>>,
     /// Before this time (exclusive).
-    until: Option<DateTime<Utc>>,
+    pub(crate) until: Option<DateTime<Utc>>,
     /// Page size, 1–200 (default 50). List only.
-    limit: Option<u64>,
+    pub(crate) limit: Option<u64>,
     /// `next_cursor` of the previous page. List only.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// `csv` (default) or `jsonl`. Export only.
     #[param(pattern = "^(csv|jsonl)$")]
-    format: Option<String>,
+    pub(crate) format: Option<String>,
 }
 
 const MAX_FILTER_LEN: usize = 128;
 
-fn filter(ctx: &RequestContext, query: EventQuery) -> Result<EventFilter, ApiError> {
+pub(crate) fn filter(ctx: &RequestContext, query: EventQuery) -> Result<EventFilter, ApiError> {
     for (field, value) in [
         ("actor_id", &query.actor_id),
         ("entity_type", &query.entity_type),

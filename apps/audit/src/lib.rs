@@ -36,6 +36,7 @@ mod api;
 pub mod chain;
 mod changes;
 mod cli;
+pub mod console;
 mod migration;
 mod model;
 pub mod permission;
@@ -61,6 +62,7 @@ pub fn app() -> App {
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
+        .with_console(console::SECTION)
         .with_background(&[Background {
             name: "audit.sealer",
             runs_in: RunsIn::Both,

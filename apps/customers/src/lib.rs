@@ -5,6 +5,7 @@
 //! read-only API. Other apps reach customers through these functions only.
 
 mod api;
+pub mod console;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`.
 #[allow(missing_docs)]
@@ -25,4 +26,5 @@ pub fn app() -> App {
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
+        .with_console(console::SECTION)
 }

@@ -82,7 +82,7 @@ pub struct JobQuery {
 }
 
 /// The order cursors of the list are made for.
-const SORT: &str = "-created";
+pub(crate) const SORT: &str = "-created";
 
 /// Jobs, newest first.
 #[utoipa::path(get, path = "/jobs", operation_id = "jobs_list", tag = "jobs", params(JobQuery), responses(

@@ -8,6 +8,7 @@
 
 mod api;
 mod cli;
+pub mod console;
 
 use baseops_app::App;
 use baseops_jobs::events::Dispatch;
@@ -21,4 +22,5 @@ pub fn app() -> App {
         .with_jobs(|jobs| jobs.register::<Dispatch>().register::<PurgeFinished>())
         .with_schedules(&[PURGE_DAILY])
         .with_commands(cli::commands)
+        .with_console(console::SECTION)
 }

@@ -1,14 +1,17 @@
 //! The leads app in the console: the list (search, status, order, keyset pages), a lead's
-//! page, and leads in the command palette. The same selectors as the JSON API.
+//! page, the pipeline board ([`board`]), and leads in the command palette. The same
+//! selectors and services as the JSON API.
+
+mod board;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use baseops_app::{ConsolePage, ConsoleSection, SearchHit};
 use baseops_console::list::{first_page, given};
 use baseops_console::{ConsoleError, Crumb, Signed, context, value};
-use baseops_core::{AppState, RequestContext};
+use baseops_core::{ApiError, AppState, RequestContext};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
@@ -17,21 +20,35 @@ use uuid::Uuid;
 use crate::api::leads::ListQuery;
 use crate::model::StageKind;
 use crate::permission::{LEADS_VIEW, access_of};
-use crate::selector::lead::{LeadFilter, lead_get, lead_list};
+use crate::selector::lead::{LeadFilter, lead_count, lead_get, lead_list};
+
+/// Matching leads are counted up to this many; beyond it the list says "more than".
+const COUNT_BOUND: u64 = 1000;
 
 /// What the leads app adds to the console.
 pub const SECTION: ConsoleSection = ConsoleSection {
-    pages: &[ConsolePage { path: "leads", title: "Leads", permission: Some(LEADS_VIEW) }],
+    pages: &[
+        ConsolePage { path: "leads", title: "Leads", permission: Some(LEADS_VIEW) },
+        ConsolePage { path: "leads/board", title: "Pipeline", permission: Some(LEADS_VIEW) },
+    ],
     routes,
     templates: &[
         ("leads/list.html", include_str!("../templates/leads/list.html")),
         ("leads/detail.html", include_str!("../templates/leads/detail.html")),
+        ("leads/board.html", include_str!("../templates/leads/board.html")),
+        ("leads/board_head.html", include_str!("../templates/leads/board_head.html")),
+        ("leads/board_card.html", include_str!("../templates/leads/board_card.html")),
+        ("leads/board_answer.html", include_str!("../templates/leads/board_answer.html")),
     ],
     search: Some(search),
 };
 
 fn routes() -> Router<AppState> {
-    Router::new().route("/admin/leads", get(list)).route("/admin/leads/{id}", get(detail))
+    Router::new()
+        .route("/admin/leads", get(list))
+        .route("/admin/leads/board", get(board::board))
+        .route("/admin/leads/{id}", get(detail))
+        .route("/admin/leads/{id}/stage", post(board::move_stage))
 }
 
 /// The list's filter form, as a browser sends it: empty fields mean "any".
@@ -75,12 +92,15 @@ async fn list(
     Query(form): Query<ListForm>,
 ) -> Result<Response, ConsoleError> {
     let access = access_of(&signed.ctx, LEADS_VIEW)?;
-    let page = lead_list(state.db().read(), &access, &form.filter()?).await?;
+    let filter = form.filter()?;
+    let page = lead_list(state.db().read(), &access, &filter).await?;
+    let count = lead_count(state.db().read(), &access, &filter, COUNT_BOUND).await.map_err(ApiError::from)?;
     Ok(signed.page(
         "leads/list.html",
         vec![Crumb::here("Leads")],
         context! {
             page => value(&page),
+            count => value(&count),
             q => form.q.trim(),
             status => form.status.as_str(),
             sort => form.sort.as_str(),

@@ -1,10 +1,13 @@
 //! The tasks app in the console: the list (search, stage, order, keyset pages), a task's
-//! page, and tasks in the command palette. The same selectors as the JSON API.
+//! page, the board ([`board`]), and tasks in the command palette. The same selectors and
+//! services as the JSON API.
+
+mod board;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use baseops_app::{ConsolePage, ConsoleSection, SearchHit};
 use baseops_console::list::{first_page, given};
 use baseops_console::{ConsoleError, Crumb, Signed, context, value};
@@ -19,19 +22,33 @@ use crate::permission::TASKS_VIEW;
 use crate::selector::task_detail;
 use crate::selector::{Sort, TaskFilter, list as task_list};
 
+/// Matching tasks are counted up to this many; beyond it the list says "more than".
+const COUNT_BOUND: u64 = 1000;
+
 /// What the tasks app adds to the console.
 pub const SECTION: ConsoleSection = ConsoleSection {
-    pages: &[ConsolePage { path: "tasks", title: "Tasks", permission: Some(TASKS_VIEW) }],
+    pages: &[
+        ConsolePage { path: "tasks", title: "Tasks", permission: Some(TASKS_VIEW) },
+        ConsolePage { path: "tasks/board", title: "Board", permission: Some(TASKS_VIEW) },
+    ],
     routes,
     templates: &[
         ("tasks/list.html", include_str!("../templates/tasks/list.html")),
         ("tasks/detail.html", include_str!("../templates/tasks/detail.html")),
+        ("tasks/board.html", include_str!("../templates/tasks/board.html")),
+        ("tasks/board_head.html", include_str!("../templates/tasks/board_head.html")),
+        ("tasks/board_card.html", include_str!("../templates/tasks/board_card.html")),
+        ("tasks/board_answer.html", include_str!("../templates/tasks/board_answer.html")),
     ],
     search: Some(search),
 };
 
 fn routes() -> Router<AppState> {
-    Router::new().route("/admin/tasks", get(list)).route("/admin/tasks/{id}", get(detail))
+    Router::new()
+        .route("/admin/tasks", get(list))
+        .route("/admin/tasks/board", get(board::board))
+        .route("/admin/tasks/{id}", get(detail))
+        .route("/admin/tasks/{id}/status", post(board::move_status))
 }
 
 /// The list's filter form, as a browser sends it: empty fields mean "any".
@@ -87,6 +104,9 @@ async fn list(
     let caller = Caller::of(&signed.ctx, &state)?;
     let filter = form.filter(&signed.ctx)?;
     let page = task_list(state.db().read(), &caller, &filter).await?;
+    let count = crate::selector::count(state.db().read(), &caller, &filter, COUNT_BOUND)
+        .await
+        .map_err(ApiError::from)?;
     let (workflow, _) = crate::selector::workflow_of(state.db().read(), caller.organization_id())
         .await
         .map_err(ApiError::from)?;
@@ -95,6 +115,7 @@ async fn list(
         vec![Crumb::here("Tasks")],
         context! {
             page => value(&page),
+            count => value(&count),
             workflow => value(&workflow),
             q => form.q.trim(),
             status => form.status.as_str(),

@@ -109,8 +109,14 @@ pub struct ConsolePage {
     pub path: &'static str,
     /// The title in the navigation and the command palette.
     pub title: &'static str,
-    /// The permission a person needs to see the entry (any scope); `None`: everyone signed in.
+    /// The permission a person needs to see the entry (any scope); `None`: everyone signed
+    /// in; [`ConsolePage::SUPERUSERS`]: platform staff only.
     pub permission: Option<&'static str>,
+}
+
+impl ConsolePage {
+    /// The `permission` of pages for platform staff only (the job queue).
+    pub const SUPERUSERS: &'static str = "platform.superuser";
 }
 
 /// A record the command palette found.

@@ -174,3 +174,227 @@
     }
   });
 })();
+
+/* ---- notifications bell ---- */
+// The count arrives first on the notifications stream (SSE), then grows with each new one;
+// without JavaScript the bell is a plain link to the list.
+(function () {
+  'use strict';
+  var bell = document.getElementById('bell');
+  if (!bell || !window.EventSource) return;
+  var count = document.getElementById('bell-count'), live = document.getElementById('bell-live');
+  var unread = 0, source;
+  function show(n) {
+    unread = Math.max(0, n | 0);
+    count.textContent = String(unread);
+    count.hidden = unread === 0;
+    bell.setAttribute('aria-label', unread ? 'Notifications, ' + unread + ' unread' : 'Notifications');
+  }
+  function parse(data) { try { return JSON.parse(data); } catch (_) { return null; } }
+  function resync() {
+    fetch('/api/v1/notifications/unread-count', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) { if (body) show(body.unread); })
+      .catch(function () {});
+  }
+  source = new EventSource(bell.getAttribute('data-stream'));
+  source.addEventListener('unread', function (e) { var body = parse(e.data); if (body) show(body.unread); });
+  source.addEventListener('notification', function (e) {
+    var body = parse(e.data);
+    show(unread + 1);
+    if (body && live) live.textContent = 'New notification: ' + body.title;
+  });
+  source.addEventListener('resync', resync);
+  // A closed session or a server going away: stop quietly rather than retry forever.
+  source.onerror = function () { if (source.readyState === 2) source.close(); };
+  window.addEventListener('pagehide', function () { source.close(); });
+})();
+
+/* ---- boards ---- */
+/* Boards (leads pipeline, tasks): cards move between columns by drag and drop or by
+ * keyboard (Space picks a card up, arrows choose a column, Space/Enter drops, Esc
+ * cancels). A drop posts the card's own Move form with fetch and X-Requested-With:
+ * fetch; the server answers the card and the column heads (200) or a one-line refusal
+ * (403/409/422). Without this script the Move forms post and the page reloads. */
+(function () {
+  'use strict';
+  var doc = document, board = doc.querySelector('.board[data-field]');
+  if (!board || !window.fetch || !window.DOMParser || !window.URLSearchParams) return;
+  var field = board.getAttribute('data-field'), reasonField = board.getAttribute('data-reason-field');
+  var alerts = doc.getElementById('board-messages'), live = doc.getElementById('board-status');
+  var dialog = doc.getElementById('board-reason'), dragged = null, held = null, heldAt = -1, pending = null;
+
+  function columns() { return Array.prototype.slice.call(board.querySelectorAll('.board-column')); }
+  function allowed(card) { return (card.getAttribute('data-allowed') || '').split(' ').filter(Boolean); }
+  function accepts(col, card) { return allowed(card).indexOf(col.getAttribute('data-stage')) >= 0; }
+  function columnOf(card) { return card.closest('.board-column'); }
+  function say(text) { if (live) live.textContent = text; }
+  function fail(text) {
+    if (!alerts) return;
+    var p = doc.createElement('p');
+    p.className = 'alert alert-error';
+    p.textContent = text;
+    alerts.textContent = '';
+    alerts.append(p);
+  }
+  function over(col) {
+    columns().forEach(function (c) { c.classList.toggle('board-over', c === col); });
+  }
+  // Columns that take the card get .board-accepts; the others dim while it moves.
+  function mark(card) {
+    columns().forEach(function (c) { c.classList.toggle('board-accepts', !!card && accepts(c, card)); });
+    board.classList.toggle('board-moving', !!card);
+    if (!card) over(null);
+  }
+  function element(target) { return target && target.nodeType === 1 ? target : target && target.parentElement; }
+  function movable(card) { return card.hasAttribute('data-allowed') && card.querySelector('form.board-move-form'); }
+
+  board.querySelectorAll('.board-card[data-allowed]').forEach(function (card) { card.tabIndex = 0; });
+
+  function place(html, col, card, keyboard) {
+    var page = new DOMParser().parseFromString(html, 'text/html'), fresh = page.querySelector('.board-card');
+    page.querySelectorAll('.board-column-head').forEach(function (head) {
+      var old = doc.getElementById(head.id);
+      if (old) old.replaceWith(doc.importNode(head, true));
+    });
+    if (!fresh) return;
+    var node = doc.importNode(fresh, true), home = board.querySelector(
+      '.board-column[data-stage="' + (window.CSS && CSS.escape ? CSS.escape(node.getAttribute('data-stage')) : node.getAttribute('data-stage')) + '"] .board-cards');
+    card.remove();
+    if (node.hasAttribute('data-allowed')) node.tabIndex = 0;
+    if (home) {
+      home.prepend(node);
+      if (keyboard) node.focus();
+    }
+    say(node.getAttribute('data-name') + ' moved to ' + col.getAttribute('data-name') + '.');
+  }
+
+  function send(card, col, reason, keyboard) {
+    var form = card.querySelector('form.board-move-form'), token = doc.querySelector('meta[name="csrf-token"]');
+    if (!form) return;
+    var data = new URLSearchParams(new FormData(form));
+    data.set(field, col.getAttribute('data-stage'));
+    if (reasonField) data.set(reasonField, reason || '');
+    card.setAttribute('aria-busy', 'true');
+    fetch(form.action, {
+      method: 'POST', body: data, credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': token ? token.content : '', 'X-Requested-With': 'fetch', Accept: 'text/html' }
+    }).then(function (r) {
+      return r.text().then(function (html) { return { ok: r.ok, status: r.status, html: html }; });
+    }).then(function (answer) {
+      card.removeAttribute('aria-busy');
+      if (answer.ok) { if (alerts) alerts.textContent = ''; place(answer.html, col, card, keyboard); return; }
+      var page = new DOMParser().parseFromString(answer.html, 'text/html');
+      var why = page.querySelector('.board-refusal') || page.querySelector('main p');
+      fail(why ? why.textContent : 'The card was not moved (error ' + answer.status + ').');
+      if (keyboard) card.focus();
+    }).catch(function () {
+      card.removeAttribute('aria-busy');
+      fail('The card was not moved: the server could not be reached.');
+    });
+  }
+
+  function drop(card, col, keyboard) {
+    if (col === columnOf(card)) return;
+    if (!accepts(col, card)) {
+      fail(card.getAttribute('data-name') + ' cannot move to ' + col.getAttribute('data-name') + '.');
+      return;
+    }
+    if (!col.hasAttribute('data-needs-reason')) { send(card, col, null, keyboard); return; }
+    if (!dialog || !dialog.showModal) { fail('A lost stage needs a reason: use the card\'s Move form.'); return; }
+    pending = { card: card, col: col, keyboard: keyboard };
+    var input = dialog.querySelector('input');
+    input.value = '';
+    input.removeAttribute('aria-invalid');
+    dialog.showModal();
+    input.focus();
+  }
+
+  if (dialog) {
+    dialog.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var input = dialog.querySelector('input'), move = pending;
+      if (!input.value.trim()) { input.setAttribute('aria-invalid', 'true'); input.focus(); return; }
+      pending = null;
+      dialog.close();
+      if (move) send(move.card, move.col, input.value.trim(), move.keyboard);
+    });
+    dialog.addEventListener('click', function (e) {
+      if (element(e.target).closest('[data-close]')) dialog.close();
+    });
+    dialog.addEventListener('close', function () {
+      if (pending) { say('Move cancelled.'); if (pending.keyboard) pending.card.focus(); }
+      pending = null;
+    });
+  }
+
+  board.addEventListener('dragstart', function (e) {
+    var card = element(e.target).closest('.board-card[draggable="true"]');
+    if (!card || !movable(card)) return;
+    dragged = card;
+    card.classList.add('board-card-dragging');
+    e.dataTransfer.effectAllowed = 'move';
+    e.dataTransfer.setData('text/plain', card.getAttribute('data-name')); // Firefox drags nothing without data
+    mark(card);
+  });
+  board.addEventListener('dragend', function () {
+    if (dragged) dragged.classList.remove('board-card-dragging');
+    dragged = null;
+    mark(null);
+  });
+  board.addEventListener('dragover', function (e) {
+    var col = dragged && element(e.target).closest('.board-column');
+    if (col && accepts(col, dragged)) { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; over(col); }
+    else over(null);
+  });
+  board.addEventListener('drop', function (e) {
+    var col = dragged && element(e.target).closest('.board-column'), card = dragged;
+    if (!col) return;
+    e.preventDefault();
+    mark(null);
+    drop(card, col, false);
+  });
+
+  function release() {
+    if (held) held.classList.remove('board-card-held');
+    held = null;
+    heldAt = -1;
+    mark(null);
+  }
+  board.addEventListener('keydown', function (e) {
+    var card = e.target, cols = columns(), step, i;
+    if (!card.classList || !card.classList.contains('board-card') || !movable(card)) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (held !== card) {
+      if (e.key !== ' ') return;
+      e.preventDefault(); // Space would scroll the page
+      release();
+      held = card;
+      heldAt = cols.indexOf(columnOf(card));
+      card.classList.add('board-card-held');
+      mark(card);
+      say('Picked up ' + card.getAttribute('data-name') + '. Use the left and right arrows to choose a stage, ' +
+        'Space or Enter to drop, Escape to cancel.');
+      return;
+    }
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft' || e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      step = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : -1;
+      for (i = heldAt + step; i >= 0 && i < cols.length; i += step) {
+        if (accepts(cols[i], card)) { heldAt = i; break; }
+      }
+      over(cols[heldAt] === columnOf(card) ? null : cols[heldAt]);
+      say(cols[heldAt] === columnOf(card) ? 'Where it is.' : 'Move to ' + cols[heldAt].getAttribute('data-name') + '.');
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      var target = cols[heldAt];
+      release();
+      if (target && target !== columnOf(card)) drop(card, target, true); else say('Left where it was.');
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      release();
+      say('Move cancelled.');
+    }
+  });
+  board.addEventListener('focusout', function (e) { if (held && e.target === held) release(); });
+})();

@@ -10,6 +10,7 @@
 
 mod assets;
 mod error;
+pub mod form;
 mod guard;
 mod home;
 pub mod list;
@@ -26,14 +27,14 @@ use baseops_app::{Apps, ConsolePage, ConsoleSearch};
 use baseops_config::Settings;
 use baseops_core::AppState;
 use http::StatusCode;
+use minijinja::Environment;
 use minijinja::value::Serde;
-use minijinja::{Environment, Value};
 use serde::Serialize;
 
 pub use assets::url as asset_url;
 pub use error::{ConsoleError, is_local_page, sign_in_url};
 pub use guard::{CSRF_FIELD, ORGANIZATION_COOKIE};
-pub use minijinja::context;
+pub use minijinja::{Value, context};
 pub use signed::Signed;
 
 /// The composed console: templates of the kit and every app, navigation, searches.
@@ -48,6 +49,9 @@ impl std::fmt::Debug for Console {
         f.debug_struct("Console").field("pages", &self.pages).finish_non_exhaustive()
     }
 }
+
+/// The page shown as the bell in the top bar instead of in the navigation.
+pub const BELL_PAGE: &str = "notifications";
 
 /// A breadcrumb: a title and, except for the current page, a link.
 #[derive(Debug, Clone, Serialize)]
@@ -88,17 +92,27 @@ impl Console {
         }
     }
 
-    /// The navigation entries `signed` may use.
+    /// The navigation entries `signed` may use; the current one is the entry whose path is
+    /// the longest prefix of the page's (the board under `leads/board`, not `leads`).
     fn nav<'a>(&'a self, signed: &Signed) -> Vec<NavEntry<'a>> {
-        self.pages
+        let mut entries: Vec<NavEntry<'a>> = self
+            .pages
             .iter()
-            .filter(|page| page.permission.is_none_or(|permission| signed.can(permission)))
-            .map(|page| {
-                let url = format!("/admin/{}", page.path);
-                let current = signed.path == url || signed.path.starts_with(&format!("{url}/"));
-                NavEntry { title: page.title, url, current }
+            .filter(|page| page.path != BELL_PAGE)
+            .filter(|page| match page.permission {
+                None => true,
+                Some(ConsolePage::SUPERUSERS) => signed.viewer.is_superuser,
+                Some(permission) => signed.can(permission),
             })
-            .collect()
+            .map(|page| NavEntry { title: page.title, url: format!("/admin/{}", page.path), current: false })
+            .collect();
+        let within = |url: &str| signed.path == url || signed.path.starts_with(&format!("{url}/"));
+        if let Some(current) =
+            entries.iter_mut().filter(|entry| within(&entry.url)).max_by_key(|entry| entry.url.len())
+        {
+            current.current = true;
+        }
+        entries
     }
 
     /// Renders `template` inside the frame, for `signed`, with `context` and the breadcrumbs
@@ -114,7 +128,9 @@ impl Console {
         let nav = self.nav(signed);
         let palette: Vec<_> =
             nav.iter().map(|entry| context! { title => entry.title, url => entry.url.as_str() }).collect();
+        let bell = self.pages.iter().any(|page| page.path == BELL_PAGE);
         let frame = context! {
+            bell => bell,
             viewer => Value::from(Serde(&signed.viewer)),
             csrf_token => signed.viewer.csrf_token.as_str(),
             nav => Value::from(Serde(&nav)),

@@ -73,3 +73,20 @@ impl FromRequestParts<AppState> for Signed {
         Ok(Self { ctx, viewer, path, console })
     }
 }
+
+impl axum::extract::OptionalFromRequestParts<AppState> for Signed {
+    type Rejection = ConsoleError;
+
+    /// `None` for a request without a usable session (pages open to everyone, such as
+    /// accepting an invitation); other failures (a forged form) stay errors.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(signed) => Ok(Some(signed)),
+            Err(ConsoleError::SignIn { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}

@@ -39,7 +39,8 @@ pub use extract::{Json, Query};
 pub use link::{LinkChange, LinkEvent, LinkSource, LinkTarget, Links};
 pub use money::{Currency, CurrencyError, Money, MoneyError, RoundingMode, divide_rounded};
 pub use page::{
-    Cursor, DEFAULT_LIMIT, MAX_CURSOR_LEN, MAX_LIMIT, Page, PageQuery, Paging, invalid_cursor, refuse_paging,
+    BoundedCount, Cursor, DEFAULT_LIMIT, MAX_CURSOR_LEN, MAX_LIMIT, Page, PageQuery, Paging, invalid_cursor,
+    refuse_paging,
 };
 pub use permission::{DefaultGrant, DefaultRole, PermissionDef, PermissionRegistry, pattern_matches};
 pub use state::AppState;

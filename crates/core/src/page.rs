@@ -31,6 +31,28 @@ pub const MAX_LIMIT: u64 = 200;
 /// Longest cursor accepted; every cursor this API makes is far shorter.
 pub const MAX_CURSOR_LEN: usize = 512;
 
+/// How many rows a list holds, counted only up to a bound: lists never count a whole big
+/// table to print a number nobody reads to the last digit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BoundedCount {
+    /// The count, or the bound when there are more.
+    pub count: u64,
+    /// Whether `count` is exact; `false` means "more than `count`".
+    pub exact: bool,
+}
+
+impl BoundedCount {
+    /// Rows to fetch to count up to `bound`: one more, to tell "exactly" from "more".
+    pub fn fetch(bound: u64) -> u64 {
+        bound.saturating_add(1)
+    }
+
+    /// The count of `found` rows fetched with [`BoundedCount::fetch`].
+    pub fn of(found: u64, bound: u64) -> Self {
+        if found > bound { Self { count: bound, exact: false } } else { Self { count: found, exact: true } }
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Page<T> {

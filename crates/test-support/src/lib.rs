@@ -45,7 +45,7 @@ pub use client::Client;
 pub use database::{TEST_DATABASE_VAR, TestDatabase};
 pub use people::{Org, PASSWORD};
 pub use raw_http::raw_request;
-pub use response::TestResponse;
+pub use response::{TestResponse, csrf_token_in};
 pub use team::{DEFAULT_ROLES, Team};
 pub use work::{RunningWorker, link_token, run_worker_until};
 

@@ -52,6 +52,15 @@ impl TestResponse {
             .collect()
     }
 
+    /// The CSRF token a console page carries (`<meta name="csrf-token" content="…">`), for
+    /// its forms' `csrf_token` field.
+    ///
+    /// # Panics
+    /// When the page has none (a page of someone signed out, or not a console page).
+    pub fn csrf_token(&self) -> String {
+        csrf_token_in(&self.text())
+    }
+
     /// A header's value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
@@ -74,4 +83,14 @@ impl TestResponse {
         assert_eq!(problem["request_id"], request_id, "the problem names the request");
         problem
     }
+}
+
+/// The CSRF token in a console page's HTML (`<meta name="csrf-token" content="…">`).
+///
+/// # Panics
+/// When the page has none.
+pub fn csrf_token_in(html: &str) -> String {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = html.find(marker).expect("a console page with a csrf-token meta tag") + marker.len();
+    html[start..].split('"').next().unwrap_or_default().to_owned()
 }

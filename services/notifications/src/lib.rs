@@ -7,6 +7,7 @@
 //! event). See `services/notifications/README.md`.
 
 mod api;
+pub mod console;
 pub mod job;
 pub mod live;
 mod migration;
@@ -30,6 +31,7 @@ pub fn app() -> App {
         .depends_on(&["users", "jobs", "email"])
         .with_api(api::routes)
         .with_migrations(migration::migrations)
+        .with_console(console::SECTION)
         .with_jobs(|jobs| jobs.register::<SendDigests>())
         .with_schedules(&[DIGEST_DAILY])
         .with_services(|state| {

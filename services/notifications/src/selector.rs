@@ -107,6 +107,18 @@ pub async fn list(
     Ok(NotificationPage { items: page.items, next_cursor: page.next_cursor, unread })
 }
 
+/// One of `user_id`'s in-app notifications.
+///
+/// # Errors
+/// Database errors.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<NotificationOut>, DbErr> {
+    Ok(in_app_of(user_id).filter(notification::Column::Id.eq(id)).one(db).await?.map(NotificationOut::from))
+}
+
 /// How many in-app notifications `user_id` has not read.
 ///
 /// # Errors

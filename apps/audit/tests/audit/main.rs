@@ -3,6 +3,7 @@
 //! the hash chain with concurrent writers and sealers, verification against the ways an
 //! attacker with SQL access would tamper, selectors, and the upgrade of existing trails.
 
+mod console;
 mod export;
 mod list;
 mod migration;

@@ -4,6 +4,7 @@
 //! binary's tests (`baseops/tests/baseops/jobs_commands.rs`).
 
 mod access;
+mod console;
 mod list;
 mod retry;
 mod support;

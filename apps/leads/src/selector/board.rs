@@ -210,3 +210,58 @@ async fn shared_values(
     }
     Ok(values)
 }
+
+/// Open leads per stage and currency: their count and value, in one grouped query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageValue {
+    /// The stage's name.
+    pub stage: String,
+    /// Its position in its pipeline.
+    pub position: i32,
+    /// The currency (`None` for leads without a value).
+    pub currency: Option<String>,
+    /// How many open leads.
+    pub count: i64,
+    /// Their value, in minor units.
+    pub amount: i64,
+}
+
+/// The organization's open leads by stage and currency (every pipeline), for analytics'
+/// daily snapshot; grouped in the database.
+///
+/// # Errors
+/// Database errors.
+pub async fn value_by_stage(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> Result<Vec<StageValue>, sea_orm::DbErr> {
+    use crate::model::stage;
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::col((stage::Entity, stage::Column::Name)), Alias::new("stage_name"))
+        .expr_as(Expr::cust("MIN(lead_stages.position)"), Alias::new("stage_position"))
+        .column((lead::Entity, lead::Column::Currency))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("lead_count"))
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(value_amount), 0) AS BIGINT)"), Alias::new("total"))
+        .from(lead::Entity)
+        .inner_join(
+            stage::Entity,
+            Expr::col((stage::Entity, stage::Column::Id)).equals((lead::Entity, lead::Column::StageId)),
+        )
+        .and_where(Expr::col((lead::Entity, lead::Column::OrganizationId)).eq(organization_id))
+        .and_where(Expr::col((lead::Entity, lead::Column::Status)).eq("open"))
+        .group_by_col((stage::Entity, stage::Column::Name))
+        .group_by_col((lead::Entity, lead::Column::Currency));
+    let mut out = Vec::new();
+    for row in db.query_all(&query).await? {
+        out.push(StageValue {
+            stage: row.try_get("", "stage_name")?,
+            position: row.try_get("", "stage_position")?,
+            currency: row.try_get("", "currency")?,
+            count: row.try_get("", "lead_count")?,
+            amount: row.try_get("", "total")?,
+        });
+    }
+    out.sort_by(|a, b| (a.position, &a.stage, &a.currency).cmp(&(b.position, &b.stage, &b.currency)));
+    Ok(out)
+}

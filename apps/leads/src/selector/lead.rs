@@ -1,10 +1,13 @@
 //! Reading leads: one lead, and the filtered, sorted, keyset-paginated list (the export
 //! reads the same list page by page).
 
-use baseops_core::{ApiError, Paging, invalid_cursor};
+use baseops_core::{ApiError, BoundedCount, Paging, invalid_cursor};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -351,6 +354,26 @@ fn condition(access: &Access, filter: &LeadFilter) -> Condition {
         condition = condition.add(lead::Column::Id.in_subquery(tagged));
     }
     condition
+}
+
+/// How many leads match `filter` within `access`'s reach, counted up to `bound`.
+///
+/// # Errors
+/// Database errors.
+pub async fn lead_count(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    filter: &LeadFilter,
+    bound: u64,
+) -> Result<BoundedCount, DbErr> {
+    let found = lead::Entity::find()
+        .select_only()
+        .column(lead::Column::Id)
+        .filter(condition(access, filter))
+        .limit(BoundedCount::fetch(bound))
+        .count(db)
+        .await?;
+    Ok(BoundedCount::of(found, bound))
 }
 
 /// A page of leads within `access`'s reach.

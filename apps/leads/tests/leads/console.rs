@@ -33,9 +33,11 @@ async fn the_list_shows_searches_and_pages_the_organizations_leads() {
     assert!(html.contains("Engines &amp; Co"), "text is escaped: {html}");
     assert!(html.contains("1,234.50 EUR"), "money in the currency's format: {html}");
     assert!(!html.contains("Elsewhere"), "another organization's lead: {html}");
+    assert!(html.contains(">2 leads<"), "counted: {html}");
 
     let found = person.get(&app, "/admin/leads?q=lovelace&status=open&sort=").await.text();
     assert!(found.contains("Lovelace") && !found.contains("Hopper"), "{found}");
+    assert!(found.contains(">1 lead<"), "the count follows the filters: {found}");
 
     let first = person.get(&app, "/admin/leads?sort=last_name").await.text();
     assert!(first.find("Hopper").unwrap() < first.find("Lovelace").unwrap(), "ordered by last name");

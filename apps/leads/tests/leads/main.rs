@@ -3,6 +3,7 @@
 
 mod assignment;
 mod console;
+mod console_board;
 mod crud;
 mod export;
 mod import;

@@ -6,7 +6,7 @@
 //! tasks the organization has. A page is fetched with `limit + 1` rows to know whether
 //! another follows.
 
-use baseops_core::{ApiError, Cursor, Paging, Scope, invalid_cursor};
+use baseops_core::{ApiError, BoundedCount, Cursor, Paging, Scope, invalid_cursor};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -259,6 +259,26 @@ fn ordered(query: sea_orm::Select<task::Entity>, sort: Sort) -> sea_orm::Select<
         Sort::UpdatedAsc | Sort::UpdatedDesc => query.order_by(task::Column::UpdatedAt, order.clone()),
     };
     query.order_by(task::Column::Id, order)
+}
+
+/// How many of the caller's tasks match `filter` (its cursor aside), counted up to `bound`.
+///
+/// # Errors
+/// Database errors.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    filter: &TaskFilter,
+    bound: u64,
+) -> Result<BoundedCount, sea_orm::DbErr> {
+    let found = task::Entity::find()
+        .select_only()
+        .column(task::Column::Id)
+        .filter(selection(caller, filter))
+        .limit(BoundedCount::fetch(bound))
+        .count(db)
+        .await?;
+    Ok(BoundedCount::of(found, bound))
 }
 
 /// One page of the caller's tasks matching `filter`.

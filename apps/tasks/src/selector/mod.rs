@@ -22,7 +22,7 @@ use crate::{Caller, Priority};
 
 pub use list::{
     Board, BoardColumn, MAX_BOARD_LIMIT, MAX_LIMIT, MAX_QUERY_LEN, MAX_STATUSES, Page, Sort, TaskFilter,
-    board, list,
+    board, count, list,
 };
 pub use related::{
     ActivityPage, AttachmentOut, CommentOut, activity, attachment_of, attachments_of, comment_of, comments_of,
@@ -284,4 +284,23 @@ pub async fn task_detail(
         subtasks,
         recurrence,
     })
+}
+
+/// How many of the organization's tasks are open and past their due time at `now`, for
+/// analytics' daily snapshot; counted in the database.
+///
+/// # Errors
+/// Database errors.
+pub async fn overdue_count(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    task::Entity::find()
+        .filter(task::Column::OrganizationId.eq(organization_id))
+        .filter(task::Column::DueAt.lt(now))
+        .filter(task::Column::Status.is_not_in([crate::workflow::DONE, crate::workflow::CANCELLED]))
+        .count(db)
+        .await
 }

@@ -26,6 +26,7 @@ async fn the_list_filters_and_a_task_has_its_page() {
     let html = list.text();
     assert!(html.contains("Call &lt;Ada&gt;") && html.contains("File the report"), "{html}");
     assert!(!html.contains("secret plan"), "{html}");
+    assert!(html.contains(">2 tasks<"), "counted: {html}");
     let assigned = person.get(&app, "/admin/tasks?mine=1").await.text();
     assert!(assigned.contains("Call &lt;Ada&gt;") && !assigned.contains("File the report"), "{assigned}");
     let searched = person.get(&app, "/admin/tasks?q=report").await.text();

@@ -46,7 +46,7 @@ const MAX_MEMBERS: u64 = 1000;
         (status = 200, description = "Members (at most 1000)", body = [MemberOut]),
         (status = 403, description = "Requires members.view", body = Problem),
     ))]
-pub(super) async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     ctx: RequestContext,
 ) -> Result<Json<Vec<MemberOut>>, ApiError> {

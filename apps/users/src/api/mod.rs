@@ -1,13 +1,13 @@
 //! The users app's JSON API: authentication, the current user, organizations and tokens.
 
 pub(crate) mod auth;
-mod invitations;
+pub(crate) mod invitations;
 mod me;
-mod members;
+pub(crate) mod members;
 mod organizations;
 mod recovery;
-mod sessions;
-mod tokens;
+pub(crate) mod sessions;
+pub(crate) mod tokens;
 mod two_factor;
 
 use axum::http::HeaderMap;

@@ -33,7 +33,7 @@ pub struct SessionOut {
     pub current: bool,
 }
 
-fn session_out(row: session::Model, current: Uuid) -> SessionOut {
+pub(crate) fn session_out(row: session::Model, current: Uuid) -> SessionOut {
     SessionOut {
         current: row.id == current,
         id: row.id,

@@ -27,7 +27,7 @@ use crate::password::PasswordHashing;
 /// Most pending invitations an organization may have at once.
 pub const MAX_PENDING_INVITATIONS: u64 = 200;
 /// The console page an invitation link opens.
-pub const ACCEPT_PATH: &str = "/accept-invitation";
+pub const ACCEPT_PATH: &str = "/admin/accept-invitation";
 
 /// Who is invited, and as what.
 #[derive(Debug, Clone, Copy)]

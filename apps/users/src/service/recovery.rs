@@ -27,9 +27,9 @@ use crate::session_store::SessionStore;
 /// Most live links of one kind a user is sent in an hour.
 pub const MAX_LINKS_PER_HOUR: u64 = 3;
 /// The console page a reset link opens.
-pub const RESET_PATH: &str = "/reset-password";
+pub const RESET_PATH: &str = "/admin/reset-password";
 /// The console page a verification link opens.
-pub const VERIFY_PATH: &str = "/verify-email";
+pub const VERIFY_PATH: &str = "/admin/verify-email";
 
 /// Issues a password-reset link for the account with this address, if there is an active
 /// one and it was not sent too many already, and enqueues the message carrying it. Returns

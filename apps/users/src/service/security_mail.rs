@@ -146,7 +146,7 @@ mod tests {
                     at: "2030-01-02 03:04 UTC".into(),
                     ip: ip.clone(),
                     user_agent,
-                    reset_url: "http://localhost:8000/reset-password".into(),
+                    reset_url: "http://localhost:8000/admin/reset-password".into(),
                     token_name: Some("ci <deploy>"),
                     organization: Some("Acme"),
                 };
@@ -154,7 +154,7 @@ mod tests {
                 assert_eq!(email.subject, subject);
                 let html = email.html.unwrap();
                 let text = &email.text;
-                assert!(text.contains("http://localhost:8000/reset-password\n"), "{event:?}: {text}");
+                assert!(text.contains("http://localhost:8000/admin/reset-password\n"), "{event:?}: {text}");
                 assert!(html.contains("reset-password\""), "{event:?}: {html}");
                 // HTML escapes `/`.
                 for (part, agent) in [(text, "curl/8.5"), (&html, "curl&#x2f;8.5")] {

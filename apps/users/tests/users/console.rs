@@ -20,13 +20,6 @@ fn signed_in(response: &TestResponse, email: &str) -> Client {
     }
 }
 
-/// The CSRF token a console page carries in its forms.
-fn csrf_of(page: &TestResponse) -> String {
-    let html = page.text();
-    let start = html.find("name=\"csrf-token\" content=\"").expect("a csrf meta tag") + 27;
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_person_signs_in_sees_the_frame_and_signs_out() {
     let app = TestApp::new().await;
@@ -60,7 +53,7 @@ async fn a_person_signs_in_sees_the_frame_and_signs_out() {
     assert_eq!(home.header("cache-control"), Some("no-store"));
 
     // Without the form's token, or from another site, signing out is refused and changes nothing.
-    let csrf = csrf_of(&home);
+    let csrf = home.csrf_token();
     person.post_form(&app, "/admin/logout", &[]).await;
     assert_eq!(person.get(&app, "/admin").await.status, 200);
     let forged = person

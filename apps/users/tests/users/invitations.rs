@@ -52,7 +52,10 @@ async fn an_invited_person_without_an_account_joins_with_the_invited_role() {
     assert!(message.contains("Subject: You are invited to Acme on baseops"), "{message}");
     assert!(message.contains("as Sales"), "{message}");
     let token = link_token(&message);
-    assert!(message.contains(&format!("http://localhost:8000/accept-invitation?token={token}")), "{message}");
+    assert!(
+        message.contains(&format!("http://localhost:8000/admin/accept-invitation?token={token}")),
+        "{message}"
+    );
     assert!(!listed.text().contains(&token), "the token is listed");
 
     // A new account needs a name and a strong password; a refusal keeps the invitation.

@@ -8,6 +8,8 @@ mod audit_api;
 mod auth;
 mod client_ip;
 mod console;
+mod console_links;
+mod console_people;
 mod if_match;
 mod invitations;
 mod least_privilege;

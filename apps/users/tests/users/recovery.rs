@@ -44,7 +44,10 @@ async fn a_reset_request_answers_the_same_for_known_and_unknown_addresses() {
     assert!(message.contains("Subject: Reset your baseops password"), "{message}");
     let token = link_token(&message);
     assert_eq!(token.len(), 43);
-    assert!(message.contains(&format!("http://localhost:8000/reset-password?token={token}")), "{message}");
+    assert!(
+        message.contains(&format!("http://localhost:8000/admin/reset-password?token={token}")),
+        "{message}"
+    );
 
     let requested = app.audit(None, "user.password_reset_request").await;
     assert_eq!(requested.len(), 1);
@@ -240,7 +243,7 @@ async fn a_verification_link_marks_the_address_verified() {
     assert_eq!(requested.status, 202, "{}", requested.text());
     let message = app.only_email_to("jane@example.com").await;
     let token = link_token(&message);
-    assert!(message.contains(&format!("/verify-email?token={token}")), "{message}");
+    assert!(message.contains(&format!("/admin/verify-email?token={token}")), "{message}");
     // A reset link does not verify, nor the other way round.
     Client::anonymous()
         .post(
@@ -285,7 +288,11 @@ async fn an_api_token_can_ask_for_a_verification_link() {
     assert_eq!(events[0].actor_type, "token");
     let mails = app.emails().await;
     assert_eq!(mails.len(), 2, "the token's security notice and the link: {mails:?}");
-    assert_eq!(mails.iter().filter(|mail| mail.contains("/verify-email?token=")).count(), 1, "{mails:?}");
+    assert_eq!(
+        mails.iter().filter(|mail| mail.contains("/admin/verify-email?token=")).count(),
+        1,
+        "{mails:?}"
+    );
 }
 
 /// Whoever had the old password may have made tokens with it: a reset revokes them, unless

@@ -38,7 +38,7 @@ async fn a_password_change_is_mailed_once_with_the_user_agent_and_the_reset_page
     let mail = app.only_email_to("jane@example.com").await;
     assert_eq!(subject(&mail), "Your baseops password was changed");
     assert!(mail.contains(USER_AGENT), "{mail}");
-    assert!(mail.contains("http://localhost:8000/reset-password"), "{mail}");
+    assert!(mail.contains("http://localhost:8000/admin/reset-password"), "{mail}");
     assert!(!mail.contains(NEW_PASSWORD), "{mail}");
 }
 

@@ -1,11 +1,20 @@
 //! The users app in the console: sign-in (with a second factor), sign-out and the
-//! organization switcher. The same services as `POST /auth/login` and `/auth/logout`.
+//! organization switcher — the same services as `POST /auth/login` and `/auth/logout` —
+//! and the people pages: your account, the members and the invitations.
+
+mod account;
+mod form;
+mod invitations;
+mod members;
+mod recovery;
+mod security;
+mod tokens;
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use baseops_app::ConsoleSection;
+use baseops_app::{ConsolePage, ConsoleSection};
 use baseops_console::{
     Console, ConsoleError, ConsoleRef, ORGANIZATION_COOKIE, Signed, context, is_local_page,
 };
@@ -15,15 +24,30 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 
 use crate::api::auth::{existing_cookie, session_cookie, sign_in};
+use crate::permission::{MEMBERS_INVITE, MEMBERS_VIEW};
 use crate::service::session;
 use crate::service::two_factor::SecondFactor;
 use crate::session_store::SessionStore;
 
 /// What the users app adds to the console.
 pub const SECTION: ConsoleSection = ConsoleSection {
-    pages: &[],
+    pages: &[
+        ConsolePage { path: "members", title: "Members", permission: Some(MEMBERS_VIEW) },
+        ConsolePage { path: "invitations", title: "Invitations", permission: Some(MEMBERS_INVITE) },
+    ],
     routes,
-    templates: &[("users/login.html", include_str!("../templates/users/login.html"))],
+    templates: &[
+        ("users/login.html", include_str!("../../templates/users/login.html")),
+        ("users/forms.html", include_str!("../../templates/users/forms.html")),
+        ("users/account.html", include_str!("../../templates/users/account.html")),
+        ("users/members.html", include_str!("../../templates/users/members.html")),
+        ("users/invitations.html", include_str!("../../templates/users/invitations.html")),
+        ("users/forgot_password.html", include_str!("../../templates/users/forgot_password.html")),
+        ("users/reset_password.html", include_str!("../../templates/users/reset_password.html")),
+        ("users/verify_email.html", include_str!("../../templates/users/verify_email.html")),
+        ("users/accept_invitation.html", include_str!("../../templates/users/accept_invitation.html")),
+        ("users/link_done.html", include_str!("../../templates/users/link_done.html")),
+    ],
     search: None,
 };
 
@@ -32,6 +56,12 @@ fn routes() -> Router<AppState> {
         .route("/admin/login", get(login_page).post(login))
         .route("/admin/logout", post(logout))
         .route("/admin/organization", post(switch_organization))
+        .merge(account::routes())
+        .merge(security::routes())
+        .merge(tokens::routes())
+        .merge(members::routes())
+        .merge(invitations::routes())
+        .merge(recovery::routes())
 }
 
 /// Where to go after signing in.

@@ -1,0 +1,3 @@
+//! The console kit's form pieces the people pages use.
+
+pub(crate) use baseops_console::form::{DoneQuery, Failure, all, done, no_store, one};
