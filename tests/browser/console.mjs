@@ -12,14 +12,18 @@
 // (prefers-color-scheme) and the dark theme chosen with the toggle; a full-page screenshot of
 // each to CONSOLE_SCREENSHOTS/<page>-<theme>.png. Then the flows: sign-in (wrong password,
 // `next`, no open redirect), the home page's chrome, the leads list with its search and a lead,
-// the tasks list and a task, the theme toggle kept across reloads, the command palette, forged
-// POSTs refused with 403, and sign-out. Exit 1 on any failure; the last line is
-// "N passed, N failed".
+// the tasks list and a task, the theme toggle kept across reloads, the command palette, then
+// pages.mjs (the leads board by drag and drop, the tasks board by keyboard, your account with
+// two-factor setup, members, invitations, customers, audit, jobs, the live notifications bell,
+// notifications and their preferences, the dashboard when present, an error page and the
+// forgot-password page), forged POSTs refused with 403, and sign-out. Exit 1 on any failure;
+// the last line is "N passed, N failed".
 
 import { chromium, request as apiRequest } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { morePages } from './pages.mjs';
 
 const env = (name, fallback) => {
     const value = process.env[name] ?? fallback;
@@ -598,6 +602,12 @@ async function main() {
             expect(await searched, `no request to /admin/search?q=${marchetti.last_name}`);
             await Promise.all([page.waitForURL((u) => u.pathname === target, { timeout: 5_000 }), page.keyboard.press('Enter')])
                 .catch(() => { throw new Error(`Enter did not navigate to ${target} (at ${page.url()})`); });
+        });
+
+        // The other pages and flows (pages.mjs), signed in, before sign-out.
+        await morePages({
+            check, expect, flag, visit, audit, api, notes, page, browser, watch, foreign, pathOf,
+            BASE, EMAIL, seeded,
         });
 
         await check('forged POSTs to /admin/logout without the CSRF token answer 403; the session survives', async () => {

@@ -40,7 +40,8 @@ pub use signed::Signed;
 /// The composed console: templates of the kit and every app, navigation, searches.
 pub struct Console {
     env: Environment<'static>,
-    pages: Vec<ConsolePage>,
+    /// Every app's pages, with the app's name, in the composition's order.
+    pages: Vec<(&'static str, ConsolePage)>,
     searches: Vec<ConsoleSearch>,
 }
 
@@ -76,9 +77,19 @@ impl Crumb {
 
 #[derive(Serialize)]
 struct NavEntry<'a> {
+    app: &'static str,
     title: &'a str,
     url: String,
     current: bool,
+}
+
+/// The frame's navigation: one entry per app in the top bar (its first page the person may
+/// use), and the current app's pages as tabs when it has several.
+#[derive(Serialize)]
+struct Navigation<'a> {
+    apps: Vec<NavEntry<'a>>,
+    tabs: Vec<NavEntry<'a>>,
+    all: Vec<NavEntry<'a>>,
 }
 
 impl Console {
@@ -87,24 +98,32 @@ impl Console {
         let templates = apps.iter().flat_map(|app| app.console.templates.iter().copied()).collect();
         Self {
             env: templates::environment(settings.console.templates_dir.as_deref(), templates),
-            pages: apps.iter().flat_map(|app| app.console.pages.iter().copied()).collect(),
+            pages: apps
+                .iter()
+                .flat_map(|app| app.console.pages.iter().map(|page| (app.name, *page)))
+                .collect(),
             searches: apps.iter().filter_map(|app| app.console.search).collect(),
         }
     }
 
-    /// The navigation entries `signed` may use; the current one is the entry whose path is
-    /// the longest prefix of the page's (the board under `leads/board`, not `leads`).
-    fn nav<'a>(&'a self, signed: &Signed) -> Vec<NavEntry<'a>> {
+    /// The entries `signed` may use; the current one is the entry whose path is the longest
+    /// prefix of the page's (the board under `leads/board`, not `leads`).
+    fn entries<'a>(&'a self, signed: &Signed) -> Vec<NavEntry<'a>> {
         let mut entries: Vec<NavEntry<'a>> = self
             .pages
             .iter()
-            .filter(|page| page.path != BELL_PAGE)
-            .filter(|page| match page.permission {
+            .filter(|(_, page)| page.path != BELL_PAGE)
+            .filter(|(_, page)| match page.permission {
                 None => true,
                 Some(ConsolePage::SUPERUSERS) => signed.viewer.is_superuser,
                 Some(permission) => signed.can(permission),
             })
-            .map(|page| NavEntry { title: page.title, url: format!("/admin/{}", page.path), current: false })
+            .map(|(app, page)| NavEntry {
+                app,
+                title: page.title,
+                url: format!("/admin/{}", page.path),
+                current: false,
+            })
             .collect();
         let within = |url: &str| signed.path == url || signed.path.starts_with(&format!("{url}/"));
         if let Some(current) =
@@ -113,6 +132,38 @@ impl Console {
             current.current = true;
         }
         entries
+    }
+
+    fn navigation<'a>(&'a self, signed: &Signed) -> Navigation<'a> {
+        let all = self.entries(signed);
+        let current_app = all.iter().find(|entry| entry.current).map(|entry| entry.app);
+        let mut apps: Vec<NavEntry<'a>> = Vec::new();
+        for entry in &all {
+            match apps.iter_mut().find(|seen| seen.app == entry.app) {
+                Some(seen) => seen.current |= entry.current,
+                None => apps.push(NavEntry {
+                    app: entry.app,
+                    title: entry.title,
+                    url: entry.url.clone(),
+                    current: entry.current,
+                }),
+            }
+        }
+        // Composition puts the apps others build on first (users, audit); people look for the
+        // apps built on them (the dashboard, leads, tasks) first.
+        apps.reverse();
+        let tabs: Vec<NavEntry<'a>> = all
+            .iter()
+            .filter(|entry| Some(entry.app) == current_app)
+            .map(|entry| NavEntry {
+                app: entry.app,
+                title: entry.title,
+                url: entry.url.clone(),
+                current: entry.current,
+            })
+            .collect();
+        let tabs = if tabs.len() > 1 { tabs } else { Vec::new() };
+        Navigation { apps, tabs, all }
     }
 
     /// Renders `template` inside the frame, for `signed`, with `context` and the breadcrumbs
@@ -125,15 +176,20 @@ impl Console {
         context: impl Serialize,
     ) -> Response {
         let title = crumbs.last().map(|crumb| crumb.title.clone()).unwrap_or_default();
-        let nav = self.nav(signed);
-        let palette: Vec<_> =
-            nav.iter().map(|entry| context! { title => entry.title, url => entry.url.as_str() }).collect();
-        let bell = self.pages.iter().any(|page| page.path == BELL_PAGE);
+        let navigation = self.navigation(signed);
+        let palette: Vec<_> = navigation
+            .all
+            .iter()
+            .map(|entry| context! { title => entry.title, url => entry.url.as_str() })
+            .collect();
+        let bell = self.pages.iter().any(|(_, page)| page.path == BELL_PAGE);
         let frame = context! {
             bell => bell,
             viewer => Value::from(Serde(&signed.viewer)),
             csrf_token => signed.viewer.csrf_token.as_str(),
-            nav => Value::from(Serde(&nav)),
+            nav => Value::from(Serde(&navigation.apps)),
+            tabs => Value::from(Serde(&navigation.tabs)),
+            pages => Value::from(Serde(&navigation.all)),
             palette_pages => palette,
             crumbs => Value::from(Serde(&crumbs)),
             title => title,

@@ -110,3 +110,19 @@ async fn the_palette_finds_leads_in_reach() {
         "one letter finds nothing"
     );
 }
+
+#[tokio::test]
+async fn the_navigation_shows_one_entry_per_app_and_the_apps_pages_as_tabs() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let person = Client::logged_in(&app, &owner.email).await;
+    let board = person.get(&app, "/admin/leads/board").await.text();
+    let top = &board[board.find("class=\"apps\"").unwrap()..board.find("</nav>").unwrap()];
+    assert!(top.contains(">Leads<") && !top.contains(">Pipeline<"), "one entry per app: {top}");
+    assert!(top.contains("aria-current=\"page\">Leads<"), "the app is current: {top}");
+    let tabs = &board[board.find("class=\"subnav\"").expect("tabs")..];
+    let tabs = &tabs[..tabs.find("</nav>").unwrap()];
+    assert!(tabs.contains("aria-current=\"page\">Pipeline<") && tabs.contains(">Leads<"), "{tabs}");
+    let list = person.get(&app, "/admin/customers").await.text();
+    assert!(!list.contains("class=\"subnav\""), "an app with one page has no tabs");
+}
