@@ -135,7 +135,7 @@ pub(super) async fn upload(
 #[utoipa::path(get, path = "/tasks/{id}/attachments/{attachment_id}", operation_id = "tasks_attachments_download", tag = "tasks",
     params(("id" = Uuid, Path, description = "Task id"), ("attachment_id" = Uuid, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The file, with its media type", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, with the media type it was uploaded with (one of storage.allowed_types)", content_type = "*/*", body = Vec<u8>),
         (status = 403, description = "Requires tasks.view", body = Problem),
         (status = 404, description = "No such attachment on a task you may see", body = Problem),
     ))]
