@@ -84,6 +84,14 @@ impl Failure {
     }
 }
 
+/// `page` as answered for an optional failure: unchanged without one.
+pub fn answer(failure: Option<&Failure>, page: Response) -> Response {
+    match failure {
+        Some(failure) => failure.answer(page),
+        None => page,
+    }
+}
+
 /// Marks a page that shows a secret (a new token, recovery codes, a TOTP secret) as never
 /// to be stored, whatever the server's default.
 pub fn no_store(mut page: Response) -> Response {

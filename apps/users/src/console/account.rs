@@ -13,7 +13,7 @@ use http::HeaderMap;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
-use super::form::{DoneQuery, Failure, done, no_store};
+use super::form::{DoneQuery, Failure, answer, done, no_store};
 use super::tokens::{TokenForm, scope_choices};
 use crate::api::current_session;
 use crate::api::sessions::session_out;
@@ -141,10 +141,7 @@ pub(super) async fn render(
             failure => value(&extra.failure),
         },
     );
-    let page = match &extra.failure {
-        Some(failure) => failure.answer(page),
-        None => page,
-    };
+    let page = answer(extra.failure.as_ref(), page);
     Ok(no_store(page))
 }
 

@@ -12,7 +12,7 @@ use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::form::{DoneQuery, Failure, done};
+use super::form::{DoneQuery, Failure, answer, done};
 use crate::api::invitations::InvitationOut;
 use crate::permission::MEMBERS_INVITE;
 use crate::service::invitation::{
@@ -69,10 +69,7 @@ async fn render(
             failure => value(&failure),
         },
     );
-    Ok(match &failure {
-        Some(failure) => failure.answer(page),
-        None => page,
-    })
+    Ok(answer(failure.as_ref(), page))
 }
 
 async fn page(

@@ -14,7 +14,7 @@ use sea_orm::TransactionTrait;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::form::{DoneQuery, Failure, all, done, one};
+use super::form::{DoneQuery, Failure, all, answer, done, one};
 use crate::api::members::MemberOut;
 use crate::permission::MEMBERS_MANAGE;
 use crate::service::organization::{MemberRoles, member_find, member_remove, member_roles_replace};
@@ -94,10 +94,7 @@ async fn render(
             failure => value(&failure),
         },
     );
-    Ok(match &failure {
-        Some(failure) => failure.answer(page),
-        None => page,
-    })
+    Ok(answer(failure.as_ref(), page))
 }
 
 async fn page(
