@@ -10,6 +10,8 @@ mod connect;
 mod listen;
 mod migrate;
 pub mod schema;
+pub mod search;
+mod search_index;
 
 pub use connect::{Database, PoolStats, connect, connect_existing, sqlite_file};
 pub use listen::listener;
