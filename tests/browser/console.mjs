@@ -24,6 +24,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { morePages } from './pages.mjs';
+import { recordForms } from './records.mjs';
 
 const env = (name, fallback) => {
     const value = process.env[name] ?? fallback;
@@ -609,6 +610,7 @@ async function main() {
             check, expect, flag, visit, audit, api, notes, page, browser, watch, foreign, pathOf,
             BASE, EMAIL, seeded,
         });
+        await recordForms({ check, expect, visit, audit, api, page, pathOf });
 
         await check('forged POSTs to /admin/logout without the CSRF token answer 403; the session survives', async () => {
             await page.goto('/admin');

@@ -60,6 +60,7 @@ async fn jobs(
     let rows =
         list(app.db().read(), wanted.as_deref(), before, paging.fetch()).await.map_err(ApiError::from)?;
     let page = paging.page(rows, SORT, |row| (serde_json::Value::Null, row.id), JobOut::from);
+    let schedules = schedules(&app);
     Ok(signed.page(
         "jobs/list.html",
         vec![Crumb::here("Jobs")],
@@ -69,8 +70,31 @@ async fn jobs(
             state => form.state.trim(),
             first_page => first_page("/admin/jobs", &[("state", &form.state)]),
             paged => !form.cursor.is_empty(),
+            schedules => schedules,
         },
     ))
+}
+
+/// The build's recurring schedules as the settings make them, each with its next run — what
+/// `baseops jobs schedules` prints. Empty for a build without its composition (tests of a
+/// single router).
+fn schedules(app: &AppState) -> Vec<baseops_console::Value> {
+    let Some(apps) = app.extension::<baseops_app::Apps>() else { return Vec::new() };
+    let Ok(schedules) = baseops_jobs::schedule::resolve(&apps.schedules(), &app.settings().jobs) else {
+        return Vec::new();
+    };
+    let now = chrono::Utc::now();
+    schedules
+        .iter()
+        .map(|schedule| {
+            context! {
+                name => schedule.name,
+                cron => schedule.expression.as_str(),
+                timezone => schedule.timezone.to_string(),
+                next => schedule.next_tick(now).map(|tick| tick.to_rfc3339()),
+            }
+        })
+        .collect()
 }
 
 async fn retry(

@@ -3,9 +3,13 @@
 //! selectors and services as the JSON API.
 
 mod board;
+mod duplicates;
+mod edit;
+mod import;
+mod page;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use baseops_app::{ConsolePage, ConsoleSection, SearchHit};
@@ -15,12 +19,11 @@ use baseops_core::{ApiError, AppState, RequestContext};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::api::leads::ListQuery;
 use crate::model::StageKind;
-use crate::permission::{LEADS_VIEW, access_of};
-use crate::selector::lead::{LeadFilter, lead_count, lead_get, lead_list};
+use crate::permission::{LEADS_CREATE, LEADS_EXPORT, LEADS_IMPORT, LEADS_VIEW, access_of};
+use crate::selector::lead::{LeadFilter, lead_count, lead_list};
 
 /// Matching leads are counted up to this many; beyond it the list says "more than".
 const COUNT_BOUND: u64 = 1000;
@@ -39,6 +42,12 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("leads/board_head.html", include_str!("../templates/leads/board_head.html")),
         ("leads/board_card.html", include_str!("../templates/leads/board_card.html")),
         ("leads/board_answer.html", include_str!("../templates/leads/board_answer.html")),
+        ("leads/form.html", include_str!("../templates/leads/form.html")),
+        ("leads/delete.html", include_str!("../templates/leads/delete.html")),
+        ("leads/import.html", include_str!("../templates/leads/import.html")),
+        ("leads/duplicates.html", include_str!("../templates/leads/duplicates.html")),
+        ("leads/import_wizard.html", include_str!("../templates/leads/import_wizard.html")),
+        ("leads/import_progress.html", include_str!("../templates/leads/import_progress.html")),
     ],
     search: Some(search),
 };
@@ -47,7 +56,15 @@ fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/leads", get(list))
         .route("/admin/leads/board", get(board::board))
-        .route("/admin/leads/{id}", get(detail))
+        .route("/admin/leads/new", get(edit::new_form).post(edit::create))
+        .route("/admin/leads/export", get(export))
+        .merge(import::routes())
+        .merge(duplicates::routes())
+        .route("/admin/leads/{id}", get(page::detail))
+        .route("/admin/leads/{id}/activities", post(page::log_activity))
+        .route("/admin/leads/{id}/convert", post(page::convert))
+        .route("/admin/leads/{id}/edit", get(edit::edit_form).post(edit::update))
+        .route("/admin/leads/{id}/delete", get(edit::delete_form).post(edit::delete))
         .route("/admin/leads/{id}/stage", post(board::move_stage))
 }
 
@@ -59,6 +76,7 @@ struct ListForm {
     status: String,
     sort: String,
     cursor: String,
+    done: String,
 }
 
 impl ListForm {
@@ -84,6 +102,14 @@ impl ListForm {
     fn first_page(&self) -> String {
         first_page("/admin/leads", &[("q", self.q.as_str()), ("status", &self.status), ("sort", &self.sort)])
     }
+
+    /// The CSV download of every lead these filters select.
+    fn export_url(&self) -> String {
+        first_page(
+            "/admin/leads/export",
+            &[("q", self.q.as_str()), ("status", &self.status), ("sort", &self.sort)],
+        )
+    }
 }
 
 async fn list(
@@ -106,23 +132,28 @@ async fn list(
             sort => form.sort.as_str(),
             first_page => form.first_page(),
             paged => !form.cursor.is_empty(),
+            done => done_message(&form.done),
+            can_create => signed.can(LEADS_CREATE),
+            export => signed.can(LEADS_EXPORT).then(|| form.export_url()),
+            can_import => signed.can(LEADS_IMPORT),
         },
     ))
 }
 
-async fn detail(
+/// `GET /admin/leads/export`: the list's filtered set as CSV, as `GET /leads/export`.
+async fn export(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<Uuid>,
+    Query(form): Query<ListForm>,
 ) -> Result<Response, ConsoleError> {
-    let access = access_of(&signed.ctx, LEADS_VIEW)?;
-    let lead = lead_get(state.db().read(), &access, id).await?;
-    let name = display_name(&lead.first_name, &lead.last_name, lead.email.as_deref());
-    Ok(signed.page(
-        "leads/detail.html",
-        vec![Crumb::link("Leads", "/admin/leads"), Crumb::here(name.clone())],
-        context! { lead => value(&lead), name => name },
-    ))
+    let access = access_of(&signed.ctx, LEADS_EXPORT)?;
+    let filter = form.filter()?;
+    Ok(crate::api::export::csv_response(state, access, filter))
+}
+
+/// The list's fixed message after a delete.
+fn done_message(key: &str) -> Option<&'static str> {
+    (key == "deleted").then_some("The lead is deleted.")
 }
 
 /// How a lead is called on screen: its name, else its e-mail address.
@@ -132,7 +163,8 @@ fn display_name(first: &str, last: &str, email: Option<&str>) -> String {
     if name.is_empty() { email.unwrap_or("Unnamed lead").to_owned() } else { name.to_owned() }
 }
 
-/// Leads whose name, e-mail or company contains the query, newest first.
+/// Leads with words starting with the query's words (name, e-mail, company, phone), exact
+/// words first, then newest: an index range scan ([`crate::selector::search`]).
 fn search(
     state: AppState,
     ctx: RequestContext,
@@ -144,10 +176,9 @@ fn search(
             return Ok(Vec::new());
         }
         let access = access_of(&ctx, LEADS_VIEW)?;
-        let filter = LeadFilter { q: Some(q), limit: Some(limit), ..LeadFilter::default() };
-        let page = lead_list(state.db().read(), &access, &filter).await?;
-        Ok(page
-            .items
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let leads = crate::selector::search::lead_search(state.db().read(), &access, &q, limit).await?;
+        Ok(leads
             .into_iter()
             .map(|lead| SearchHit {
                 kind: "Lead",

@@ -39,12 +39,19 @@ pub fn app() -> App {
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_console(console::SECTION)
-        .with_large_bodies(&[LargeBody {
-            method: "POST",
-            path: "/leads/imports",
-            // The file, and room for the form's text fields and part headers around it.
-            limit: |settings| settings.leads.import_max_bytes.saturating_add(256 * 1024),
-        }])
+        .with_large_bodies(&[
+            LargeBody {
+                method: "POST",
+                path: "/leads/imports",
+                // The file, and room for the form's text fields and part headers around it.
+                limit: |settings| settings.leads.import_max_bytes.saturating_add(256 * 1024),
+            },
+            LargeBody {
+                method: "POST",
+                path: "/admin/leads/import",
+                limit: |settings| settings.leads.import_max_bytes.saturating_add(256 * 1024),
+            },
+        ])
         // Creating a lead claims its Idempotency-Key in the create's own transaction.
         .with_idempotent_in_service(&[Route { method: "POST", path: "/leads" }])
         .with_jobs(|jobs| jobs.register::<ValidateImport>().register::<CommitImport>())

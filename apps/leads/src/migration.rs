@@ -7,6 +7,7 @@
 //! the stage filter); e-mail and phone serve de-duplication; `lead_tags` serves the tag filter.
 
 pub(crate) mod one_default_pipeline;
+mod search_words;
 mod stage_versions;
 
 use baseops_db::schema::{index, organization_fk, unique_index};
@@ -18,6 +19,7 @@ pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateLeads),
         Box::new(stage_versions::AddStageVersions),
         Box::new(one_default_pipeline::OneDefaultPipeline),
+        Box::new(search_words::SearchWords),
     ]
 }
 

@@ -7,6 +7,7 @@
 
 mod api;
 mod cli;
+pub mod console;
 pub mod defaults;
 pub mod epoch;
 pub mod event;
@@ -28,6 +29,7 @@ pub fn app() -> App {
     App::new("roles")
         .depends_on(&["users", "audit", "jobs"])
         .with_api(api::routes)
+        .with_console(console::SECTION)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_default_roles(DEFAULT_ROLES)

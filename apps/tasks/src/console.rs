@@ -3,23 +3,25 @@
 //! services as the JSON API.
 
 mod board;
+mod bulk;
+mod edit;
+mod page;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use baseops_app::{ConsolePage, ConsoleSection, SearchHit};
+use baseops_console::form::{Failure, answer};
 use baseops_console::list::{first_page, given};
 use baseops_console::{ConsoleError, Crumb, Signed, context, value};
 use baseops_core::{ApiError, AppState, RequestContext};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::caller::Caller;
-use crate::permission::TASKS_VIEW;
-use crate::selector::task_detail;
+use crate::permission::{TASKS_CREATE, TASKS_EDIT, TASKS_VIEW};
 use crate::selector::{Sort, TaskFilter, list as task_list};
 
 /// Matching tasks are counted up to this many; beyond it the list says "more than".
@@ -39,6 +41,8 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("tasks/board_head.html", include_str!("../templates/tasks/board_head.html")),
         ("tasks/board_card.html", include_str!("../templates/tasks/board_card.html")),
         ("tasks/board_answer.html", include_str!("../templates/tasks/board_answer.html")),
+        ("tasks/form.html", include_str!("../templates/tasks/form.html")),
+        ("tasks/delete.html", include_str!("../templates/tasks/delete.html")),
     ],
     search: Some(search),
 };
@@ -47,7 +51,13 @@ fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/tasks", get(list))
         .route("/admin/tasks/board", get(board::board))
-        .route("/admin/tasks/{id}", get(detail))
+        .route("/admin/tasks/new", get(edit::new_form).post(edit::create))
+        .route("/admin/tasks/bulk", post(bulk::move_tasks))
+        .route("/admin/tasks/{id}", get(page::detail))
+        .route("/admin/tasks/{id}/comments", post(page::comment))
+        .route("/admin/tasks/{id}/attachments/{attachment_id}", get(page::attachment))
+        .route("/admin/tasks/{id}/edit", get(edit::edit_form).post(edit::update))
+        .route("/admin/tasks/{id}/delete", get(edit::delete_form).post(edit::delete))
         .route("/admin/tasks/{id}/status", post(board::move_status))
 }
 
@@ -60,6 +70,7 @@ struct ListForm {
     mine: String,
     sort: String,
     cursor: String,
+    done: String,
 }
 
 /// Longest text a filter field takes, as in the API.
@@ -89,8 +100,13 @@ impl ListForm {
 
     /// The list's first page with this form's filters.
     fn first_page(&self) -> String {
+        self.at("/admin/tasks")
+    }
+
+    /// `base` with this form's filters.
+    fn at(&self, base: &str) -> String {
         first_page(
-            "/admin/tasks",
+            base,
             &[("q", self.q.as_str()), ("status", &self.status), ("mine", &self.mine), ("sort", &self.sort)],
         )
     }
@@ -101,7 +117,17 @@ async fn list(
     signed: Signed,
     Query(form): Query<ListForm>,
 ) -> Result<Response, ConsoleError> {
-    let caller = Caller::of(&signed.ctx, &state)?;
+    render_list(&state, &signed, &form, None).await
+}
+
+/// The list with `form`'s filters, and a bulk change's failure above it.
+async fn render_list(
+    state: &AppState,
+    signed: &Signed,
+    form: &ListForm,
+    failure: Option<Failure>,
+) -> Result<Response, ConsoleError> {
+    let caller = Caller::of(&signed.ctx, state)?;
     let filter = form.filter(&signed.ctx)?;
     let page = task_list(state.db().read(), &caller, &filter).await?;
     let count = crate::selector::count(state.db().read(), &caller, &filter, COUNT_BOUND)
@@ -110,7 +136,7 @@ async fn list(
     let (workflow, _) = crate::selector::workflow_of(state.db().read(), caller.organization_id())
         .await
         .map_err(ApiError::from)?;
-    Ok(signed.page(
+    let page = signed.page(
         "tasks/list.html",
         vec![Crumb::here("Tasks")],
         context! {
@@ -122,27 +148,28 @@ async fn list(
             mine => form.mine == "1",
             sort => form.sort.as_str(),
             first_page => form.first_page(),
+            bulk_action => form.at("/admin/tasks/bulk"),
             paged => !form.cursor.is_empty(),
+            done => done_message(&form.done),
+            can_create => signed.can(TASKS_CREATE),
+            can_edit => signed.can(TASKS_EDIT),
+            failure => value(&failure),
         },
-    ))
+    );
+    Ok(answer(failure.as_ref(), page))
 }
 
-async fn detail(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(id): Path<Uuid>,
-) -> Result<Response, ConsoleError> {
-    let caller = Caller::of(&signed.ctx, &state)?;
-    let task = task_detail(state.db().read(), &caller, id).await?;
-    let title = task.summary.title.clone();
-    Ok(signed.page(
-        "tasks/detail.html",
-        vec![Crumb::link("Tasks", "/admin/tasks"), Crumb::here(title)],
-        context! { task => value(&task) },
-    ))
+/// The list's fixed messages after a delete or a bulk move.
+fn done_message(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "deleted" => "The task is deleted.",
+        "moved" => "The selected tasks are moved.",
+        _ => return None,
+    })
 }
 
-/// Tasks whose title or description contains the query, newest first.
+/// Tasks with title words starting with the query's words, exact words first, then newest:
+/// an index range scan ([`crate::selector::search`]).
 fn search(
     state: AppState,
     ctx: RequestContext,
@@ -154,10 +181,9 @@ fn search(
             return Ok(Vec::new());
         }
         let caller = Caller::of(&ctx, &state)?;
-        let filter = TaskFilter { q: Some(q), limit: Some(limit), ..TaskFilter::default() };
-        let page = task_list(state.db().read(), &caller, &filter).await?;
-        Ok(page
-            .items
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let tasks = crate::selector::search::search(state.db().read(), &caller, &q, limit).await?;
+        Ok(tasks
             .into_iter()
             .map(|task| SearchHit {
                 kind: "Task",

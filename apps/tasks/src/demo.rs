@@ -1,6 +1,7 @@
 //! Demo and benchmark data: `baseops demo-data tasks --org <slug> --count N` fills an
 //! organization with plausible tasks quickly — multi-row inserts of 1,000 rows, 50,000 per
-//! transaction — and records one audit event for the whole batch (not one per task).
+//! transaction, with their titles' search words — and records one audit event for the whole
+//! batch (not one per task).
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, AppState};
@@ -105,6 +106,7 @@ pub async fn seed_tasks(
                 .columns(["task_id", "label", "organization_id"].map(Alias::new))
                 .to_owned();
             let mut extra = 0;
+            let mut titles: Vec<(Uuid, String)> = Vec::with_capacity(rows);
             for _ in 0..rows {
                 let id = Uuid::now_v7();
                 let status = match sequence.next(100) {
@@ -122,6 +124,7 @@ pub async fn seed_tasks(
                 let due_at = (sequence.next(3) > 0).then(|| {
                     now + Duration::hours(i64::try_from(sequence.next(24 * 60)).unwrap_or(0) - 24 * 7)
                 });
+                titles.push((id, title.clone()));
                 let priority = i16::try_from(sequence.next(4)).unwrap_or(1);
                 let completed_at = (status == DONE).then_some(now);
                 tasks.values_panic([
@@ -146,6 +149,8 @@ pub async fn seed_tasks(
                 }
             }
             txn.execute(&tasks).await?;
+            let titles: Vec<(Uuid, &str)> = titles.iter().map(|(id, title)| (*id, title.as_str())).collect();
+            crate::service::words::insert_words(&txn, organization_id, &titles).await?;
             if extra > 0 {
                 txn.execute(&assignees).await?;
                 txn.execute(&labels).await?;
@@ -158,7 +163,7 @@ pub async fn seed_tasks(
     }
     // Fresh statistics, so the planner picks the list indexes at once rather than after the
     // next autovacuum (PostgreSQL) or never (SQLite without ANALYZE).
-    for table in ["tasks", "task_assignees", "task_labels"] {
+    for table in ["tasks", "task_assignees", "task_labels", "task_search_words"] {
         db.execute_unprepared(&format!("ANALYZE {table}")).await?;
     }
     let txn = db.begin().await?;

@@ -6,12 +6,14 @@
 //! column is `(organization_id, status, id)`; both serve keyset pagination, so a page costs
 //! the same at 10 thousand tasks as at a million.
 
+mod search_words;
+
 use baseops_db::schema::{index, organization_fk, unique_index};
 use sea_orm_migration::prelude::*;
 
 /// The tasks app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateTasks), Box::new(AddCommentVersions)]
+    vec![Box::new(CreateTasks), Box::new(AddCommentVersions), Box::new(search_words::SearchWords)]
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -87,8 +87,9 @@ fn every_large_body_route_exists() {
     let document = serde_json::to_value(baseops_server::openapi_document(&apps)).unwrap();
     let routes: Vec<_> = apps.large_bodies().collect();
     assert!(routes.len() >= 2, "the lead import and the task attachment upload");
-    for route in routes {
-        let path = format!("/api/v1{}", route.path);
+    // Console upload routes are not in the API document; the console's own tests post to them.
+    for route in routes.into_iter().filter(|route| !route.is_console()) {
+        let path = route.mounted_path();
         let method = route.method.to_lowercase();
         assert!(document["paths"][&path][&method].is_object(), "{} {path} is not a route", route.method);
     }

@@ -79,10 +79,23 @@ pub struct App {
 pub struct LargeBody {
     /// The method, upper case (`POST`).
     pub method: &'static str,
-    /// The route as the app declares it, under `/api/v1` (`/tasks/{id}/attachments`).
+    /// The route as the app declares it, under `/api/v1` (`/tasks/{id}/attachments`), or a
+    /// console route in full (`/admin/leads/import`).
     pub path: &'static str,
     /// Its limit in bytes, from the settings (the file limit plus room for the form around it).
     pub limit: fn(&Settings) -> usize,
+}
+
+impl LargeBody {
+    /// Whether it is a console route (declared in full) rather than an API one.
+    pub fn is_console(&self) -> bool {
+        self.path.starts_with("/admin/")
+    }
+
+    /// The path the server mounts it at: `/api/v1` and the API route, or the console route.
+    pub fn mounted_path(&self) -> String {
+        if self.is_console() { self.path.to_owned() } else { format!("/api/v1{}", self.path) }
+    }
 }
 
 /// A route of the API, as an app declares it (`POST`, `/leads`: under `/api/v1`).

@@ -67,6 +67,20 @@ impl Failure {
         }
     }
 
+    /// `error` shown with an edit form of a `noun` (a lead, a role): as [`Failure::of`], and a
+    /// version changed since the form was opened says that nothing was saved and why.
+    pub fn of_edit(form: &'static str, error: ApiError, noun: &str) -> Result<Self, ConsoleError> {
+        let stale = matches!(error, ApiError::PreconditionFailed);
+        let mut failure = Self::of(form, error)?;
+        if stale {
+            failure.message = format!(
+                "Someone changed this {noun} after you opened it, so nothing was saved. Open it again to see \
+                 the current version, then make your change."
+            );
+        }
+        Ok(failure)
+    }
+
     /// A problem with one field, found before any service was asked.
     pub fn field(form: &'static str, field: &str, message: &str) -> Result<Self, ConsoleError> {
         Self::of(form, ApiError::invalid(field, message))
@@ -99,9 +113,11 @@ pub fn no_store(mut page: Response) -> Response {
     page
 }
 
-/// The redirect after a change: back to `page`, naming one of its fixed messages.
+/// The redirect after a change: back to `page` (its query kept), naming one of its fixed
+/// messages.
 pub fn done(page: &str, key: &'static str) -> Response {
-    Redirect::to(&format!("{page}?done={key}")).into_response()
+    let separator = if page.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{page}{separator}done={key}")).into_response()
 }
 
 /// The `?done=` of a page, as a browser sends it.

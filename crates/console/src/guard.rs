@@ -42,12 +42,27 @@ fn cross_site(request: &Request) -> bool {
     origin == "null" || !origin_host.eq_ignore_ascii_case(host)
 }
 
-fn is_form(request: &Request) -> bool {
+fn content_type_is(request: &Request, media_type: &str) -> bool {
     request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+        .is_some_and(|value| value.starts_with(media_type))
+}
+
+fn is_form(request: &Request) -> bool {
+    content_type_is(request, "application/x-www-form-urlencoded")
+}
+
+/// An upload form (`multipart/form-data`) carries its token in the action's query string:
+/// the body is a file streamed to its handler, not read here.
+fn upload_token(request: &Request) -> Option<HeaderValue> {
+    if !content_type_is(request, "multipart/form-data") {
+        return None;
+    }
+    let query = request.uri().query()?;
+    let token = url::form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == CSRF_FIELD)?.1;
+    HeaderValue::from_str(&token).ok()
 }
 
 /// The middleware.
@@ -61,6 +76,12 @@ pub(crate) async fn guard(mut request: Request, next: Next) -> Response {
         && let Ok(value) = HeaderValue::from_str(id)
     {
         request.headers_mut().insert("x-organization", value);
+    }
+    if is_unsafe(request.method())
+        && !request.headers().contains_key("x-csrf-token")
+        && let Some(token) = upload_token(&request)
+    {
+        request.headers_mut().insert("x-csrf-token", token);
     }
     if is_unsafe(request.method()) && is_form(&request) && !request.headers().contains_key("x-csrf-token") {
         let (mut parts, body) = request.into_parts();

@@ -22,6 +22,7 @@
 mod client;
 mod database;
 pub mod fixture;
+mod form;
 mod people;
 mod raw_http;
 mod response;
@@ -43,6 +44,7 @@ use tower::ServiceExt;
 
 pub use client::Client;
 pub use database::{TEST_DATABASE_VAR, TestDatabase};
+pub use form::FormFields;
 pub use people::{Org, PASSWORD};
 pub use raw_http::raw_request;
 pub use response::{TestResponse, csrf_token_in};

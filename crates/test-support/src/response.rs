@@ -52,6 +52,14 @@ impl TestResponse {
             .collect()
     }
 
+    /// The fields of the page's `<form id="{id}">`, as a browser would send them back.
+    ///
+    /// # Panics
+    /// When the page has no such form.
+    pub fn form(&self, id: &str) -> crate::FormFields {
+        crate::FormFields::of(&self.text(), id)
+    }
+
     /// The CSRF token a console page carries (`<meta name="csrf-token" content="…">`), for
     /// its forms' `csrf_token` field.
     ///

@@ -43,3 +43,23 @@ async fn an_owner_is_not_platform_staff() {
     let csrf = csrf_token_in(&home);
     assert_eq!(person.post_form(&app, "/admin/jobs/retry-dead", &[("csrf_token", &csrf)]).await.status, 403);
 }
+
+#[tokio::test]
+async fn staff_see_the_schedules_with_their_next_runs_as_the_settings_make_them() {
+    let app = TestApp::with_settings(&[
+        ("BASEOPS_JOBS__SCHEDULES__PURGE_AUTH_THROTTLE__CRON", "0 3 * * *"),
+        ("BASEOPS_JOBS__SCHEDULES__TASKS_OVERDUE_DIGEST__ENABLED", "false"),
+    ])
+    .await;
+    let root = superuser(&app).await;
+    let html = root.get(&app, "/admin/jobs").await.text();
+    let table = &html[html.find("id=\"schedules\"").expect("a schedules table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let row = &table[table.find(">purge_auth_throttle<").expect("the overridden schedule")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("0 3 * * *") && row.contains(" 03:00 UTC"),
+        "the setting's cron and its next run: {row}"
+    );
+    assert!(!table.contains("tasks_overdue_digest"), "a schedule switched off is not listed: {table}");
+}

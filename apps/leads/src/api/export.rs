@@ -6,7 +6,7 @@ use axum::response::Response;
 use baseops_core::{ApiError, AppState, Currency, Money, Problem, Query, RequestContext};
 
 use crate::api::leads::ListQuery;
-use crate::permission::{LEADS_EXPORT, access_of};
+use crate::permission::{Access, LEADS_EXPORT, access_of};
 use crate::selector::MAX_LIMIT;
 use crate::selector::lead::{LeadFilter, LeadOut, lead_list};
 
@@ -112,7 +112,13 @@ pub(crate) async fn export(
     let access = access_of(&ctx, LEADS_EXPORT)?;
     baseops_core::refuse_paging(query.limit, query.cursor.as_deref())?;
     query.limit = Some(MAX_LIMIT);
-    let first = query.filter()?;
+    Ok(csv_response(state, access, query.filter()?))
+}
+
+/// The leads `first` selects within `access`'s reach, from its first page on, as a streamed
+/// CSV download (the console's *Export CSV* answers the same).
+pub(crate) fn csv_response(state: AppState, access: Access, first: LeadFilter) -> Response {
+    let first = LeadFilter { limit: Some(MAX_LIMIT), cursor: None, ..first };
     // Each chunk is one page; the next is read only once the client took this one.
     let pages = futures_util::stream::unfold(Some((state, first, true)), move |step| async move {
         let (state, filter, header) = step?;
@@ -131,5 +137,5 @@ pub(crate) async fn export(
             page.next_cursor.map(|cursor| (state, LeadFilter { cursor: Some(cursor), ..filter }, false));
         Some((Ok::<_, std::io::Error>(bytes::Bytes::from(chunk)), next))
     });
-    Ok(baseops_core::stream::streamed("text/csv; charset=utf-8", Some("leads.csv"), pages))
+    baseops_core::stream::streamed("text/csv; charset=utf-8", Some("leads.csv"), pages)
 }

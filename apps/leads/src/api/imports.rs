@@ -187,21 +187,29 @@ pub(crate) async fn upload(
     let form = form.map_err(|_| {
         ApiError::UnsupportedMediaType("Expected multipart/form-data with a file field.".into())
     })?;
+    let import = store_upload(&state, &ctx, form).await?;
+    Ok((StatusCode::ACCEPTED, Json(ImportOut::from(import))))
+}
+
+/// Reads an upload form and stores its file as a new import of `ctx`'s organization, whose
+/// validation starts in the background (the console's wizard uploads the same way).
+///
+/// # Errors
+/// 413 for a file over `leads.import_max_bytes`, 422 for a form or file that is not one.
+pub(crate) async fn store_upload(
+    state: &AppState,
+    ctx: &RequestContext,
+    form: Multipart,
+) -> Result<lead_import::Model, ApiError> {
     let settings = &state.settings().leads;
     let upload = read_upload(form, settings.import_max_bytes).await?;
     let txn = state.db().write().begin().await?;
-    let import = import_create(
-        &txn,
-        ctx.acting(),
-        ctx.organization_id()?,
-        Some(ctx.user_id()),
-        upload,
-        settings,
-        true,
-    )
-    .await?;
+    let organization_id = ctx.organization_id()?;
+    let import =
+        import_create(&txn, ctx.acting(), organization_id, Some(ctx.user_id()), upload, settings, true)
+            .await?;
     txn.commit().await?;
-    Ok((StatusCode::ACCEPTED, Json(ImportOut::from(import))))
+    Ok(import)
 }
 
 /// An import: status, progress, mapping and report.

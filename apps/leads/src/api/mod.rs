@@ -2,8 +2,8 @@
 //! [`Access::of`](crate::permission::Access::of) and call one service or selector.
 
 mod activities;
-mod export;
-mod imports;
+pub(crate) mod export;
+pub(crate) mod imports;
 pub(crate) mod leads;
 mod pipelines;
 mod rules;

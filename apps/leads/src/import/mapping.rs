@@ -56,6 +56,34 @@ pub enum ImportField {
     Ignore,
 }
 
+impl ImportField {
+    /// Every field, in the order a mapping form offers them.
+    pub const ALL: [Self; 22] = [
+        Self::Ignore,
+        Self::FirstName,
+        Self::LastName,
+        Self::FullName,
+        Self::Email,
+        Self::Phone,
+        Self::Company,
+        Self::Title,
+        Self::Website,
+        Self::Address,
+        Self::Source,
+        Self::Tags,
+        Self::Value,
+        Self::Currency,
+        Self::Score,
+        Self::UtmSource,
+        Self::UtmMedium,
+        Self::UtmCampaign,
+        Self::UtmTerm,
+        Self::UtmContent,
+        Self::Notes,
+        Self::OwnerEmail,
+    ];
+}
+
 /// Column header → field, as the API shows and takes it.
 pub type Mapping = BTreeMap<String, ImportField>;
 

@@ -302,7 +302,7 @@ fn cursor_value(sort: Sort, value: &Value) -> Result<Option<sea_orm::Value>, Api
 }
 
 /// The condition every list shares: the organization, the caller's reach, the filters.
-fn condition(access: &Access, filter: &LeadFilter) -> Condition {
+pub(crate) fn condition(access: &Access, filter: &LeadFilter) -> Condition {
     let mut condition = Condition::all().add(lead::Column::OrganizationId.eq(access.organization_id));
     if let Some(owner) = access.only_owner() {
         condition = condition.add(lead::Column::OwnerId.eq(owner));

@@ -5,5 +5,6 @@ pub mod activity;
 pub mod board;
 pub mod lead;
 pub mod pipeline;
+pub mod search;
 
 pub use baseops_core::{DEFAULT_LIMIT, MAX_LIMIT, Page};

@@ -208,6 +208,8 @@ pub async fn lead_merge(
     if before.tags != after.tags {
         replace_tags(txn, edit.organization_id, survivor_id, &after.tags).await?;
     }
+    crate::service::lead::words::replace_words(txn, edit.organization_id, survivor_id, &before, &after)
+        .await?;
     if let Some((from_lead, customer_id)) = moved_customer {
         baseops_customers::customer_relink_lead(
             txn,

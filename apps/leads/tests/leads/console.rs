@@ -126,3 +126,29 @@ async fn the_navigation_shows_one_entry_per_app_and_the_apps_pages_as_tabs() {
     let list = person.get(&app, "/admin/customers").await.text();
     assert!(!list.contains("class=\"subnav\""), "an app with one page has no tabs");
 }
+
+#[tokio::test]
+async fn the_list_exports_its_filtered_set_as_csv_for_those_who_may_export() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    app.member_with_email(owner.organization_id, "viewer@acme.test", "viewer").await;
+    create_lead(&app, &owner, json!({"first_name": "Ada", "last_name": "Lovelace", "company": "=cmd"})).await;
+    create_lead(&app, &owner, json!({"first_name": "Grace", "last_name": "Hopper"})).await;
+    let person = Client::logged_in(&app, &owner.email).await;
+    let list = person.get(&app, "/admin/leads?q=lovelace").await.text();
+    assert!(
+        list.contains("href=\"&#x2f;admin&#x2f;leads&#x2f;export?q=lovelace\""),
+        "the link keeps the filters: {list}"
+    );
+    let csv = person.get(&app, "/admin/leads/export?q=lovelace").await;
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let rows = csv.csv_rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0]["last_name"].as_str(), rows[0]["company"].as_str()), ("Lovelace", "'=cmd"));
+    assert_eq!(person.get(&app, "/admin/leads/export?status=maybe").await.status, 422);
+
+    let viewer = Client::logged_in(&app, "viewer@acme.test").await;
+    assert!(!viewer.get(&app, "/admin/leads").await.text().contains("Export CSV"));
+    assert_eq!(viewer.get(&app, "/admin/leads/export").await.status, 403);
+}

@@ -4,10 +4,14 @@
 mod assignment;
 mod console;
 mod console_board;
+mod console_duplicates;
+mod console_forms;
+mod console_import;
 mod crud;
 mod export;
 mod import;
 mod merge_convert;
+mod palette;
 mod pipeline;
 mod rbac;
 mod support;

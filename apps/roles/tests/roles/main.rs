@@ -4,6 +4,7 @@
 //! (`BASEOPS_TEST_DATABASE_URL`): one test binary, one module per story.
 
 mod audit;
+mod console;
 mod custom_roles;
 mod default_roles;
 mod if_match;

@@ -38,7 +38,7 @@ fn storage_error(error: StorageError) -> ApiError {
 
 /// Deletes stored files whose records are gone; a failure only leaves an orphan file, so it
 /// is logged, not answered.
-pub(super) async fn forget(state: &AppState, keys: Vec<String>) {
+pub(crate) async fn forget(state: &AppState, keys: Vec<String>) {
     let Some(storage) = state.extension::<Storage>() else { return };
     for key in keys {
         if let Err(error) = storage.delete(&key).await {
@@ -144,9 +144,23 @@ pub(super) async fn download(
     ctx: RequestContext,
     Path((id, attachment_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::of(&ctx, &state)?;
+    file(&state, &ctx, id, attachment_id).await
+}
+
+/// An attachment of a task `ctx` may see, as a download that never runs as a page (the
+/// console's download answers the same).
+///
+/// # Errors
+/// 404 for an attachment out of reach; storage errors.
+pub(crate) async fn file(
+    state: &AppState,
+    ctx: &RequestContext,
+    id: Uuid,
+    attachment_id: Uuid,
+) -> Result<Response, ApiError> {
+    let caller = Caller::of(ctx, state)?;
     let found = selector::attachment_of(state.db().read(), &caller, id, attachment_id).await?;
-    let bytes = storage(&state)?.get(&found.storage_key).await.map_err(storage_error)?;
+    let bytes = storage(state)?.get(&found.storage_key).await.map_err(storage_error)?;
     let ascii_name: String =
         found.file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
     let disposition = format!("attachment; filename=\"{ascii_name}\"");

@@ -1,7 +1,7 @@
 //! The tasks app's JSON API under `/api/v1/tasks`. Handlers authorize (`tasks.*` with its
 //! scope), call one service or selector, and answer; they hold no rules of their own.
 
-mod attachments;
+pub(crate) mod attachments;
 mod comments;
 mod tasks;
 mod workflow;
@@ -31,6 +31,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The scope the caller holds `permission` with, if any (no error when they lack it).
-fn scope_of(ctx: &RequestContext, permission: &str) -> Option<Scope> {
+pub(crate) fn scope_of(ctx: &RequestContext, permission: &str) -> Option<Scope> {
     if ctx.can(permission) { ctx.principal.scope(permission) } else { None }
 }

@@ -165,7 +165,7 @@ fn after(sort: Sort, cursor: &Cursor) -> Result<Condition, ApiError> {
 }
 
 /// The filter's conditions (not the cursor), within the caller's organization and scope.
-fn selection(caller: &Caller<'_>, filter: &TaskFilter) -> Condition {
+pub(super) fn selection(caller: &Caller<'_>, filter: &TaskFilter) -> Condition {
     let mut condition = Condition::all().add(task::Column::OrganizationId.eq(caller.organization_id()));
     let assigned_to = |user_id: Uuid| {
         task::Column::Id.in_subquery(

@@ -5,6 +5,7 @@
 
 mod list;
 mod related;
+pub mod search;
 
 use std::collections::BTreeMap;
 

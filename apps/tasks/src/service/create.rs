@@ -123,6 +123,7 @@ pub async fn task_create(
         version: 1,
     };
     task::Entity::insert(model.clone().into_active_model()).exec_without_returning(txn).await?;
+    super::words::insert_words(txn, model.organization_id, &[(id, &model.title)]).await?;
     if let (Some(series_id), Some(rule), Some(due_at)) = (recurrence_id, &recurrence, due_at) {
         task_recurrence::Entity::insert(task_recurrence::ActiveModel {
             id: Set(series_id),

@@ -9,6 +9,7 @@ pub mod create;
 mod input;
 pub mod recurrence;
 pub mod task;
+pub mod words;
 pub mod workflow;
 
 use baseops_core::{Acting, ApiError, Directory, Scope};

@@ -139,6 +139,7 @@ pub async fn occurrence_create_next(
         ..latest.clone()
     };
     task::Entity::insert(next.clone().into_active_model()).exec_without_returning(txn).await?;
+    super::words::insert_words(txn, next.organization_id, &[(id, &next.title)]).await?;
     crate::link::report(txn, links, acting, None, Some(&next), false).await?;
     let assignees: Vec<Uuid> = task_assignee::Entity::find()
         .filter(task_assignee::Column::TaskId.eq(latest.id))

@@ -375,6 +375,7 @@ pub(super) async fn save(
     if updated.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
+    super::words::replace_words(txn, after.organization_id, after.id, &before.title, &after.title).await?;
     Ok(())
 }
 

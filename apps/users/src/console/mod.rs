@@ -1,6 +1,7 @@
 //! The users app in the console: sign-in (with a second factor), sign-out and the
 //! organization switcher — the same services as `POST /auth/login` and `/auth/logout` —
-//! and the people pages: your account, the members and the invitations.
+//! and the people pages: your account, the members, the invitations and the organization's
+//! settings.
 
 mod account;
 mod form;
@@ -8,6 +9,7 @@ mod invitations;
 mod members;
 mod recovery;
 mod security;
+mod settings;
 mod tokens;
 
 use axum::extract::{Query, State};
@@ -24,7 +26,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 
 use crate::api::auth::{existing_cookie, session_cookie, sign_in};
-use crate::permission::{MEMBERS_INVITE, MEMBERS_VIEW};
+use crate::permission::{MEMBERS_INVITE, MEMBERS_VIEW, ORGANIZATIONS_EDIT};
 use crate::service::session;
 use crate::service::two_factor::SecondFactor;
 use crate::session_store::SessionStore;
@@ -34,11 +36,11 @@ pub const SECTION: ConsoleSection = ConsoleSection {
     pages: &[
         ConsolePage { path: "members", title: "Members", permission: Some(MEMBERS_VIEW) },
         ConsolePage { path: "invitations", title: "Invitations", permission: Some(MEMBERS_INVITE) },
+        ConsolePage { path: "settings", title: "Organization", permission: Some(ORGANIZATIONS_EDIT) },
     ],
     routes,
     templates: &[
         ("users/login.html", include_str!("../../templates/users/login.html")),
-        ("users/forms.html", include_str!("../../templates/users/forms.html")),
         ("users/account.html", include_str!("../../templates/users/account.html")),
         ("users/members.html", include_str!("../../templates/users/members.html")),
         ("users/invitations.html", include_str!("../../templates/users/invitations.html")),
@@ -47,6 +49,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("users/verify_email.html", include_str!("../../templates/users/verify_email.html")),
         ("users/accept_invitation.html", include_str!("../../templates/users/accept_invitation.html")),
         ("users/link_done.html", include_str!("../../templates/users/link_done.html")),
+        ("users/settings.html", include_str!("../../templates/users/settings.html")),
     ],
     search: None,
 };
@@ -61,6 +64,7 @@ fn routes() -> Router<AppState> {
         .merge(tokens::routes())
         .merge(members::routes())
         .merge(invitations::routes())
+        .merge(settings::routes())
         .merge(recovery::routes())
 }
 

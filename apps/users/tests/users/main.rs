@@ -10,6 +10,7 @@ mod client_ip;
 mod console;
 mod console_links;
 mod console_people;
+mod console_settings;
 mod if_match;
 mod invitations;
 mod least_privilege;

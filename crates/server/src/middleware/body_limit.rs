@@ -29,7 +29,8 @@ impl BodyLimits {
         let mut routes: HashMap<String, Vec<(&'static str, usize)>> = HashMap::new();
         for route in apps.large_bodies() {
             let limit = Ord::max((route.limit)(settings), settings.server.body_limit_bytes);
-            routes.entry(format!("/api/v1{}", route.path)).or_default().push((route.method, limit));
+            let path = route.mounted_path();
+            routes.entry(path).or_default().push((route.method, limit));
         }
         Self { default: settings.server.body_limit_bytes, routes: Arc::new(routes) }
     }

@@ -72,6 +72,14 @@ pub(super) async fn write_batch(
                     if before.tags != after.tags {
                         replace_tags(&txn, organization_id, lead.id, &after.tags).await?;
                     }
+                    crate::service::lead::words::replace_words(
+                        &txn,
+                        organization_id,
+                        lead.id,
+                        &before,
+                        &after,
+                    )
+                    .await?;
                     // Later rows matching the same lead see this version.
                     let mut newer = lead.clone();
                     newer.version += 1;

@@ -151,6 +151,7 @@ pub async fn lead_create(
     }
     let start = start.ok_or_else(|| ApiError::internal(DbErr::Custom("leads: no starting stage".into())))?;
     insert_tags(txn, organization_id, id, &fields.tags).await?;
+    super::words::insert_words(txn, organization_id, &[(id, super::words::fields_words(&fields))]).await?;
     let model = model_of(&row, start);
     let created = LeadCreated {
         lead_id: id,

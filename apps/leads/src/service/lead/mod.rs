@@ -10,6 +10,7 @@ mod insert;
 pub mod insert_many;
 pub mod stage;
 pub mod update;
+pub mod words;
 
 use baseops_core::ApiError;
 use chrono::{DateTime, Utc};

@@ -8,6 +8,7 @@ use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::Expr;
 use uuid::Uuid;
 
+use super::words::replace_words;
 use super::{check_version, lead_for, replace_tags, write};
 use crate::model::lead;
 use crate::permission::Access;
@@ -45,6 +46,7 @@ pub async fn lead_update(
     if before.tags != after.tags {
         replace_tags(txn, access.organization_id, id, &after.tags).await?;
     }
+    replace_words(txn, access.organization_id, id, &before, &after).await?;
     record(
         txn,
         AuditEntry::new(acting, Some(access.organization_id), "lead.update", "lead", id).changes(changes),
