@@ -37,7 +37,8 @@ impl VerifyReport {
 
     /// The chain whose oldest unsealed event is the oldest of all: the longest wait.
     pub fn longest_wait(&self) -> Option<&SealingLag> {
-        self.unsealed.iter().max_by_key(|lag| lag.oldest_age_ms)
+        // The earliest recorded event, exactly: ages in whole milliseconds can tie.
+        self.unsealed.iter().min_by_key(|lag| lag.oldest_created_at)
     }
 }
 
@@ -182,5 +183,28 @@ impl fmt::Display for VerifyReport {
                 longest.chain
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, Utc};
+
+    use super::{SealingLag, VerifyReport};
+
+    #[test]
+    fn the_longest_wait_is_the_earliest_event_even_when_ages_in_milliseconds_tie() {
+        let earlier = Utc::now();
+        let lag = |chain: &str, at| SealingLag {
+            chain: chain.to_owned(),
+            events: 1,
+            oldest_created_at: at,
+            oldest_age_ms: 60,
+        };
+        let report = VerifyReport {
+            unsealed: vec![lag("org", earlier), lag("platform", earlier + TimeDelta::microseconds(600))],
+            ..VerifyReport::default()
+        };
+        assert_eq!(report.longest_wait().map(|lag| lag.chain.as_str()), Some("org"));
     }
 }
