@@ -128,6 +128,13 @@ pub struct DoneQuery {
     pub done: String,
 }
 
+/// A new-record form's own idempotency key (a hidden field made when the form was shown):
+/// 1 to 255 visible ASCII characters, as `Idempotency-Key` takes them; anything else is no key.
+pub fn idempotency_key(field: &str) -> Option<&str> {
+    let key = field.trim();
+    (!key.is_empty() && key.len() <= 255 && key.bytes().all(|byte| byte.is_ascii_graphic())).then_some(key)
+}
+
 /// The values of `key` in a form with repeated fields (check boxes).
 pub fn all<'a>(fields: &'a [(String, String)], key: &'a str) -> impl Iterator<Item = &'a str> {
     fields.iter().filter(move |(name, _)| name == key).map(|(_, value)| value.as_str())
@@ -161,4 +168,18 @@ pub fn sentences(errors: &FieldErrors, labels: &[(&str, &str)]) -> String {
 pub fn field_errors(error: &ApiError) -> Option<crate::Value> {
     let ApiError::Validation(errors) = error else { return None };
     Some(crate::value(errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::idempotency_key;
+
+    #[test]
+    fn an_idempotency_key_is_visible_ascii_of_a_bounded_length() {
+        assert_eq!(idempotency_key(" 01a2-b3 "), Some("01a2-b3"));
+        for bad in ["", "   ", "a b", "key\u{0}", "schlüssel", &"k".repeat(256)] {
+            assert_eq!(idempotency_key(bad), None, "{bad:?}");
+        }
+        assert!(idempotency_key(&"k".repeat(255)).is_some());
+    }
 }

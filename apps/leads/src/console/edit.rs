@@ -6,7 +6,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use baseops_console::form::{Failure, answer, done};
+use baseops_console::form::{Failure, answer, done, idempotency_key};
 use baseops_console::list::given;
 use baseops_console::{ConsoleError, Crumb, Signed, context, value};
 use baseops_core::{ApiError, AppState, FieldErrors};
@@ -243,8 +243,7 @@ pub(super) async fn create(
         let (input, found) = form.new_lead();
         let request_hash = baseops_idempotency::request_hash(&input);
         let fields = checked(found, input.check(&state.settings().leads.default_phone_region))?;
-        let key = form.idempotency_key.trim();
-        let idempotency = (!key.is_empty() && key.len() <= 255).then_some(Idempotency { key, request_hash });
+        let idempotency = idempotency_key(&form.idempotency_key).map(|key| Idempotency { key, request_hash });
         let directory = baseops_core::directory(&state);
         let txn = state.db().write().begin().await?;
         let placement = Placement::default();

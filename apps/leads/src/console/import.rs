@@ -135,6 +135,10 @@ async fn wizard(
 
 /// The mapping form's `column:<header>` choices as a mapping of the file's columns.
 fn mapping_of(fields: &[(String, String)], columns: &[String]) -> Result<Mapping, ApiError> {
+    // One choice per column, the token and the duplicate handling: more is not this form.
+    if fields.len() > columns.len() + 2 {
+        return Err(ApiError::invalid("mapping", "has more choices than the file has columns"));
+    }
     let mut mapping = Mapping::new();
     for (key, chosen) in fields {
         let Some(header) = key.strip_prefix("column:") else { continue };

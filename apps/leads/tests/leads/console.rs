@@ -147,6 +147,16 @@ async fn the_list_exports_its_filtered_set_as_csv_for_those_who_may_export() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!((rows[0]["last_name"].as_str(), rows[0]["company"].as_str()), ("Lovelace", "'=cmd"));
     assert_eq!(person.get(&app, "/admin/leads/export?status=maybe").await.status, 422);
+    // The browser asks for gzip: the stream survives the compression layer, whole.
+    let zipped = person
+        .send(&app, http::Method::GET, "/admin/leads/export", None, &[("accept-encoding", "gzip")])
+        .await;
+    assert_eq!((zipped.status.as_u16(), zipped.header("content-encoding")), (200, Some("gzip")));
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(zipped.body.as_slice()), &mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, person.get(&app, "/admin/leads/export").await.text());
+    assert_eq!(unzipped.lines().count(), 3, "the header and both leads");
 
     let viewer = Client::logged_in(&app, "viewer@acme.test").await;
     assert!(!viewer.get(&app, "/admin/leads").await.text().contains("Export CSV"));

@@ -84,6 +84,11 @@ async fn a_file_is_uploaded_checked_remapped_and_imported_through_the_wizard() {
         )
         .await;
     assert_eq!(bad.status, 422, "a column the file does not have: {}", bad.text());
+    let many: Vec<(String, String)> = (0..50).map(|i| (format!("column:c{i}"), "email".to_owned())).collect();
+    let mut flood: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    flood.push(("csrf_token", &csrf));
+    let flooded = person.post_form(&app, &format!("{wizard}/validate"), &flood).await;
+    assert_eq!(flooded.status, 422, "more choices than columns: {}", flooded.text());
     app.run_jobs().await;
 
     let ready = person.get(&app, &wizard).await;

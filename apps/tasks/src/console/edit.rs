@@ -6,7 +6,7 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use baseops_console::form::{Failure, answer, done};
+use baseops_console::form::{Failure, answer, done, idempotency_key};
 use baseops_console::list::given;
 use baseops_console::{ConsoleError, Crumb, Signed, context, value};
 use baseops_core::{ApiError, AppState, FieldErrors, Links};
@@ -207,10 +207,9 @@ pub(super) async fn create(
     let caller = Caller::of(ctx, &state)?;
     let created = async {
         let input = form.new_task()?;
-        let key = form.idempotency_key.trim();
         let hash = request_hash(&input);
         let idempotency =
-            (!key.is_empty() && key.len() <= 255).then_some(Idempotency { key, request_hash: hash });
+            idempotency_key(&form.idempotency_key).map(|key| Idempotency { key, request_hash: hash });
         let grants = Grants { act, assign: scope_of(ctx, TASKS_ASSIGN) };
         let txn = state.db().write().begin().await?;
         let settings = &state.settings().tasks;
