@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Browser tests of the admin console (tests/browser/console.mjs): a real headless Chromium,
 # driven by playwright-core, against a running `baseops serve`; axe-core on every page in the
-# light and dark themes; screenshots to target/browser/<page>-<theme>.png.
+# light and dark themes; screenshots to target/browser/<page>-<theme>.png. It ends with the
+# staff story (tests/browser/story.mjs): the admin turns two-factor login on, invites a sales
+# user who follows the e-mailed link (the server writes mail as .eml files to an outbox that
+# the browser script reads, CONSOLE_OUTBOX), that user's lead and task, what a manager and a
+# viewer see.
 #
 #   scripts/browser_tests.sh
 #
@@ -11,8 +15,9 @@
 # target/debug/baseops, starts it on a free loopback port in a temporary directory on SQLite,
 # creates a superuser and an all-scopes API token with the CLI, runs the browser script (which
 # seeds leads and tasks through the JSON API), stops the server. The server and the browser
-# together get BROWSER_TESTS_TIMEOUT seconds (default 240); installing and building are not
-# counted (a failed build is retried, see below). Exit 0 only when every check passed and the server did not panic.
+# together get BROWSER_TESTS_TIMEOUT seconds (default 240, the staff story included: about 130
+# are used); installing and building are not counted (a failed build is retried, see below).
+# Exit 0 only when every check passed and the server did not panic.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -120,7 +125,11 @@ token="$(cd "$work" && timeout "$(remaining)" "$binary" tokens create --email "$
 
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')"
 base="http://127.0.0.1:$port"
-(cd "$work" && exec "$binary" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1) &
+# E-mail goes to .eml files in the outbox (sent by the worker `serve` runs in dev), and its
+# links point at this server.
+outbox="$work/outbox"
+(cd "$work" && BASEOPS_EMAIL__BACKEND=file BASEOPS_EMAIL__FILE_DIR="$outbox" BASEOPS_SERVER__PUBLIC_URL="$base" \
+    exec "$binary" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1) &
 server_pid=$!
 
 server_log() {
@@ -147,7 +156,7 @@ status=0
 node_limit=$(($(remaining) - 5))
 ((node_limit >= 10)) || node_limit=10
 (cd "$browser_dir" && CONSOLE_URL="$base" CONSOLE_EMAIL="$email" CONSOLE_PASSWORD="$password" \
-    CONSOLE_TOKEN="$token" CONSOLE_SCREENSHOTS="$shots" CONSOLE_CHROMIUM="$chromium" \
+    CONSOLE_TOKEN="$token" CONSOLE_SCREENSHOTS="$shots" CONSOLE_CHROMIUM="$chromium" CONSOLE_OUTBOX="$outbox" \
     CONSOLE_TIME_LIMIT_MS=$((node_limit * 1000)) \
     timeout --kill-after=10 "$(remaining)" node console.mjs) || status=$?
 if ((status == 124)); then

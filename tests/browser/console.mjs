@@ -3,7 +3,7 @@
 // runner: scripts/browser_tests.sh starts the server, seeds nothing itself, and runs
 //
 //   CONSOLE_URL=http://127.0.0.1:PORT CONSOLE_EMAIL=… CONSOLE_PASSWORD=… CONSOLE_TOKEN=… \
-//   CONSOLE_SCREENSHOTS=target/browser node tests/browser/console.mjs
+//   CONSOLE_SCREENSHOTS=target/browser CONSOLE_OUTBOX=… node tests/browser/console.mjs
 //
 // What it checks, on every page: a Content-Security-Policy without 'unsafe-inline' scripts and
 // no inline script in the DOM, no console error, no uncaught exception, no request to another
@@ -16,8 +16,12 @@
 // pages.mjs (the leads board by drag and drop, the tasks board by keyboard, your account with
 // two-factor setup, members, invitations, customers, audit, jobs, the live notifications bell,
 // notifications and their preferences, the dashboard when present, an error page and the
-// forgot-password page), forged POSTs refused with 403, and sign-out. Exit 1 on any failure;
-// the last line is "N passed, N failed".
+// forgot-password page), forged POSTs refused with 403, and sign-out; last the staff story
+// (story.mjs, browser contexts of its own): the admin turns two-factor login on and signs in
+// with a code, invites a sales user who follows the e-mailed link (read from CONSOLE_OUTBOX,
+// where the server's file backend writes .eml files), that user's lead and task moved on the
+// boards and found with Ctrl+K, a manager who sees them and a viewer who cannot change them.
+// Exit 1 on any failure; the last line is "N passed, N failed".
 
 import { chromium, request as apiRequest } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
@@ -25,6 +29,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { morePages } from './pages.mjs';
 import { recordForms } from './records.mjs';
+import { staffStory } from './story.mjs';
 
 const env = (name, fallback) => {
     const value = process.env[name] ?? fallback;
@@ -40,6 +45,8 @@ const PASSWORD = env('CONSOLE_PASSWORD');
 const TOKEN = env('CONSOLE_TOKEN');
 const SHOTS = path.resolve(env('CONSOLE_SCREENSHOTS', 'target/browser'));
 const TIME_LIMIT_MS = Number(process.env.CONSOLE_TIME_LIMIT_MS || 240_000);
+// Where the server's file e-mail backend writes its .eml files (the staff story reads them).
+const OUTBOX = process.env.CONSOLE_OUTBOX ? path.resolve(process.env.CONSOLE_OUTBOX) : null;
 const BASE_HOST = new URL(BASE).host;
 mkdirSync(SHOTS, { recursive: true });
 
@@ -324,9 +331,10 @@ async function visit(page, name, url, { status = 200, toggle = 'auto' } = {}) {
     return response;
 }
 
-async function signIn(page, { email = EMAIL, password = PASSWORD } = {}) {
+async function signIn(page, { email = EMAIL, password = PASSWORD, code } = {}) {
     await page.fill('form#login input[name=email]', email);
     await page.fill('form#login input[name=password]', password);
+    if (code !== undefined) await page.fill('form#login input[name=code]', code);
     const [response] = await Promise.all([
         page.waitForResponse((r) => r.request().method() === 'POST' && pathOf(r.url()) === '/admin/login'),
         page.click('form#login button[type=submit]'),
@@ -653,8 +661,13 @@ async function main() {
                 await signOut(page);
             });
         }
-
         await context.close();
+
+        // Last, in contexts of its own: from its first step on the admin signs in with a code.
+        await staffStory({
+            check, expect, flag, visit, audit, shot, api, browser, watch, foreign, pathOf, signIn, signOut, checkCsp, checkNoInline,
+            BASE, BASE_HOST, EMAIL, PASSWORD, OUTBOX, seeded,
+        });
     } finally {
         await browser.close();
     }

@@ -119,6 +119,9 @@ async fn render(
             can_edit => signed.can(LEADS_EDIT),
             can_delete => signed.can(LEADS_DELETE),
             can_create => signed.can(LEADS_CREATE),
+            // "Add task" opens the tasks app's form: the tasks app's permission, by name (this
+            // app does not depend on it; the template also checks the app is composed).
+            can_add_task => signed.can("tasks.create"),
             can_convert => signed.can(LEADS_CONVERT) && lead.status == StageKind::Won && lead.customer_id.is_none(),
         },
     );
