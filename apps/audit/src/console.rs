@@ -22,6 +22,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
     routes,
     templates: &[("audit/list.html", include_str!("../templates/audit/list.html"))],
     search: None,
+    work: None,
 };
 
 fn routes() -> Router<AppState> {

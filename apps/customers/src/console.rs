@@ -24,6 +24,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("customers/detail.html", include_str!("../templates/customers/detail.html")),
     ],
     search: None,
+    work: None,
 };
 
 fn routes() -> Router<AppState> {

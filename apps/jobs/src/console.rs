@@ -22,6 +22,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
     routes,
     templates: &[("jobs/list.html", include_str!("../templates/jobs/list.html"))],
     search: None,
+    work: None,
 };
 
 fn routes() -> Router<AppState> {

@@ -3,17 +3,20 @@
 //! selectors and services as the JSON API.
 
 mod board;
+mod bulk;
 mod duplicates;
 mod edit;
 mod import;
 mod page;
+mod work;
 
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use baseops_app::{ConsolePage, ConsoleSection, SearchHit};
-use baseops_console::list::{first_page, given};
+use baseops_console::form::{Failure, answer};
+use baseops_console::list::{Column, columns, first_page, given, shown};
 use baseops_console::{ConsoleError, Crumb, Signed, context, value};
 use baseops_core::{ApiError, AppState, RequestContext};
 use futures_util::FutureExt;
@@ -22,11 +25,27 @@ use serde::Deserialize;
 
 use crate::api::leads::ListQuery;
 use crate::model::StageKind;
-use crate::permission::{LEADS_CREATE, LEADS_EXPORT, LEADS_IMPORT, LEADS_VIEW, access_of};
+use crate::permission::{
+    LEADS_ASSIGN, LEADS_CREATE, LEADS_DELETE, LEADS_EDIT, LEADS_EXPORT, LEADS_IMPORT, LEADS_VIEW, access_of,
+};
 use crate::selector::lead::{LeadFilter, lead_count, lead_list};
 
 /// Matching leads are counted up to this many; beyond it the list says "more than".
 const COUNT_BOUND: u64 = 1000;
+
+/// The list's columns beside the name, which is always shown.
+const COLUMNS: &[Column] = &[
+    Column { key: "company", label: "Company", shown: true },
+    Column { key: "email", label: "E-mail", shown: true },
+    Column { key: "phone", label: "Phone", shown: false },
+    Column { key: "source", label: "Source", shown: false },
+    Column { key: "status", label: "Status", shown: true },
+    Column { key: "value", label: "Value", shown: true },
+    Column { key: "score", label: "Score", shown: true },
+    Column { key: "tags", label: "Tags", shown: false },
+    Column { key: "created", label: "Created", shown: true },
+    Column { key: "updated", label: "Changed", shown: false },
+];
 
 /// What the leads app adds to the console.
 pub const SECTION: ConsoleSection = ConsoleSection {
@@ -44,12 +63,14 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("leads/board_answer.html", include_str!("../templates/leads/board_answer.html")),
         ("leads/form.html", include_str!("../templates/leads/form.html")),
         ("leads/delete.html", include_str!("../templates/leads/delete.html")),
+        ("leads/bulk.html", include_str!("../templates/leads/bulk.html")),
         ("leads/import.html", include_str!("../templates/leads/import.html")),
         ("leads/duplicates.html", include_str!("../templates/leads/duplicates.html")),
         ("leads/import_wizard.html", include_str!("../templates/leads/import_wizard.html")),
         ("leads/import_progress.html", include_str!("../templates/leads/import_progress.html")),
     ],
     search: Some(search),
+    work: Some(work::work),
 };
 
 fn routes() -> Router<AppState> {
@@ -58,6 +79,7 @@ fn routes() -> Router<AppState> {
         .route("/admin/leads/board", get(board::board))
         .route("/admin/leads/new", get(edit::new_form).post(edit::create))
         .route("/admin/leads/export", get(export))
+        .route("/admin/leads/bulk", post(bulk::bulk))
         .merge(import::routes())
         .merge(duplicates::routes())
         .route("/admin/leads/{id}", get(page::detail))
@@ -74,13 +96,14 @@ fn routes() -> Router<AppState> {
 struct ListForm {
     q: String,
     status: String,
+    mine: String,
     sort: String,
     cursor: String,
     done: String,
 }
 
 impl ListForm {
-    fn filter(&self) -> Result<LeadFilter, ConsoleError> {
+    fn filter(&self, ctx: &RequestContext) -> Result<LeadFilter, ConsoleError> {
         let status = match self.status.as_str() {
             "" => None,
             "open" => Some(StageKind::Open),
@@ -95,19 +118,28 @@ impl ListForm {
             cursor: given(&self.cursor),
             ..ListQuery::default()
         };
-        Ok(query.filter()?)
+        let mut filter = query.filter()?;
+        if self.mine == "1" {
+            filter.owner_id = Some(Some(ctx.user_id()));
+        }
+        Ok(filter)
     }
 
     /// The list's first page with this form's filters.
     fn first_page(&self) -> String {
-        first_page("/admin/leads", &[("q", self.q.as_str()), ("status", &self.status), ("sort", &self.sort)])
+        self.at("/admin/leads")
     }
 
     /// The CSV download of every lead these filters select.
     fn export_url(&self) -> String {
+        self.at("/admin/leads/export")
+    }
+
+    /// `base` with this form's filters.
+    fn at(&self, base: &str) -> String {
         first_page(
-            "/admin/leads/export",
-            &[("q", self.q.as_str()), ("status", &self.status), ("sort", &self.sort)],
+            base,
+            &[("q", self.q.as_str()), ("status", &self.status), ("mine", &self.mine), ("sort", &self.sort)],
         )
     }
 }
@@ -117,11 +149,27 @@ async fn list(
     signed: Signed,
     Query(form): Query<ListForm>,
 ) -> Result<Response, ConsoleError> {
+    render_list(&state, &signed, &form, None).await
+}
+
+/// The list with `form`'s filters, and a bulk action's failure above it.
+async fn render_list(
+    state: &AppState,
+    signed: &Signed,
+    form: &ListForm,
+    failure: Option<Failure>,
+) -> Result<Response, ConsoleError> {
     let access = access_of(&signed.ctx, LEADS_VIEW)?;
-    let filter = form.filter()?;
+    let filter = form.filter(&signed.ctx)?;
     let page = lead_list(state.db().read(), &access, &filter).await?;
     let count = lead_count(state.db().read(), &access, &filter, COUNT_BOUND).await.map_err(ApiError::from)?;
-    Ok(signed.page(
+    let bulk = [("assign", LEADS_ASSIGN), ("stage", LEADS_EDIT), ("delete", LEADS_DELETE)]
+        .into_iter()
+        .filter(|(_, permission)| signed.can(permission))
+        .map(|(action, _)| action)
+        .collect::<Vec<_>>();
+    let columns = columns(signed, "leads", COLUMNS);
+    let page = signed.page(
         "leads/list.html",
         vec![Crumb::here("Leads")],
         context! {
@@ -129,6 +177,7 @@ async fn list(
             count => value(&count),
             q => form.q.trim(),
             status => form.status.as_str(),
+            mine => form.mine == "1",
             sort => form.sort.as_str(),
             first_page => form.first_page(),
             paged => !form.cursor.is_empty(),
@@ -136,8 +185,14 @@ async fn list(
             can_create => signed.can(LEADS_CREATE),
             export => signed.can(LEADS_EXPORT).then(|| form.export_url()),
             can_import => signed.can(LEADS_IMPORT),
+            bulk => bulk,
+            columns => value(&columns),
+            show => value(&shown(&columns)),
+            bulk_action => form.at("/admin/leads/bulk"),
+            failure => value(&failure),
         },
-    ))
+    );
+    Ok(answer(failure.as_ref(), page))
 }
 
 /// `GET /admin/leads/export`: the list's filtered set as CSV, as `GET /leads/export`.
@@ -147,13 +202,19 @@ async fn export(
     Query(form): Query<ListForm>,
 ) -> Result<Response, ConsoleError> {
     let access = access_of(&signed.ctx, LEADS_EXPORT)?;
-    let filter = form.filter()?;
+    let filter = form.filter(&signed.ctx)?;
     Ok(crate::api::export::csv_response(state, access, filter))
 }
 
-/// The list's fixed message after a delete.
+/// The list's fixed messages after a delete or a bulk action.
 fn done_message(key: &str) -> Option<&'static str> {
-    (key == "deleted").then_some("The lead is deleted.")
+    Some(match key {
+        "deleted" => "The lead is deleted.",
+        "deleted_many" => "The selected leads are deleted.",
+        "assigned" => "The selected leads have their new owner.",
+        "moved" => "The selected leads are moved.",
+        _ => return None,
+    })
 }
 
 /// How a lead is called on screen: its name, else its e-mail address.

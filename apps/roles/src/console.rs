@@ -32,6 +32,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("roles/delete.html", include_str!("../templates/roles/delete.html")),
     ],
     search: None,
+    work: None,
 };
 
 fn routes() -> Router<AppState> {

@@ -2,10 +2,12 @@
 //! page, the board ([`board`]), and tasks in the command palette. The same selectors and
 //! services as the JSON API.
 
+mod attachments;
 mod board;
 mod bulk;
 mod edit;
 mod page;
+mod work;
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -13,7 +15,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use baseops_app::{ConsolePage, ConsoleSection, SearchHit};
 use baseops_console::form::{Failure, answer};
-use baseops_console::list::{first_page, given};
+use baseops_console::list::{Column, columns, first_page, given, shown};
 use baseops_console::{ConsoleError, Crumb, Signed, context, value};
 use baseops_core::{ApiError, AppState, RequestContext};
 use futures_util::FutureExt;
@@ -23,9 +25,22 @@ use serde::Deserialize;
 use crate::caller::Caller;
 use crate::permission::{TASKS_CREATE, TASKS_EDIT, TASKS_VIEW};
 use crate::selector::{Sort, TaskFilter, list as task_list};
+use crate::workflow::Workflow;
 
 /// Matching tasks are counted up to this many; beyond it the list says "more than".
 const COUNT_BOUND: u64 = 1000;
+
+/// The list's columns beside the title, which is always shown.
+const COLUMNS: &[Column] = &[
+    Column { key: "stage", label: "Stage", shown: true },
+    Column { key: "priority", label: "Priority", shown: true },
+    Column { key: "due", label: "Due", shown: true },
+    Column { key: "labels", label: "Labels", shown: true },
+    Column { key: "estimate", label: "Estimate", shown: false },
+    Column { key: "created", label: "Created", shown: true },
+    Column { key: "updated", label: "Changed", shown: false },
+    Column { key: "completed", label: "Completed", shown: false },
+];
 
 /// What the tasks app adds to the console.
 pub const SECTION: ConsoleSection = ConsoleSection {
@@ -43,8 +58,10 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("tasks/board_answer.html", include_str!("../templates/tasks/board_answer.html")),
         ("tasks/form.html", include_str!("../templates/tasks/form.html")),
         ("tasks/delete.html", include_str!("../templates/tasks/delete.html")),
+        ("tasks/attachment_delete.html", include_str!("../templates/tasks/attachment_delete.html")),
     ],
     search: Some(search),
+    work: Some(work::work),
 };
 
 fn routes() -> Router<AppState> {
@@ -55,7 +72,12 @@ fn routes() -> Router<AppState> {
         .route("/admin/tasks/bulk", post(bulk::move_tasks))
         .route("/admin/tasks/{id}", get(page::detail))
         .route("/admin/tasks/{id}/comments", post(page::comment))
+        .route("/admin/tasks/{id}/attachments", post(attachments::upload))
         .route("/admin/tasks/{id}/attachments/{attachment_id}", get(page::attachment))
+        .route(
+            "/admin/tasks/{id}/attachments/{attachment_id}/delete",
+            get(attachments::delete_form).post(attachments::delete),
+        )
         .route("/admin/tasks/{id}/edit", get(edit::edit_form).post(edit::update))
         .route("/admin/tasks/{id}/delete", get(edit::delete_form).post(edit::delete))
         .route("/admin/tasks/{id}/status", post(board::move_status))
@@ -68,6 +90,8 @@ struct ListForm {
     q: String,
     status: String,
     mine: String,
+    open: String,
+    overdue: String,
     sort: String,
     cursor: String,
     done: String,
@@ -77,7 +101,7 @@ struct ListForm {
 const MAX_FILTER_CHARS: usize = 200;
 
 impl ListForm {
-    fn filter(&self, ctx: &RequestContext) -> Result<TaskFilter, ApiError> {
+    fn filter(&self, ctx: &RequestContext, workflow: &Workflow) -> Result<TaskFilter, ApiError> {
         for (field, text) in [("q", &self.q), ("status", &self.status), ("sort", &self.sort)] {
             if text.chars().count() > MAX_FILTER_CHARS || text.chars().any(char::is_control) {
                 return Err(ApiError::invalid(field, "must be at most 200 characters of text"));
@@ -88,9 +112,15 @@ impl ListForm {
             Some(text) => serde_json::from_value(serde_json::Value::String(text))
                 .map_err(|_| ApiError::invalid("sort", "is not an order the list knows"))?,
         };
+        let statuses = match given(&self.status) {
+            Some(status) => vec![status],
+            None if self.open == "1" => work::open_stages(workflow),
+            None => Vec::new(),
+        };
         Ok(TaskFilter {
-            statuses: given(&self.status).into_iter().collect(),
+            statuses,
             assignee: (self.mine == "1").then(|| ctx.user_id()),
+            overdue: (self.overdue == "1").then_some(true),
             q: given(&self.q),
             sort,
             cursor: given(&self.cursor),
@@ -107,7 +137,14 @@ impl ListForm {
     fn at(&self, base: &str) -> String {
         first_page(
             base,
-            &[("q", self.q.as_str()), ("status", &self.status), ("mine", &self.mine), ("sort", &self.sort)],
+            &[
+                ("q", self.q.as_str()),
+                ("status", &self.status),
+                ("mine", &self.mine),
+                ("open", &self.open),
+                ("overdue", &self.overdue),
+                ("sort", &self.sort),
+            ],
         )
     }
 }
@@ -128,14 +165,15 @@ async fn render_list(
     failure: Option<Failure>,
 ) -> Result<Response, ConsoleError> {
     let caller = Caller::of(&signed.ctx, state)?;
-    let filter = form.filter(&signed.ctx)?;
+    let (workflow, _) = crate::selector::workflow_of(state.db().read(), caller.organization_id())
+        .await
+        .map_err(ApiError::from)?;
+    let filter = form.filter(&signed.ctx, &workflow)?;
     let page = task_list(state.db().read(), &caller, &filter).await?;
     let count = crate::selector::count(state.db().read(), &caller, &filter, COUNT_BOUND)
         .await
         .map_err(ApiError::from)?;
-    let (workflow, _) = crate::selector::workflow_of(state.db().read(), caller.organization_id())
-        .await
-        .map_err(ApiError::from)?;
+    let columns = columns(signed, "tasks", COLUMNS);
     let page = signed.page(
         "tasks/list.html",
         vec![Crumb::here("Tasks")],
@@ -146,9 +184,13 @@ async fn render_list(
             q => form.q.trim(),
             status => form.status.as_str(),
             mine => form.mine == "1",
+            open => form.open == "1",
+            overdue => form.overdue == "1",
             sort => form.sort.as_str(),
             first_page => form.first_page(),
             bulk_action => form.at("/admin/tasks/bulk"),
+            columns => value(&columns),
+            show => value(&shown(&columns)),
             paged => !form.cursor.is_empty(),
             done => done_message(&form.done),
             can_create => signed.can(TASKS_CREATE),

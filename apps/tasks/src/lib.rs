@@ -44,11 +44,23 @@ pub fn app() -> App {
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_console(console::SECTION)
-        .with_large_bodies(&[LargeBody {
-            method: "POST",
-            path: "/tasks/{id}/attachments",
-            limit: |settings| usize::try_from(settings.storage.max_file_bytes).unwrap_or(usize::MAX),
-        }])
+        .with_large_bodies(&[
+            LargeBody {
+                method: "POST",
+                path: "/tasks/{id}/attachments",
+                limit: |settings| usize::try_from(settings.storage.max_file_bytes).unwrap_or(usize::MAX),
+            },
+            LargeBody {
+                method: "POST",
+                path: "/admin/tasks/{id}/attachments",
+                // The file, and room for the form's part headers around it.
+                limit: |settings| {
+                    usize::try_from(settings.storage.max_file_bytes)
+                        .unwrap_or(usize::MAX)
+                        .saturating_add(64 * 1024)
+                },
+            },
+        ])
         // Creating a task claims its Idempotency-Key in the create's own transaction.
         .with_idempotent_in_service(&[Route { method: "POST", path: "/tasks" }])
         .with_jobs(|jobs| {

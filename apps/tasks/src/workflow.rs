@@ -155,7 +155,8 @@ impl Workflow {
         self.open_stages().any(|stage| stage.key == key)
     }
 
-    fn open_stages(&self) -> impl Iterator<Item = &Stage> {
+    /// The stages a task is still open in: all but done and cancelled.
+    pub fn open_stages(&self) -> impl Iterator<Item = &Stage> {
         self.stages.iter().take_while(|stage| stage.key != DONE)
     }
 

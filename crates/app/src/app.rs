@@ -155,6 +155,56 @@ pub type ConsoleSearch =
         u64,
     ) -> futures_util::future::BoxFuture<'static, Result<Vec<SearchHit>, baseops_core::ApiError>>;
 
+/// A person's own work in one app, for the console's home page: a few counts, each linking
+/// to the list it counts, and the first records to turn to.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WorkCard {
+    /// The card's heading (`Your tasks`).
+    pub title: String,
+    /// The list of all of it.
+    pub url: String,
+    /// Counts worth a glance (`3 open`, `1 overdue`).
+    pub figures: Vec<WorkFigure>,
+    /// The records to turn to first.
+    pub items: Vec<SearchHit>,
+    /// What the card says when `items` is empty.
+    pub empty: String,
+}
+
+/// One count on a [`WorkCard`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WorkFigure {
+    /// What is counted (`open`).
+    pub label: String,
+    /// The count as shown: exact, or a bound with a `+` when there are more.
+    pub value: String,
+    /// The list the count is of.
+    pub url: String,
+    /// Whether a non-zero count asks for attention (overdue work).
+    pub warn: bool,
+}
+
+impl WorkFigure {
+    /// A bounded count of `label` (`open`), linking to the list at `url` it counts.
+    pub fn of(label: &str, count: baseops_core::BoundedCount, url: &str) -> Self {
+        Self { label: label.to_owned(), value: count.shown(), url: url.to_owned(), warn: false }
+    }
+
+    /// The same, asking for attention when not zero (overdue work).
+    #[must_use]
+    pub fn warning(self) -> Self {
+        Self { warn: true, ..self }
+    }
+}
+
+/// The signed-in person's [`WorkCard`] for an app, or `None` when the app has nothing for them
+/// (no permission, nothing of theirs to show).
+pub type ConsoleWork =
+    fn(
+        AppState,
+        baseops_core::RequestContext,
+    ) -> futures_util::future::BoxFuture<'static, Result<Option<WorkCard>, baseops_core::ApiError>>;
+
 /// A template an app brings: its name (`leads/list.html`) and built-in source, which a file
 /// of the same name in `console.templates_dir` overrides.
 pub type ConsoleTemplate = (&'static str, &'static str);
@@ -170,11 +220,14 @@ pub struct ConsoleSection {
     pub templates: &'static [ConsoleTemplate],
     /// Its records in the command palette.
     pub search: Option<ConsoleSearch>,
+    /// The signed-in person's own work in it, on the home page and the dashboard.
+    pub work: Option<ConsoleWork>,
 }
 
 impl ConsoleSection {
     /// Nothing in the console.
-    pub const EMPTY: Self = Self { pages: &[], routes: axum::Router::new, templates: &[], search: None };
+    pub const EMPTY: Self =
+        Self { pages: &[], routes: axum::Router::new, templates: &[], search: None, work: None };
 }
 
 fn no_services(state: AppState) -> Result<AppState, BoxError> {

@@ -17,8 +17,8 @@ mod command;
 mod compose;
 
 pub use app::{
-    ApiMiddleware, App, ConsolePage, ConsoleSearch, ConsoleSection, ConsoleTemplate, LargeBody, Route,
-    SearchHit,
+    ApiMiddleware, App, ConsolePage, ConsoleSearch, ConsoleSection, ConsoleTemplate, ConsoleWork, LargeBody,
+    Route, SearchHit, WorkCard, WorkFigure,
 };
 pub use background::{Background, RunsIn};
 pub use command::{Command, CommandContext, Demo, EXIT_FAILURE, EXIT_SUCCESS, Progress, Seed};

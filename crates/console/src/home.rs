@@ -8,9 +8,11 @@ use serde::Deserialize;
 
 use crate::{ConsoleError, Crumb, Signed};
 
-/// `GET /admin`: where each app's section starts, for what the person may use.
-pub(crate) async fn home(signed: Signed) -> Response {
-    signed.page("home.html", vec![Crumb::here("Home")], ())
+/// `GET /admin`: the person's own work in each app, and where each app's section starts, for
+/// what the person may use.
+pub(crate) async fn home(State(state): State<AppState>, signed: Signed) -> Response {
+    let work = signed.console().work(&state, &signed).await;
+    signed.page("home.html", vec![Crumb::here("Home")], crate::context! { work => crate::value(&work) })
 }
 
 /// The palette's query.

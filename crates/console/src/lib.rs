@@ -23,7 +23,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use baseops_app::{Apps, ConsolePage, ConsoleSearch};
+use baseops_app::{Apps, ConsolePage, ConsoleSearch, ConsoleWork, WorkCard};
 use baseops_config::Settings;
 use baseops_core::AppState;
 use http::StatusCode;
@@ -43,6 +43,7 @@ pub struct Console {
     /// Every app's pages, with the app's name, in the composition's order.
     pages: Vec<(&'static str, ConsolePage)>,
     searches: Vec<ConsoleSearch>,
+    works: Vec<ConsoleWork>,
 }
 
 impl std::fmt::Debug for Console {
@@ -103,6 +104,7 @@ impl Console {
                 .flat_map(|app| app.console.pages.iter().map(|page| (app.name, *page)))
                 .collect(),
             searches: apps.iter().filter_map(|app| app.console.search).collect(),
+            works: apps.iter().filter_map(|app| app.console.work).collect(),
         }
     }
 
@@ -235,6 +237,22 @@ impl Console {
     }
 }
 
+impl Console {
+    /// The signed-in person's own work in every app, in the composition's order. An app whose
+    /// card fails is left out and logged: the rest of the page still serves.
+    pub async fn work(&self, state: &AppState, signed: &Signed) -> Vec<WorkCard> {
+        let works = self.works.iter().map(|work| work(state.clone(), signed.ctx.clone()));
+        let mut cards = Vec::new();
+        for found in futures_util::future::join_all(works).await {
+            match found {
+                Ok(card) => cards.extend(card),
+                Err(error) => tracing::warn!(error = %error, "a console work card failed"),
+            }
+        }
+        cards
+    }
+}
+
 /// Any serializable value as a template value (`context! { lead => value(&lead) }`).
 pub fn value(data: &impl Serialize) -> Value {
     Value::from(Serde(data))
@@ -252,6 +270,7 @@ pub fn router(settings: &Settings, apps: &Apps) -> Router<AppState> {
         .route("/admin", get(home::home))
         .route("/admin/", get(home::home))
         .route("/admin/search", get(home::search))
+        .route("/admin/columns", axum::routing::post(list::choose))
         .route("/admin/assets/{file}", get(assets::serve));
     for app in apps.iter() {
         routes = routes.merge((app.console.routes)());

@@ -21,6 +21,8 @@ pub struct Signed {
     pub viewer: Viewer,
     /// The requested path and query, for the navigation's current entry.
     pub path: String,
+    /// Each list's chosen columns, from its cookie ([`crate::list::columns`]).
+    chosen_columns: Vec<(String, String)>,
     console: Arc<Console>,
 }
 
@@ -33,6 +35,11 @@ impl Signed {
     /// The composed console.
     pub fn console(&self) -> &Console {
         &self.console
+    }
+
+    /// The columns this person chose for `list` (the cookie's value), if any.
+    pub fn chosen_columns(&self, list: &str) -> Option<&str> {
+        self.chosen_columns.iter().find(|(name, _)| name == list).map(|(_, value)| value.as_str())
     }
 
     /// Renders `template` in the frame for this person ([`Console::page`]).
@@ -70,7 +77,8 @@ impl FromRequestParts<AppState> for Signed {
         let authenticator = state.authenticator().ok_or_else(sign_in)?;
         let viewer = authenticator.viewer(state, parts, &ctx.principal).await?.ok_or_else(sign_in)?;
         let path = parts.uri.path().to_owned();
-        Ok(Self { ctx, viewer, path, console })
+        let chosen_columns = crate::list::chosen_columns(&parts.headers);
+        Ok(Self { ctx, viewer, path, chosen_columns, console })
     }
 }
 

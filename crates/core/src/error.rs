@@ -27,6 +27,14 @@ impl FieldErrors {
         self
     }
 
+    /// Adds every message of `other`.
+    pub fn merge(&mut self, other: Self) -> &mut Self {
+        for (field, messages) in other.0 {
+            self.0.entry(field).or_default().extend(messages);
+        }
+        self
+    }
+
     /// Whether any field has an error.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

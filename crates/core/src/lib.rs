@@ -10,6 +10,7 @@
 mod access;
 mod actor;
 mod auth;
+pub mod bulk;
 mod context;
 mod directory;
 mod email;

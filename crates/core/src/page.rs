@@ -51,6 +51,11 @@ impl BoundedCount {
     pub fn of(found: u64, bound: u64) -> Self {
         if found > bound { Self { count: bound, exact: false } } else { Self { count: found, exact: true } }
     }
+
+    /// The count as a person reads it: `12`, or `1000+` when there are more.
+    pub fn shown(&self) -> String {
+        if self.exact { self.count.to_string() } else { format!("{}+", self.count) }
+    }
 }
 
 /// One page of a list.
@@ -220,6 +225,13 @@ impl Paging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_counts_say_when_there_are_more() {
+        assert_eq!(BoundedCount::of(3, 1000).shown(), "3");
+        assert_eq!(BoundedCount::of(1000, 1000).shown(), "1000");
+        assert_eq!(BoundedCount::of(BoundedCount::fetch(1000), 1000).shown(), "1000+");
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_anything_else() {

@@ -1,7 +1,7 @@
 //! The dashboard at `/admin/dashboard`: KPI cards and charts drawn from `analytics_daily`
-//! alone, so it costs the same on a thousand leads as on a million. It needs
-//! `analytics.view`; without it the page is 403 (a person's own work is on the leads and
-//! tasks pages, filtered to them).
+//! alone, so it costs the same on a thousand leads as on a million, and the signed-in
+//! person's own work (each app's bounded work card, as on the home page). It needs
+//! `analytics.view`; without it the page is 403 and a person's own work is on the home page.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +26,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
     routes,
     templates: &[("analytics/dashboard.html", include_str!("../templates/analytics/dashboard.html"))],
     search: None,
+    work: None,
 };
 
 fn routes() -> Router<AppState> {
@@ -230,9 +231,10 @@ async fn dashboard(State(state): State<AppState>, signed: Signed) -> Result<Resp
     let from = today - TimeDelta::weeks(WEEKS) - TimeDelta::days(7);
     let series = kpis(state.db().read(), organization_id, from, today).await.map_err(ApiError::from)?;
     let dashboard = build(&series, today);
+    let work = signed.console().work(&state, &signed).await;
     Ok(signed.page(
         "analytics/dashboard.html",
         vec![Crumb::here("Dashboard")],
-        context! { d => value(&dashboard) },
+        context! { d => value(&dashboard), work => value(&work) },
     ))
 }

@@ -26,6 +26,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("notifications/preferences.html", include_str!("../templates/notifications/preferences.html")),
     ],
     search: None,
+    work: None,
 };
 
 fn routes() -> Router<AppState> {

@@ -2,6 +2,7 @@
 //! [`Access::of`](crate::permission::Access::of) and call one service or selector.
 
 mod activities;
+mod bulk;
 pub(crate) mod export;
 pub(crate) mod imports;
 pub(crate) mod leads;
@@ -19,6 +20,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(leads::detail, leads::update, leads::remove))
         .routes(routes!(leads::move_stage))
         .routes(routes!(leads::assign))
+        .routes(routes!(bulk::bulk_assign))
+        .routes(routes!(bulk::bulk_stage))
+        .routes(routes!(bulk::bulk_delete))
         .routes(routes!(leads::convert))
         .routes(routes!(leads::merge))
         .routes(routes!(leads::duplicates))

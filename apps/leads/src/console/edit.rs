@@ -16,10 +16,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::display_name;
-use crate::permission::{LEADS_CREATE, LEADS_DELETE, LEADS_EDIT, access_of};
+use crate::permission::{LEADS_ASSIGN, LEADS_CREATE, LEADS_DELETE, LEADS_EDIT, LEADS_REOPEN, access_of};
 use crate::selector::lead::{LeadOut, lead_get};
-use crate::service::directory::organization_currency;
-use crate::service::lead::{Created, Idempotency, Placement, lead_create, lead_delete, lead_update};
+use crate::selector::pipeline::pipelines_of;
+use crate::service::directory::{member_choices, organization_currency};
+use crate::service::lead::{
+    Created, Idempotency, Placement, StageMove, lead_assign, lead_create, lead_delete, lead_move_stage,
+    lead_update,
+};
 use crate::service::lead_input::{LeadPatch, NewLead};
 
 /// The form's name in failures and element ids.
@@ -43,6 +47,12 @@ pub(super) struct LeadForm {
     tags: String,
     score: String,
     notes: String,
+    /// The owner chosen (shown to those who may assign): a member's id, blank for none.
+    owner_id: String,
+    /// The stage chosen; blank on a new lead: the default pipeline's first stage.
+    stage_id: String,
+    /// Why the lead was lost, when the stage chosen is a lost one.
+    lost_reason: String,
     /// The version the edit form was opened at (its `If-Match`).
     version: String,
     /// The new-lead form's own idempotency key: a second submit replays the first.
@@ -70,6 +80,9 @@ impl LeadForm {
             tags: lead.tags.join(", "),
             score: lead.score.to_string(),
             notes: lead.notes.clone().unwrap_or_default(),
+            owner_id: lead.owner_id.map(|id| id.to_string()).unwrap_or_default(),
+            stage_id: lead.stage_id.to_string(),
+            lost_reason: lead.lost_reason.clone().unwrap_or_default(),
             version: lead.version.to_string(),
             idempotency_key: String::new(),
         }
@@ -100,6 +113,18 @@ impl LeadForm {
         self.tags.split(',').filter_map(given).collect()
     }
 
+    /// The owner chosen (`None`: nobody); a value no browser sends goes to `errors`.
+    fn owner(&self, errors: &mut FieldErrors) -> Option<Uuid> {
+        let owner = given(&self.owner_id)?;
+        owner.parse().map_err(|_| errors.add("owner_id", "is not a member of this organization")).ok()
+    }
+
+    /// The stage chosen (`None`: left blank); a value no browser sends goes to `errors`.
+    fn stage(&self, errors: &mut FieldErrors) -> Option<Uuid> {
+        let stage = given(&self.stage_id)?;
+        stage.parse().map_err(|_| errors.add("stage_id", "is not a stage of this organization")).ok()
+    }
+
     /// The body `POST /leads` would take; problems the form finds before the service.
     fn new_lead(&self) -> (NewLead, FieldErrors) {
         let mut errors = FieldErrors::new();
@@ -118,6 +143,8 @@ impl LeadForm {
             tags: Some(self.tags()),
             score: self.score(&mut errors),
             notes: given(&self.notes),
+            owner_id: self.owner(&mut errors),
+            stage_id: self.stage(&mut errors),
             ..NewLead::default()
         };
         (lead, errors)
@@ -173,11 +200,50 @@ fn failure_of(error: ApiError) -> Result<Failure, ConsoleError> {
     Ok(failure)
 }
 
+/// The owners and stages a lead's form offers, as `[value, label]` pairs.
+#[derive(Debug, Serialize)]
+struct Choices {
+    /// `None` without `leads.assign`: the field is not shown.
+    owners: Option<Vec<(String, String)>>,
+    stages: Vec<(String, String)>,
+}
+
+/// The form's choices for `signed`; `new` adds the blanks a new lead starts from.
+async fn choices(state: &AppState, signed: &Signed, new: bool) -> Result<Choices, ConsoleError> {
+    let organization_id = signed.ctx.organization_id()?;
+    let db = state.db().read();
+    let owners = if signed.can(LEADS_ASSIGN) {
+        let blank = if new { "Chosen by the assignment rules" } else { "Nobody (unassigned)" };
+        let members = member_choices(db, &*baseops_core::directory(state), organization_id)
+            .await
+            .map_err(ApiError::from)?;
+        let members = members.into_iter().map(|(id, label)| (id.to_string(), label));
+        Some(std::iter::once((String::new(), blank.to_owned())).chain(members).collect())
+    } else {
+        None
+    };
+    let pipelines = pipelines_of(db, organization_id).await.map_err(ApiError::from)?;
+    let first = new.then(|| (String::new(), "The default pipeline's first stage".to_owned()));
+    let stages = first
+        .into_iter()
+        .chain(pipelines.into_iter().flat_map(|pipeline| {
+            pipeline.stages.into_iter().map(move |stage| {
+                (
+                    stage.id.to_string(),
+                    format!("{} › {} ({})", pipeline.name, stage.name, stage.kind.as_str()),
+                )
+            })
+        }))
+        .collect();
+    Ok(Choices { owners, stages })
+}
+
 /// The form page: a new lead's (`lead` none) or a lead's edit form.
 fn render(
     signed: &Signed,
     lead: Option<(&LeadOut, String)>,
     form: &LeadForm,
+    choices: &Choices,
     failure: Option<Failure>,
 ) -> Response {
     let (crumbs, action, heading, lead_id) = match lead {
@@ -207,6 +273,7 @@ fn render(
             action => action,
             heading => heading,
             lead_id => lead_id.map(|id| id.to_string()),
+            choices => value(choices),
         },
     );
     answer(failure.as_ref(), page)
@@ -228,7 +295,7 @@ pub(super) async fn new_form(
         idempotency_key: Uuid::now_v7().to_string(),
         ..LeadForm::default()
     };
-    Ok(render(&signed, None, &form, None))
+    Ok(render(&signed, None, &form, &choices(&state, &signed, true).await?, None))
 }
 
 /// `POST /admin/leads/new`: as `POST /leads`, with the form's idempotency key.
@@ -242,11 +309,11 @@ pub(super) async fn create(
     let created = async {
         let (input, found) = form.new_lead();
         let request_hash = baseops_idempotency::request_hash(&input);
+        let placement = Placement { owner_id: input.owner_id, stage_id: input.stage_id };
         let fields = checked(found, input.check(&state.settings().leads.default_phone_region))?;
         let idempotency = idempotency_key(&form.idempotency_key).map(|key| Idempotency { key, request_hash });
         let directory = baseops_core::directory(&state);
         let txn = state.db().write().begin().await?;
-        let placement = Placement::default();
         let id = match lead_create(&txn, &*directory, ctx.acting(), &access, fields, placement, idempotency)
             .await?
         {
@@ -258,7 +325,10 @@ pub(super) async fn create(
     };
     match created.await {
         Ok(id) => Ok(done(&format!("/admin/leads/{id}"), "created")),
-        Err(error) => Ok(render(&signed, None, &form, Some(failure_of(error)?))),
+        Err(error) => {
+            let failure = failure_of(error)?;
+            Ok(render(&signed, None, &form, &choices(&state, &signed, true).await?, Some(failure)))
+        }
     }
 }
 
@@ -271,7 +341,8 @@ pub(super) async fn edit_form(
     let access = access_of(&signed.ctx, LEADS_EDIT)?;
     let lead = lead_get(state.db().read(), &access, id).await?;
     let name = display_name(&lead.first_name, &lead.last_name, lead.email.as_deref());
-    Ok(render(&signed, Some((&lead, name)), &LeadForm::of(&lead), None))
+    let choices = choices(&state, &signed, false).await?;
+    Ok(render(&signed, Some((&lead, name)), &LeadForm::of(&lead), &choices, None))
 }
 
 /// `POST /admin/leads/{id}/edit`: as `PATCH /leads/{id}` with `If-Match` the version the
@@ -289,16 +360,41 @@ pub(super) async fn update(
         let version = form.version.trim().parse().map_err(|_| ApiError::PreconditionFailed)?;
         let (patch, found) = form.patch();
         let changes = checked(found, patch.check(&state.settings().leads.default_phone_region))?;
+        let mut errors = FieldErrors::new();
+        let owner = form.owner(&mut errors);
+        let stage = form.stage(&mut errors);
+        errors.into_result()?;
+        // The owner is the form's only with leads.assign: others are not shown the field.
+        let assign = access_of(ctx, LEADS_ASSIGN).ok().filter(|_| owner != lead.owner_id);
+        let target = match stage.filter(|stage| *stage != lead.stage_id) {
+            Some(stage_id) => Some(
+                StageMove { stage_id, lost_reason: given(&form.lost_reason) }
+                    .check()
+                    .map_err(ApiError::Validation)?,
+            ),
+            None => None,
+        };
         let directory = baseops_core::directory(&state);
         let txn = state.db().write().begin().await?;
-        lead_update(&txn, &*directory, ctx.acting(), &access, id, Some(version), changes).await?;
+        // One transaction, the version checked once by the first write: all of it or none.
+        let acting = ctx.acting();
+        lead_update(&txn, &*directory, acting, &access, id, Some(version), changes).await?;
+        if let Some(assign) = assign {
+            lead_assign(&txn, &*directory, acting, &assign, id, None, owner).await?;
+        }
+        if let Some(target) = target {
+            let reopen = access_of(ctx, LEADS_REOPEN).ok();
+            lead_move_stage(&txn, acting, &access, id, None, target, reopen.as_ref()).await?;
+        }
         Ok::<_, ApiError>(txn.commit().await?)
     };
     match updated.await {
         Ok(()) => Ok(done(&format!("/admin/leads/{id}"), "saved")),
         Err(error) => {
+            let failure = failure_of(error)?;
             let name = display_name(&lead.first_name, &lead.last_name, lead.email.as_deref());
-            Ok(render(&signed, Some((&lead, name)), &form, Some(failure_of(error)?)))
+            let choices = choices(&state, &signed, false).await?;
+            Ok(render(&signed, Some((&lead, name)), &form, &choices, Some(failure)))
         }
     }
 }

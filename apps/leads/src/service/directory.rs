@@ -96,3 +96,32 @@ pub(crate) async fn organization_currency(
     };
     Ok(currency.unwrap_or_else(|| FALLBACK_CURRENCY.to_owned()))
 }
+
+/// Members an owner is chosen from on a page: at most this many, the first to join.
+pub(crate) const MAX_MEMBER_CHOICES: usize = 500;
+
+/// The organization's active members as `(id, "Name <e-mail>")`, by name: the owners a
+/// console page offers. At most [`MAX_MEMBER_CHOICES`] (the first to join) so the page
+/// stays small in a large organization.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn member_choices(
+    db: &sea_orm::DatabaseConnection,
+    directory: &dyn Directory,
+    organization_id: Uuid,
+) -> Result<Vec<(Uuid, String)>, DbErr> {
+    let mut ids = directory.member_ids(db.into(), organization_id).await?;
+    ids.truncate(MAX_MEMBER_CHOICES);
+    let mut users = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_DIRECTORY_IDS) {
+        users.extend(directory.users(db.into(), chunk).await?);
+    }
+    let mut choices: Vec<(Uuid, String)> = users
+        .into_iter()
+        .filter(|user| user.is_active)
+        .map(|user| (user.id, format!("{} <{}>", user.display_name, user.email)))
+        .collect();
+    choices.sort_by_cached_key(|choice| choice.1.to_lowercase());
+    Ok(choices)
+}

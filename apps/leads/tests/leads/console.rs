@@ -162,3 +162,119 @@ async fn the_list_exports_its_filtered_set_as_csv_for_those_who_may_export() {
     assert!(!viewer.get(&app, "/admin/leads").await.text().contains("Export CSV"));
     assert_eq!(viewer.get(&app, "/admin/leads/export").await.status, 403);
 }
+
+#[tokio::test]
+async fn home_shows_a_person_their_own_open_leads_and_the_list_filters_to_them() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
+    let stale = create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "last_name": "Lovelace", "company": "Engines", "owner_id": sales.user_id}),
+    )
+    .await;
+    create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Grace", "last_name": "Hopper", "owner_id": sales.user_id}),
+    )
+    .await;
+    create_lead(&app, &owner, json!({"first_name": "Not", "last_name": "Theirs", "owner_id": owner.user_id}))
+        .await;
+
+    let person = Client::logged_in(&app, "sales@acme.test").await;
+    let home = person.get(&app, "/admin").await;
+    assert_eq!(home.status, 200, "{}", home.text());
+    let html = home.text();
+    let card = &html[html.find(">Your leads<").expect("the leads card")..];
+    let card = &card[..card.find("</section>").unwrap()];
+    assert!(card.contains("<strong>2</strong> open"), "{card}");
+    assert!(card.contains("<strong>0</strong> won"), "{card}");
+    assert!(!card.contains("Theirs"), "another person's lead: {card}");
+    // Longest untouched first: Lovelace was created first and not changed since.
+    let (ada, grace) = (card.find("Ada Lovelace").unwrap(), card.find("Grace Hopper").unwrap());
+    assert!(ada < grace, "{card}");
+    assert!(
+        card.contains(&format!("&#x2f;admin&#x2f;leads&#x2f;{}", stale["id"].as_str().unwrap())),
+        "{card}"
+    );
+
+    let mine = person.get(&app, "/admin/leads?status=open&mine=1").await.text();
+    assert!(mine.contains("Lovelace") && mine.contains("Hopper") && !mine.contains("Theirs"), "{mine}");
+    assert!(mine.contains(">2 leads<"), "{mine}");
+
+    // Without leads.view there is no card, and the page still serves.
+    app.member_with_email(owner.organization_id, "accountant@acme.test", "accountant").await;
+    let accountant = Client::logged_in(&app, "accountant@acme.test").await;
+    let home = accountant.get(&app, "/admin").await;
+    assert_eq!(home.status, 200);
+    assert!(!home.text().contains("Your leads"), "{}", home.text());
+}
+
+#[tokio::test]
+async fn a_person_chooses_the_lists_columns_and_the_choice_is_remembered() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    create_lead(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "company": "Engines", "phone": "+12015550123", "email": "ada@engines.test"}),
+    )
+    .await;
+    let person = Client::logged_in(&app, &owner.email).await;
+    let list = person.get(&app, "/admin/leads").await;
+    let html = list.text();
+    assert!(html.contains(">E-mail</th>") && !html.contains(">Phone</th>"), "the declared columns: {html}");
+    let form = list.form("columns");
+    assert_eq!(form.get("list"), Some("leads"));
+
+    let csrf = form.get("csrf_token").unwrap().to_owned();
+    let chosen = person
+        .post_form(
+            &app,
+            "/admin/columns",
+            &[
+                ("csrf_token", &csrf),
+                ("list", "leads"),
+                ("back", "/admin/leads?q=ada"),
+                ("cols", "phone"),
+                ("cols", "company"),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status, 303, "{}", chosen.text());
+    assert_eq!(chosen.header("location"), Some("/admin/leads?q=ada"));
+    let cookie = chosen.header("set-cookie").unwrap().to_owned();
+    assert!(
+        cookie.starts_with("baseops_cols_leads=phone.company;") && cookie.contains("Path=/admin"),
+        "{cookie}"
+    );
+
+    let value = cookie.split(';').next().unwrap();
+    let shown = person.send(&app, http::Method::GET, "/admin/leads", None, &[("cookie", value)]).await.text();
+    assert!(shown.contains(">Phone</th>") && shown.contains(">Company</th>"), "{shown}");
+    assert!(!shown.contains(">E-mail</th>") && !shown.contains("ada@engines.test"), "{shown}");
+    assert!(shown.contains("+12015550123"), "{shown}");
+    // The chooser shows the choice.
+    let again = baseops_test_support::FormFields::of(&shown, "columns");
+    assert_eq!(again.pairs().iter().filter(|(name, _)| *name == "cols").count(), 2);
+
+    // Only a local page to go back to, only well-formed names, and only with the CSRF token.
+    let elsewhere = person
+        .post_form(
+            &app,
+            "/admin/columns",
+            &[("csrf_token", &csrf), ("list", "leads"), ("back", "https://evil.test/")],
+        )
+        .await;
+    assert_eq!(elsewhere.header("location"), Some("/admin"));
+    assert!(
+        elsewhere.header("set-cookie").unwrap().contains("Max-Age=0"),
+        "nothing ticked forgets the choice"
+    );
+    let bad = person.post_form(&app, "/admin/columns", &[("csrf_token", &csrf), ("list", "../x")]).await;
+    assert_eq!(bad.status, 422);
+    let forged = person.post_form(&app, "/admin/columns", &[("list", "leads"), ("cols", "phone")]).await;
+    assert_eq!(forged.status, 403);
+}

@@ -201,3 +201,63 @@ async fn a_leads_page_logs_to_its_timeline_and_converts_a_won_lead() {
     let after = person.get(&app, &path).await.text();
     assert!(after.contains(&format!("href=\"{customer}\"")), "{after}");
 }
+
+#[tokio::test]
+async fn the_form_places_a_new_lead_and_an_edit_changes_its_owner_and_stage_at_once() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
+    let stage = crate::support::stages(&app, &owner).await;
+    let person = Client::logged_in(&app, &owner.email).await;
+
+    let form = person.get(&app, "/admin/leads/new").await.form("lead");
+    let sales_id = sales.user_id.to_string();
+    let placed = form.with(&[
+        ("first_name", "Ada"),
+        ("owner_id", sales_id.as_str()),
+        ("stage_id", stage["Qualified"].as_str()),
+    ]);
+    let created = submit(&app, &person, "/admin/leads/new", &placed).await;
+    assert_eq!(created.status, 303, "{}", created.text());
+    let lead = all_leads(&app, &owner, "").await.remove(0);
+    assert_eq!(
+        (lead["owner_id"].as_str(), lead["stage_id"].as_str()),
+        (Some(sales_id.as_str()), Some(stage["Qualified"].as_str()))
+    );
+
+    let id = lead["id"].as_str().unwrap();
+    let edit = person.get(&app, &format!("/admin/leads/{id}/edit")).await.form("lead");
+    assert_eq!(edit.get("owner_id"), Some(sales_id.as_str()), "the form shows the owner");
+    // Lost without a reason: refused beside the field, and nothing saved, not even the name.
+    let lost = edit.clone().with(&[
+        ("first_name", "Changed"),
+        ("stage_id", stage["Lost"].as_str()),
+        ("owner_id", ""),
+    ]);
+    let refused = submit(&app, &person, &format!("/admin/leads/{id}/edit"), &lost).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("is required when a lead is lost"), "{}", refused.text());
+    let unchanged = all_leads(&app, &owner, "").await.remove(0);
+    assert_eq!(
+        (unchanged["first_name"].as_str(), unchanged["owner_id"].as_str()),
+        (Some("Ada"), Some(sales_id.as_str()))
+    );
+
+    let lost = lost.with(&[("lost_reason", "Chose a rival")]);
+    let saved = submit(&app, &person, &format!("/admin/leads/{id}/edit"), &lost).await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let after = all_leads(&app, &owner, "").await.remove(0);
+    assert_eq!(after["first_name"], "Changed");
+    assert_eq!(after["owner_id"], serde_json::Value::Null);
+    assert_eq!(
+        (after["stage_id"].as_str(), after["status"].as_str(), after["lost_reason"].as_str()),
+        (Some(stage["Lost"].as_str()), Some("lost"), Some("Chose a rival"))
+    );
+    assert_eq!(app.audit(Some(owner.organization_id), "lead.assign").await.len(), 1);
+    assert_eq!(app.audit(Some(owner.organization_id), "lead.stage_change").await.len(), 1);
+
+    // A sales rep may not assign: no owner field.
+    let rep = Client::logged_in(&app, "sales@acme.test").await;
+    let theirs = rep.get(&app, "/admin/leads/new").await.text();
+    assert!(!theirs.contains("name=\"owner_id\"") && theirs.contains("name=\"stage_id\""), "{theirs}");
+}

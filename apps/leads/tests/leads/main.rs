@@ -2,6 +2,7 @@
 //! (`BASEOPS_TEST_DATABASE_URL`): one test binary, one module per story.
 
 mod assignment;
+mod bulk;
 mod console;
 mod console_board;
 mod console_duplicates;

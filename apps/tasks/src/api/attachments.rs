@@ -1,13 +1,14 @@
 //! A task's attachments: list, upload (the request body is the file), download, delete.
 //! Files go through the storage service, bounded by
 //! `storage.max_file_bytes` (the upload route is exempt from `server.body_limit_bytes`).
+//! The console's attachment forms store and delete through [`attach`] and [`detach`].
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use baseops_core::{ApiError, AppState, Json, Problem, Query, RequestContext};
+use baseops_core::{ApiError, AppState, Json, Problem, Query, RequestContext, Scope};
 use baseops_storage::{Storage, StorageError};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
@@ -15,13 +16,15 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::Caller;
+use crate::model::task_attachment;
 use crate::permission::TASKS_EDIT;
 use crate::selector::{self, AttachmentOut};
 use crate::service::attachment::{
-    attachment_allowed, attachment_create, attachment_delete, clean_file_name, storage_key,
+    FileName, attachment_allowed, attachment_create, attachment_delete, clean_file_name, storage_key,
 };
 
-fn storage(state: &AppState) -> Result<&Storage, ApiError> {
+/// The configured storage; 503 when there is none.
+pub(crate) fn storage(state: &AppState) -> Result<&Storage, ApiError> {
     state
         .extension::<Storage>()
         .ok_or_else(|| ApiError::Unavailable("File storage is not configured.".into()))
@@ -108,27 +111,42 @@ pub(super) async fn upload(
             ApiError::BadRequest { code: "unreadable_body", detail: rejection.body_text() }
         }
     })?;
-    let storage = storage(&state)?;
+    let attachment = attach(&state, &caller, edit, id, file_name, &content_type, body).await?;
+    Ok((StatusCode::CREATED, Json(attachment.into())))
+}
+
+/// Stores `body` as a new attachment of task `id` and records it (the API's and the console's
+/// upload): the task is checked before any byte is stored, the storage checks the file's size,
+/// type and content, and a record that fails takes its stored file with it.
+///
+/// # Errors
+/// 503 without storage; 404, 403, 409 `too_many_attachments`; 413, 415; database errors.
+pub(crate) async fn attach(
+    state: &AppState,
+    caller: &Caller<'_>,
+    edit: Scope,
+    id: Uuid,
+    file_name: FileName,
+    content_type: &str,
+    body: Bytes,
+) -> Result<task_attachment::Model, ApiError> {
+    let storage = storage(state)?;
     // Refuse early, before any byte is stored, when the task is out of reach.
-    attachment_allowed(state.db().read(), &caller, edit, id).await?;
+    attachment_allowed(state.db().read(), caller, edit, id).await?;
     let attachment_id = Uuid::now_v7();
     let key = storage_key(caller.organization_id(), id, attachment_id);
-    let stored = storage.put(&key, &content_type, body).await.map_err(storage_error)?;
+    let stored = storage.put(&key, content_type, body).await.map_err(storage_error)?;
     let recorded = async {
         let txn = state.db().write().begin().await?;
-        let attachment =
-            attachment_create(&txn, &caller, edit, id, attachment_id, file_name, &stored).await?;
+        let attachment = attachment_create(&txn, caller, edit, id, attachment_id, file_name, &stored).await?;
         txn.commit().await?;
         Ok::<_, ApiError>(attachment)
     }
     .await;
-    match recorded {
-        Ok(attachment) => Ok((StatusCode::CREATED, Json(attachment.into()))),
-        Err(error) => {
-            forget(&state, vec![key]).await;
-            Err(error)
-        }
+    if recorded.is_err() {
+        forget(state, vec![key]).await;
     }
+    recorded
 }
 
 /// The attached file itself, as a download.
@@ -194,9 +212,24 @@ pub(super) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let edit = ctx.require(TASKS_EDIT)?;
     let caller = Caller::of(&ctx, &state)?;
-    let txn = state.db().write().begin().await?;
-    let key = attachment_delete(&txn, &caller, edit, id, attachment_id).await?;
-    txn.commit().await?;
-    forget(&state, vec![key]).await;
+    detach(&state, &caller, edit, id, attachment_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an attachment's record, then its file (the API's and the console's delete).
+///
+/// # Errors
+/// 404, 403 outside the caller's `tasks.edit` scope; database errors.
+pub(crate) async fn detach(
+    state: &AppState,
+    caller: &Caller<'_>,
+    edit: Scope,
+    id: Uuid,
+    attachment_id: Uuid,
+) -> Result<(), ApiError> {
+    let txn = state.db().write().begin().await?;
+    let key = attachment_delete(&txn, caller, edit, id, attachment_id).await?;
+    txn.commit().await?;
+    forget(state, vec![key]).await;
+    Ok(())
 }

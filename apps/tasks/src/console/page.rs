@@ -1,6 +1,7 @@
 //! A task's page in the console: its details, sub-tasks, comments (with a form to write
-//! one), attachments (downloads) and recent activity — the same selectors and services as
-//! `GET /tasks/{id}`, `GET/POST /tasks/{id}/comments`, the attachments and the activity.
+//! one), attachments (downloads, and the forms of [`super::attachments`]) and recent activity
+//! — the same selectors and services as `GET /tasks/{id}`, `GET/POST /tasks/{id}/comments`,
+//! the attachments and the activity.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -12,6 +13,7 @@ use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::attachments;
 use crate::caller::Caller;
 use crate::permission::{TASKS_COMMENT, TASKS_CREATE, TASKS_DELETE, TASKS_EDIT};
 use crate::selector::{activity, attachments_of, comments_of, task_detail};
@@ -26,6 +28,8 @@ fn done_message(key: &str) -> Option<&'static str> {
         "created" => "The task is created.",
         "saved" => "Your changes are saved.",
         "commented" => "Your comment is added.",
+        "attached" => "The file is attached.",
+        "detached" => "The attachment is deleted.",
         _ => return None,
     })
 }
@@ -37,7 +41,8 @@ pub(super) struct CommentForm {
     body: String,
 }
 
-async fn render(
+/// The task's page, with a refused form's failure by that form and a change's done message.
+pub(super) async fn render(
     state: &AppState,
     signed: &Signed,
     id: Uuid,
@@ -51,6 +56,7 @@ async fn render(
     let comments = comments_of(db, &caller, id, None).await?;
     let attachments = attachments_of(db, &caller, id).await?;
     let history = activity(db, &caller, id, Some(ACTIVITY_SHOWN), None).await?;
+    let storage = &state.settings().storage;
     let page = signed.page(
         "tasks/detail.html",
         vec![Crumb::link("Tasks", "/admin/tasks"), Crumb::here(task.summary.title.clone())],
@@ -67,6 +73,8 @@ async fn render(
             can_delete => signed.can(TASKS_DELETE),
             can_create => signed.can(TASKS_CREATE),
             can_comment => signed.can(TASKS_COMMENT),
+            max_file => attachments::size_text(storage.max_file_bytes),
+            accept => storage.allowed_types.join(","),
         },
     );
     Ok(answer(failure.as_ref(), page))

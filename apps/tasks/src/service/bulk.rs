@@ -70,15 +70,8 @@ pub struct BulkAssignment {
 /// 1 to [`MAX_BULK`] task ids, sorted, without duplicates; `also_refused` adds a reason to
 /// refuse them under the same message (a stage key too long to be one).
 fn bulk_ids(ids: Vec<Uuid>, also_refused: bool) -> Result<Vec<Uuid>, FieldErrors> {
-    if ids.is_empty() || ids.len() > MAX_BULK || also_refused {
-        let mut errors = FieldErrors::new();
-        errors.add("ids", format!("must name 1 to {MAX_BULK} tasks"));
-        return Err(errors);
-    }
-    let mut unique = ids;
-    unique.sort_unstable();
-    unique.dedup();
-    Ok(unique)
+    // No ids is refused with the same message.
+    baseops_core::bulk::ids(if also_refused { Vec::new() } else { ids }, MAX_BULK, "tasks")
 }
 
 impl StatusInput {

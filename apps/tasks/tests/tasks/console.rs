@@ -45,3 +45,45 @@ async fn the_list_filters_and_a_task_has_its_page() {
     assert_eq!(tasks[0]["title"], "File the report");
     assert_eq!(person.get(&app, "/admin/tasks?sort=sideways").await.status, 422);
 }
+
+#[tokio::test]
+async fn home_shows_a_person_their_open_tasks_due_soonest_and_how_many_are_overdue() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let me = owner.user_id;
+    let late = create_task(
+        &app,
+        &owner,
+        json!({"title": "Late report", "assignees": [me], "due_at": "2020-01-01T09:00:00Z"}),
+    )
+    .await;
+    create_task(
+        &app,
+        &owner,
+        json!({"title": "Next review", "assignees": [me], "due_at": "2099-01-01T09:00:00Z"}),
+    )
+    .await;
+    create_task(&app, &owner, json!({"title": "Someday idea", "assignees": [me]})).await;
+    let dropped = create_task(&app, &owner, json!({"title": "Dropped work", "assignees": [me]})).await;
+    let moved = crate::support::move_to(&app, &owner, dropped["id"].as_str().unwrap(), "cancelled").await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    create_task(&app, &owner, json!({"title": "Nobody's chore"})).await;
+
+    let person = Client::logged_in(&app, &owner.email).await;
+    let html = person.get(&app, "/admin").await.text();
+    let card = &html[html.find(">Your tasks<").expect("the tasks card")..];
+    let card = &card[..card.find("</section>").unwrap()];
+    assert!(card.contains("<strong>3</strong> open"), "{card}");
+    assert!(card.contains("class=\"warn\"><strong>1</strong> overdue"), "{card}");
+    assert!(!card.contains("Dropped work") && !card.contains("chore"), "{card}");
+    let order: Vec<_> =
+        ["Late report", "Next review", "Someday idea"].iter().map(|t| card.find(t).unwrap()).collect();
+    assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "due soonest first, undated last: {card}");
+    assert!(card.contains(&format!("&#x2f;admin&#x2f;tasks&#x2f;{}", late["id"].as_str().unwrap())));
+
+    // The figures link to lists that show what they count.
+    let overdue = person.get(&app, "/admin/tasks?mine=1&overdue=1&sort=due").await.text();
+    assert!(overdue.contains("Late report") && !overdue.contains("Next review"), "{overdue}");
+    let open = person.get(&app, "/admin/tasks?mine=1&open=1&sort=due").await.text();
+    assert!(open.contains(">3 tasks<") && !open.contains("Dropped work"), "{open}");
+}

@@ -8,6 +8,7 @@ mod collaboration;
 mod comment_versions;
 mod concurrency;
 mod console;
+mod console_attachments;
 mod console_board;
 mod console_forms;
 mod jobs;

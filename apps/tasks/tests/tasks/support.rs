@@ -87,3 +87,30 @@ pub async fn assert_no_job_died(app: &TestApp) {
         dead.iter().map(|job| (&job.name, &job.last_error)).collect::<Vec<_>>()
     );
 }
+
+/// The body limit of the large-upload stories, far below their file limit.
+pub const SMALL_BODY_LIMIT: usize = 4 * 1024;
+/// The largest file the large-upload stories accept.
+pub const SMALL_MAX_FILE: usize = 64 * 1024;
+
+/// An app whose body limit is [`SMALL_BODY_LIMIT`] and file limit [`SMALL_MAX_FILE`], checked
+/// in effect: on the defaults a large-upload story would pass and prove nothing.
+pub async fn small_limits_app() -> TestApp {
+    let app = TestApp::with_settings(&[
+        ("BASEOPS_SERVER__BODY_LIMIT_BYTES", &SMALL_BODY_LIMIT.to_string()),
+        ("BASEOPS_STORAGE__MAX_FILE_BYTES", &SMALL_MAX_FILE.to_string()),
+    ])
+    .await;
+    assert_eq!(app.settings().server.body_limit_bytes, SMALL_BODY_LIMIT);
+    assert_eq!(app.settings().storage.max_file_bytes, SMALL_MAX_FILE as u64);
+    app
+}
+
+/// A PDF (so the content check passes) of `len` bytes carrying every byte value, not only
+/// text, and no run of repeated bytes that a truncation or a shifted chunk could go
+/// unnoticed in.
+pub fn pdf(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend((0..len - bytes.len()).map(|i| u8::try_from((i * 7 + i / 256) % 256).unwrap()));
+    bytes
+}

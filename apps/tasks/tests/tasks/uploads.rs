@@ -7,20 +7,7 @@ use baseops_test_support::{Client, TestApp, TestResponse};
 use http::{Method, header};
 use serde_json::json;
 
-use crate::support::{create_task, id_of};
-
-/// The global body limit of these tests, far below the file limit.
-const BODY_LIMIT: usize = 4 * 1024;
-/// The largest file accepted.
-const MAX_FILE: usize = 64 * 1024;
-
-/// A PDF (so the content check passes) carrying every byte value, not only text, and no run
-/// of repeated bytes that a truncation or a shifted chunk could go unnoticed in.
-fn pdf(len: usize) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.7\n".to_vec();
-    bytes.extend((0..len - bytes.len()).map(|i| u8::try_from((i * 7 + i / 256) % 256).unwrap()));
-    bytes
-}
+use crate::support::{SMALL_BODY_LIMIT, SMALL_MAX_FILE, create_task, id_of, pdf, small_limits_app};
 
 /// Attaches `bytes` as one body with its `Content-Length` (as most clients send files), or
 /// streamed in 1 KiB chunks without one.
@@ -41,23 +28,18 @@ async fn attach(app: &TestApp, member: &Client, task: &str, bytes: &[u8], declar
 
 #[tokio::test]
 async fn an_attachment_above_the_body_limit_and_within_the_file_limit_is_stored_whole() {
-    let app = TestApp::with_settings(&[
-        ("BASEOPS_SERVER__BODY_LIMIT_BYTES", &BODY_LIMIT.to_string()),
-        ("BASEOPS_STORAGE__MAX_FILE_BYTES", &MAX_FILE.to_string()),
-    ])
-    .await;
-    // Without the settings in effect the test would pass on the defaults and prove nothing.
-    assert_eq!(app.settings().server.body_limit_bytes, BODY_LIMIT);
-    assert_eq!(app.settings().storage.max_file_bytes, MAX_FILE as u64);
+    let app = small_limits_app().await;
     let owner = &app.org().await.owner;
     let task = id_of(&create_task(&app, owner, json!({"title": "Scans"})).await);
     // Any other route keeps the global limit.
-    let long = json!({"title": "Too long", "description": "x".repeat(BODY_LIMIT)});
+    let long = json!({"title": "Too long", "description": "x".repeat(SMALL_BODY_LIMIT)});
     owner.post(&app, "/api/v1/tasks", long).await.assert_problem(413, "payload_too_large");
 
     // Ten times the body limit, declared and streamed; and exactly the file limit.
     let mut stored = Vec::new();
-    for (len, declared) in [(10 * BODY_LIMIT, true), (10 * BODY_LIMIT + 1, false), (MAX_FILE, true)] {
+    for (len, declared) in
+        [(10 * SMALL_BODY_LIMIT, true), (10 * SMALL_BODY_LIMIT + 1, false), (SMALL_MAX_FILE, true)]
+    {
         let file = pdf(len);
         let added = attach(&app, owner, &task, &file, declared).await;
         assert_eq!(added.status, 201, "{len} bytes (declared: {declared}): {}", added.text());
@@ -76,7 +58,7 @@ async fn an_attachment_above_the_body_limit_and_within_the_file_limit_is_stored_
 
     // One byte over the file limit is 413, declared or not, and stores nothing.
     for declared in [true, false] {
-        attach(&app, owner, &task, &pdf(MAX_FILE + 1), declared)
+        attach(&app, owner, &task, &pdf(SMALL_MAX_FILE + 1), declared)
             .await
             .assert_problem(413, "payload_too_large");
     }

@@ -52,6 +52,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
         ("users/settings.html", include_str!("../../templates/users/settings.html")),
     ],
     search: None,
+    work: None,
 };
 
 fn routes() -> Router<AppState> {

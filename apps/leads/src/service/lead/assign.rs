@@ -15,7 +15,8 @@ use crate::service::activity::add_activity;
 use crate::service::directory::is_member;
 use crate::service::lead_input::LeadFields;
 
-/// Gives a lead another owner (`None`: unassigned). `access` is `leads.assign`.
+/// Gives a lead another owner (`None`: unassigned); `false` when it already has that owner.
+/// `access` is `leads.assign`.
 ///
 /// # Errors
 /// 404/403 out of reach, 412 stale version, 422 for an owner who is not a member.
@@ -27,11 +28,11 @@ pub async fn lead_assign(
     id: Uuid,
     expected: Option<i32>,
     owner_id: Option<Uuid>,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let found = lead_for(txn, access, id).await?;
     check_version(&found, expected)?;
     if found.owner_id == owner_id {
-        return Ok(());
+        return Ok(false);
     }
     if let Some(owner) = owner_id
         && !is_member(txn, directory, access.organization_id, owner).await?
@@ -67,5 +68,5 @@ pub async fn lead_assign(
             .changes(Changes::new().set("owner_id", found.owner_id, owner_id)),
     )
     .await?;
-    Ok(())
+    Ok(true)
 }

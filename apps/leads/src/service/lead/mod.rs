@@ -1,9 +1,10 @@
 //! Writes on one lead, one action per file: [`create`], [`update`], [`assign`], [`stage`]
-//! (moves between stages), [`delete`]; and [`insert_many`], the multi-row insert of imports
+//! (moves between stages), [`delete`]; [`bulk`], the same for many leads at once; and [`insert_many`], the multi-row insert of imports
 //! and demo data. Each runs in the caller's transaction with its audit record and events.
 //! This module holds what they share: finding a lead within reach, the versioned write, tags.
 
 pub mod assign;
+pub mod bulk;
 pub mod create;
 pub mod delete;
 mod insert;
@@ -22,6 +23,7 @@ use crate::model::{lead, lead_tag};
 use crate::permission::Access;
 
 pub use assign::lead_assign;
+pub use bulk::{BulkResult, MAX_BULK, leads_assign, leads_delete, leads_move_stage};
 pub use create::{CREATE_ENDPOINT, Created, Idempotency, Placement, lead_create};
 pub use delete::lead_delete;
 pub use insert_many::{SeedRow, StartStage, leads_insert_many, start_stage};

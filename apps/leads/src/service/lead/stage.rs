@@ -52,7 +52,8 @@ impl StageMove {
     }
 }
 
-/// Moves a lead to another stage, recording the time it spent in the one it leaves. Won
+/// Moves a lead to another stage, recording the time it spent in the one it leaves; `false`
+/// when it is already there. Won
 /// and lost are final: leaving them needs `reopen` (the caller's `leads.reopen` access,
 /// reaching this lead). `access` is `leads.edit`.
 ///
@@ -69,14 +70,14 @@ pub async fn lead_move_stage(
     expected: Option<i32>,
     target_stage: StageTarget,
     reopen: Option<&Access>,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let found = lead_for(txn, access, id).await?;
     check_version(&found, expected)?;
     let target = find_stage(txn, access.organization_id, target_stage.stage_id)
         .await?
         .ok_or_else(|| ApiError::invalid("stage_id", "is not a stage of this organization"))?;
     if target.id == found.stage_id {
-        return Ok(());
+        return Ok(false);
     }
     let from_kind = StageKind::parse(&found.status).unwrap_or(StageKind::Open);
     let to_kind = StageKind::parse(&target.kind).unwrap_or(StageKind::Open);
@@ -143,5 +144,5 @@ pub async fn lead_move_stage(
             .changes(changes),
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
