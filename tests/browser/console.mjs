@@ -12,7 +12,8 @@
 // (prefers-color-scheme) and the dark theme chosen with the toggle; a full-page screenshot of
 // each to CONSOLE_SCREENSHOTS/<page>-<theme>.png. Then the flows: sign-in (wrong password,
 // `next`, no open redirect), the home page's chrome, the leads list with its search and a lead,
-// the tasks list and a task, the theme toggle kept across reloads, the command palette, then
+// the tasks list and a task, the theme toggle kept across reloads, the command palette, the
+// usage events console.js sends to the analytics API (page views, the palette's choice), then
 // pages.mjs (the leads board by drag and drop, the tasks board by keyboard, your account with
 // two-factor setup, members, invitations, customers, audit, jobs, the live notifications bell,
 // notifications and their preferences, the dashboard when present, an error page and the
@@ -118,10 +119,20 @@ async function check(name, fn, { critical = false, allow = [] } = {}) {
     return ok;
 }
 
+// The console's usage events (console.js → POST /api/v1/analytics/events): bodies and answers.
+const TRACK_PATH = '/api/v1/analytics/events';
+const tracked = []; // { events, status }
+
 const watched = new WeakSet();
 function watch(page) {
     if (watched.has(page)) return;
     watched.add(page);
+    page.on('response', async (res) => {
+        if (new URL(res.url()).pathname !== TRACK_PATH) return;
+        let events = [];
+        try { events = JSON.parse(res.request().postData() || '{}').events || []; } catch { /* counted as empty */ }
+        tracked.push({ events, status: res.status() });
+    });
     page.on('console', (msg) => {
         if (msg.type() !== 'error') return;
         const text = msg.text();
@@ -611,6 +622,22 @@ async function main() {
             expect(await searched, `no request to /admin/search?q=${marchetti.last_name}`);
             await Promise.all([page.waitForURL((u) => u.pathname === target, { timeout: 5_000 }), page.keyboard.press('Enter')])
                 .catch(() => { throw new Error(`Enter did not navigate to ${target} (at ${page.url()})`); });
+        });
+
+        await check('the console records its use: page views and the palette\'s choice reach the analytics API (202)', async () => {
+            const sent = page.waitForResponse((r) => pathOf(r.url()) === TRACK_PATH, { timeout: 5_000 }).catch(() => null);
+            await page.goto('/admin/leads');
+            expect(await sent, `no POST ${TRACK_PATH} after loading /admin/leads`);
+            const events = tracked.flatMap((t) => t.events);
+            const refused = tracked.filter((t) => t.status !== 202).map((t) => t.status);
+            expect(refused.length === 0, `${TRACK_PATH} answered ${refused.join(', ')}`);
+            expect(events.some((e) => e.name === 'console.page_viewed' && e.properties?.page === '/admin/leads'),
+                `no console.page_viewed of /admin/leads among ${JSON.stringify(events.map((e) => e.name))}`);
+            expect(events.some((e) => e.name === 'console.page_viewed' && e.properties?.page === '/admin/leads/{id}'),
+                'a lead\'s page is not recorded with its id folded to {id}');
+            expect(events.some((e) => e.name === 'console.palette_opened' && e.properties?.target === '/admin/leads/{id}'),
+                'the palette\'s choice of a lead was not recorded');
+            expect(!events.some((e) => JSON.stringify(e).includes('?')), 'an event carries a query string');
         });
 
         // The other pages and flows (pages.mjs), signed in, before sign-out.

@@ -31,6 +31,40 @@
     e.detail.headers['X-CSRF-Token'] = csrf.content;
   });
 
+  /* Usage, to the analytics API (only for those who may record events; the frame says where
+   * with meta[name=baseops-track]): each page view, and what happened on the page before,
+   * queued in sessionStorage, go in one request after the page has loaded. Paths only, ids
+   * folded to {id}, never a query string (a search may hold a name). */
+  var trackTo = $('meta[name="baseops-track"]'), QUEUE = 'baseops-track-queue';
+  function pageOf(url) {
+    try { url = new URL(url, location.href).pathname; } catch (e) { return ''; }
+    return url.replace(/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/gi, '{id}').slice(0, 200);
+  }
+  function queued() {
+    var q = [];
+    try { q = JSON.parse(sessionStorage.getItem(QUEUE) || '[]'); } catch (e) { /* storage blocked */ }
+    return Array.isArray(q) ? q : [];
+  }
+  function track(name, properties) {
+    if (!trackTo) return;
+    var q = queued().slice(-50);
+    q.push({ name: name, properties: properties, occurred_at: new Date().toISOString() });
+    try { sessionStorage.setItem(QUEUE, JSON.stringify(q)); } catch (e) { /* dropped */ }
+  }
+  if (trackTo && csrf && window.fetch) window.addEventListener('load', function () {
+    setTimeout(function () { // loadEventEnd is set once the load handlers have run
+      var nav = performance.getEntriesByType ? performance.getEntriesByType('navigation')[0] : null;
+      track('console.page_viewed', { page: pageOf(location.href), ms: nav ? Math.round(nav.duration) : 0 });
+      var events = queued().slice(-100);
+      try { sessionStorage.removeItem(QUEUE); } catch (e) { /* sent again next time: harmless */ }
+      fetch(trackTo.content, {
+        method: 'POST', credentials: 'same-origin', keepalive: true,
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrf.content },
+        body: JSON.stringify({ events: events })
+      }).catch(function () { /* usage figures are best effort */ });
+    }, 0);
+  });
+
   /* Delegated on document so forms swapped in by htmx behave the same. */
   doc.addEventListener('change', function (e) {
     var f = e.target.matches('form.org-switch select') && e.target.form;
@@ -134,6 +168,10 @@
     attr(input, 'aria-autocomplete', 'list');
     render();
     input.addEventListener('input', function () { search(input.value.trim()); render(); });
+    list.addEventListener('click', function (e) {
+      var option = e.target.closest('[role="option"]'), link = option && (option.href ? option : option.querySelector('a'));
+      if (link) track('console.palette_opened', { target: pageOf(link.href), remote: input.value.trim().length >= 2 });
+    });
     input.addEventListener('keydown', function (e) {
       var n = items.length, down = e.key === 'ArrowDown';
       if ((down || e.key === 'ArrowUp') && n) {

@@ -52,6 +52,10 @@ impl std::fmt::Debug for Console {
     }
 }
 
+/// Who may record usage events, and where the console's script sends them.
+const TRACK_PERMISSION: &str = "analytics.track";
+const TRACK_URL: &str = "/api/v1/analytics/events";
+
 /// The page shown as the bell in the top bar instead of in the navigation.
 pub const BELL_PAGE: &str = "notifications";
 
@@ -189,6 +193,8 @@ impl Console {
             bell => bell,
             viewer => Value::from(Serde(&signed.viewer)),
             csrf_token => signed.viewer.csrf_token.as_str(),
+            // The analytics service's permission, by name: the kit sits below every app.
+            track => signed.can(TRACK_PERMISSION).then_some(TRACK_URL),
             nav => Value::from(Serde(&navigation.apps)),
             tabs => Value::from(Serde(&navigation.tabs)),
             pages => Value::from(Serde(&navigation.all)),

@@ -88,3 +88,28 @@ async fn every_default_role_but_the_viewer_tracks() {
     let viewer = app.member(org.id, "viewer").await;
     viewer.post(&app, "/api/v1/analytics/events", batch).await.assert_problem(403, "forbidden");
 }
+
+#[tokio::test]
+async fn console_pages_tell_their_script_where_to_send_usage_and_the_session_may_send_it() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
+    app.member_with_email(owner.organization_id, "viewer@acme.test", "viewer").await;
+    let marker = "<meta name=\"baseops-track\" content=\"&#x2f;api&#x2f;v1&#x2f;analytics&#x2f;events\">";
+
+    let sales = baseops_test_support::Client::logged_in(&app, "sales@acme.test").await;
+    let page = sales.get(&app, "/admin").await.text();
+    assert!(page.contains(marker), "{page}");
+    // The script's request: the session cookie and the page's CSRF token as a header.
+    let body = json!({"events": [{"name": "console.page_viewed", "properties": {"page": "/admin/leads/{id}", "ms": 40}}]});
+    let sent = sales.post(&app, "/api/v1/analytics/events", body.clone()).await;
+    assert_eq!(sent.status, 202, "{}", sent.text());
+    assert_eq!(recorded(&app).await, 1);
+    let forged = sales.clone().without_csrf().post(&app, "/api/v1/analytics/events", body).await;
+    assert_eq!(forged.status, 403, "no CSRF header, nothing recorded: {}", forged.text());
+    assert_eq!(recorded(&app).await, 1);
+
+    // A viewer changes nothing, usage records included: no marker, so the script sends nothing.
+    let viewer = baseops_test_support::Client::logged_in(&app, "viewer@acme.test").await;
+    assert!(!viewer.get(&app, "/admin").await.text().contains("baseops-track"));
+}
