@@ -4,15 +4,28 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use baseops_core::{ApiError, AppState};
+use http::HeaderMap;
 use serde::Deserialize;
 
 use crate::{ConsoleError, Crumb, Signed};
 
-/// `GET /admin`: the person's own work in each app, and where each app's section starts, for
-/// what the person may use.
-pub(crate) async fn home(State(state): State<AppState>, signed: Signed) -> Response {
+/// `GET /admin`: where each app's section starts, for what the person may use, and a place
+/// the person's own work loads into ([`work`]).
+pub(crate) async fn home(signed: Signed) -> Response {
+    signed.page("home.html", vec![Crumb::here("Home")], ())
+}
+
+/// `GET /admin/work`: the person's own work in each app — the cards alone when htmx asks (the
+/// home page and the dashboard load them after they show, so neither waits on the apps'
+/// queries), else a page of its own (the link those pages show without JavaScript).
+pub(crate) async fn work(State(state): State<AppState>, signed: Signed, headers: HeaderMap) -> Response {
     let work = signed.console().work(&state, &signed).await;
-    signed.page("home.html", vec![Crumb::here("Home")], crate::context! { work => crate::value(&work) })
+    let context = crate::context! { work => crate::value(&work) };
+    if headers.contains_key("hx-request") {
+        signed.console().bare("work_cards.html", context, http::StatusCode::OK)
+    } else {
+        signed.page("work.html", vec![Crumb::here("Your work")], context)
+    }
 }
 
 /// The palette's query.

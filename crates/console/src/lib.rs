@@ -276,6 +276,7 @@ pub fn router(settings: &Settings, apps: &Apps) -> Router<AppState> {
         .route("/admin", get(home::home))
         .route("/admin/", get(home::home))
         .route("/admin/search", get(home::search))
+        .route("/admin/work", get(home::work))
         .route("/admin/columns", axum::routing::post(list::choose))
         .route("/admin/assets/{file}", get(assets::serve));
     for app in apps.iter() {

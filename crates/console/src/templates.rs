@@ -14,6 +14,8 @@ pub const KIT: &[ConsoleTemplate] = &[
     ("frame.html", include_str!("../templates/frame.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("home.html", include_str!("../templates/home.html")),
+    ("work.html", include_str!("../templates/work.html")),
+    ("work_cards.html", include_str!("../templates/work_cards.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];
 

@@ -1,6 +1,6 @@
 //! The dashboard at `/admin/dashboard`: KPI cards and charts drawn from `analytics_daily`
-//! alone, so it costs the same on a thousand leads as on a million, and the signed-in
-//! person's own work (each app's bounded work card, as on the home page). It needs
+//! alone, so it costs the same on a thousand leads as on a million; the signed-in person's
+//! own work loads into it afterwards from `/admin/work`, as on the home page. It needs
 //! `analytics.view`; without it the page is 403 and a person's own work is on the home page.
 
 use std::collections::BTreeMap;
@@ -231,10 +231,9 @@ async fn dashboard(State(state): State<AppState>, signed: Signed) -> Result<Resp
     let from = today - TimeDelta::weeks(WEEKS) - TimeDelta::days(7);
     let series = kpis(state.db().read(), organization_id, from, today).await.map_err(ApiError::from)?;
     let dashboard = build(&series, today);
-    let work = signed.console().work(&state, &signed).await;
     Ok(signed.page(
         "analytics/dashboard.html",
         vec![Crumb::here("Dashboard")],
-        context! { d => value(&dashboard), work => value(&work) },
+        context! { d => value(&dashboard) },
     ))
 }

@@ -1,6 +1,6 @@
-//! "Your leads" on the console's home page: the open leads the signed-in person owns, how
-//! many they have won, and the five open ones left longest without a change. Bounded counts
-//! and one short page from the list's own selector, so it costs the same at a million leads.
+//! "Your leads" on the console's home page: how many open leads the signed-in person owns,
+//! and the five newest. A bounded count and one short page walking the owner index in its
+//! own order (organization, owner, id), so neither sorts the person's leads.
 
 use baseops_app::{SearchHit, WorkCard, WorkFigure};
 use baseops_core::{ApiError, AppState, RequestContext};
@@ -31,22 +31,17 @@ pub(super) fn work(
         let open = LeadFilter {
             status: Some(StageKind::Open),
             owner_id: Some(Some(ctx.user_id())),
-            sort: Sort::UpdatedAsc,
+            sort: Sort::NewestFirst,
             limit: Some(SHOWN),
             ..LeadFilter::default()
         };
-        let won = LeadFilter { status: Some(StageKind::Won), ..open.clone() };
         let open_count = lead_count(db, &access, &open, COUNT_BOUND).await.map_err(ApiError::from)?;
-        let won_count = lead_count(db, &access, &won, COUNT_BOUND).await.map_err(ApiError::from)?;
         let first = lead_list(db, &access, &open).await?;
         let list_url = "/admin/leads?status=open&mine=1";
         Ok(Some(WorkCard {
             title: "Your leads".to_owned(),
             url: list_url.to_owned(),
-            figures: vec![
-                WorkFigure::of("open", open_count, list_url),
-                WorkFigure::of("won", won_count, "/admin/leads?status=won&mine=1"),
-            ],
+            figures: vec![WorkFigure::of("open", open_count, list_url)],
             items: first
                 .items
                 .into_iter()
@@ -54,10 +49,8 @@ pub(super) fn work(
                     kind: "Lead",
                     title: display_name(&lead.first_name, &lead.last_name, lead.email.as_deref()),
                     subtitle: match &lead.company {
-                        Some(company) => {
-                            format!("{company} · changed {}", lead.updated_at.format("%Y-%m-%d"))
-                        }
-                        None => format!("changed {}", lead.updated_at.format("%Y-%m-%d")),
+                        Some(company) => format!("{company} · since {}", lead.created_at.format("%Y-%m-%d")),
+                        None => format!("since {}", lead.created_at.format("%Y-%m-%d")),
                     },
                     url: format!("/admin/leads/{}", lead.id),
                 })

@@ -164,11 +164,11 @@ async fn the_list_exports_its_filtered_set_as_csv_for_those_who_may_export() {
 }
 
 #[tokio::test]
-async fn home_shows_a_person_their_own_open_leads_and_the_list_filters_to_them() {
+async fn a_person_sees_their_own_open_leads_newest_first_and_the_list_filters_to_them() {
     let app = TestApp::new().await;
     let owner = app.organization("Acme").await.owner;
     let sales = app.member_with_email(owner.organization_id, "sales@acme.test", "sales").await;
-    let stale = create_lead(
+    let older = create_lead(
         &app,
         &owner,
         json!({"first_name": "Ada", "last_name": "Lovelace", "company": "Engines", "owner_id": sales.user_id}),
@@ -184,20 +184,27 @@ async fn home_shows_a_person_their_own_open_leads_and_the_list_filters_to_them()
         .await;
 
     let person = Client::logged_in(&app, "sales@acme.test").await;
-    let home = person.get(&app, "/admin").await;
-    assert_eq!(home.status, 200, "{}", home.text());
-    let html = home.text();
+    // Home shows the place the cards load into, and a link to them without JavaScript.
+    let home = person.get(&app, "/admin").await.text();
+    assert!(home.contains("hx-get=\"/admin/work\" hx-trigger=\"load\""), "{home}");
+    let cards = person.send(&app, http::Method::GET, "/admin/work", None, &[("hx-request", "true")]).await;
+    assert_eq!(cards.status, 200, "{}", cards.text());
+    let html = cards.text();
+    assert!(html.starts_with("<div id=\"work\">") && !html.contains("<html"), "a fragment: {html}");
     let card = &html[html.find(">Your leads<").expect("the leads card")..];
     let card = &card[..card.find("</section>").unwrap()];
     assert!(card.contains("<strong>2</strong> open"), "{card}");
-    assert!(card.contains("<strong>0</strong> won"), "{card}");
     assert!(!card.contains("Theirs"), "another person's lead: {card}");
-    // Longest untouched first: Lovelace was created first and not changed since.
     let (ada, grace) = (card.find("Ada Lovelace").unwrap(), card.find("Grace Hopper").unwrap());
-    assert!(ada < grace, "{card}");
+    assert!(grace < ada, "newest first: {card}");
     assert!(
-        card.contains(&format!("&#x2f;admin&#x2f;leads&#x2f;{}", stale["id"].as_str().unwrap())),
+        card.contains(&format!("&#x2f;admin&#x2f;leads&#x2f;{}", older["id"].as_str().unwrap())),
         "{card}"
+    );
+    let page = person.get(&app, "/admin/work").await.text();
+    assert!(
+        page.contains("<h1>Your work</h1>") && page.contains(">Your leads<"),
+        "the page without JavaScript"
     );
 
     let mine = person.get(&app, "/admin/leads?status=open&mine=1").await.text();
@@ -207,9 +214,9 @@ async fn home_shows_a_person_their_own_open_leads_and_the_list_filters_to_them()
     // Without leads.view there is no card, and the page still serves.
     app.member_with_email(owner.organization_id, "accountant@acme.test", "accountant").await;
     let accountant = Client::logged_in(&app, "accountant@acme.test").await;
-    let home = accountant.get(&app, "/admin").await;
-    assert_eq!(home.status, 200);
-    assert!(!home.text().contains("Your leads"), "{}", home.text());
+    let work = accountant.get(&app, "/admin/work").await;
+    assert_eq!(work.status, 200);
+    assert!(!work.text().contains("Your leads"), "{}", work.text());
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 mod list;
 mod related;
 pub mod search;
+pub mod work;
 
 use std::collections::BTreeMap;
 

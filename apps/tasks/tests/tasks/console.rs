@@ -70,7 +70,7 @@ async fn home_shows_a_person_their_open_tasks_due_soonest_and_how_many_are_overd
     create_task(&app, &owner, json!({"title": "Nobody's chore"})).await;
 
     let person = Client::logged_in(&app, &owner.email).await;
-    let html = person.get(&app, "/admin").await.text();
+    let html = person.get(&app, "/admin/work").await.text();
     let card = &html[html.find(">Your tasks<").expect("the tasks card")..];
     let card = &card[..card.find("</section>").unwrap()];
     assert!(card.contains("<strong>3</strong> open"), "{card}");
