@@ -17,8 +17,8 @@ use super::ListForm;
 use crate::permission::{LEADS_ASSIGN, LEADS_DELETE, LEADS_EDIT, LEADS_REOPEN, access_of};
 use crate::selector::pipeline::pipelines_of;
 use crate::service::directory::member_choices;
-use crate::service::lead::bulk::{BulkStageInput, checked_ids};
-use crate::service::lead::{MAX_BULK, leads_assign, leads_delete, leads_move_stage};
+use crate::service::lead::bulk::checked_ids;
+use crate::service::lead::{MAX_BULK, StageMove, leads_assign, leads_delete, leads_move_stage};
 
 /// The form's name in failures.
 const FORM: &str = "bulk";
@@ -81,9 +81,7 @@ pub(super) async fn bulk(
                     .parse()
                     .map_err(|_| ApiError::invalid("stage_id", "choose a stage"))?;
                 let lost_reason = baseops_console::list::given(one(&fields, "lost_reason"));
-                let (_, target) = BulkStageInput { ids: ids.clone(), stage_id, lost_reason }
-                    .check()
-                    .map_err(ApiError::Validation)?;
+                let target = StageMove { stage_id, lost_reason }.check().map_err(ApiError::Validation)?;
                 let reopen = access_of(&signed.ctx, LEADS_REOPEN).ok();
                 leads_move_stage(&txn, acting, &access, &ids, &target, reopen.as_ref()).await?;
             }

@@ -2,8 +2,7 @@
 //! them, read through the assignee index with a bounded window, so the card's cost does not
 //! grow with how many tasks a person was ever given.
 
-use sea_orm::sea_query::{Order, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::TaskFilter;
@@ -23,18 +22,22 @@ pub async fn recently_assigned(
     user_id: Uuid,
     window: u64,
 ) -> Result<(Vec<task::Model>, bool), DbErr> {
-    let recent = Query::select()
+    // The window first, on its own: whether it is full is about the assignments, not about
+    // how many of them are in this organization and within reach.
+    let recent: Vec<Uuid> = task_assignee::Entity::find()
+        .select_only()
         .column(task_assignee::Column::TaskId)
-        .from(task_assignee::Entity)
-        .and_where(task_assignee::Column::UserId.eq(user_id))
-        .order_by(task_assignee::Column::TaskId, Order::Desc)
+        .filter(task_assignee::Column::UserId.eq(user_id))
+        .order_by_desc(task_assignee::Column::TaskId)
         .limit(window)
-        .to_owned();
-    let tasks = task::Entity::find()
-        .filter(selection(caller, &TaskFilter::default()))
-        .filter(task::Column::Id.in_subquery(recent))
+        .into_tuple()
         .all(db)
         .await?;
-    let full = tasks.len() as u64 >= window;
+    let full = recent.len() as u64 >= window;
+    let tasks = task::Entity::find()
+        .filter(selection(caller, &TaskFilter::default()))
+        .filter(task::Column::Id.is_in(recent))
+        .all(db)
+        .await?;
     Ok((tasks, full))
 }

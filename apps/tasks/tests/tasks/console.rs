@@ -87,3 +87,17 @@ async fn home_shows_a_person_their_open_tasks_due_soonest_and_how_many_are_overd
     let open = person.get(&app, "/admin/tasks?mine=1&open=1&sort=due").await.text();
     assert!(open.contains(">3 tasks<") && !open.contains("Dropped work"), "{open}");
 }
+
+#[tokio::test]
+async fn past_a_full_window_the_work_card_says_its_counts_are_lower_bounds() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    for n in 0..501 {
+        create_task(&app, &owner, json!({"title": format!("Chore {n}"), "assignees": [owner.user_id]})).await;
+    }
+    let person = Client::logged_in(&app, &owner.email).await;
+    let html = person.get(&app, "/admin/work").await.text();
+    let card = &html[html.find(">Your tasks<").expect("the tasks card")..];
+    assert!(card.contains("<strong>500+</strong> open"), "{card}");
+    assert!(card.contains("<strong>0+</strong> overdue"), "{card}");
+}
