@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::model::{api_token, membership, user};
-use crate::principal_cache::{Key, PrincipalCache, TokenFacts};
+use crate::principal_cache::{Cached, Key, PrincipalCache, TokenFacts, ViewerFacts};
 use crate::secret::{digest, same};
 use crate::selector::organization_get_by_ref;
 use crate::service::token::{TOKEN_PREFIX, scopes_of};
@@ -42,14 +42,15 @@ fn bearer(parts: &Parts) -> Option<&str> {
 
 #[async_trait::async_trait]
 impl Authenticator for UsersAuthenticator {
-    async fn authenticate(&self, state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError> {
+    async fn authenticate(&self, state: &AppState, parts: &mut Parts) -> Result<Option<Principal>, ApiError> {
         if let Some(token) = bearer(parts) {
             return from_token(state, parts, token).await.map(Some);
         }
         let Some(cookie_value) = cookie(&parts.headers, &state.settings().session.cookie_name) else {
             return Ok(None);
         };
-        from_session(state, parts, cookie_value).await.map(Some)
+        let cookie_value = cookie_value.to_owned();
+        from_session(state, parts, &cookie_value).await.map(Some)
     }
 
     async fn viewer(
@@ -58,39 +59,61 @@ impl Authenticator for UsersAuthenticator {
         parts: &Parts,
         principal: &Principal,
     ) -> Result<Option<Viewer>, ApiError> {
-        let Some(cookie_value) = cookie(&parts.headers, &state.settings().session.cookie_name) else {
+        let seen = match parts.extensions.get::<SessionSeen>() {
+            Some(seen) => seen.clone(),
+            None => {
+                // Authenticated by some other path: read the session here.
+                let Some(cookie_value) = cookie(&parts.headers, &state.settings().session.cookie_name) else {
+                    return Ok(None);
+                };
+                let sessions = SessionStore::of(state);
+                let Some(session) = sessions
+                    .find_live(state.db().write(), state.settings(), cookie_value, Utc::now())
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let Some(owner) = user::Entity::find_by_id(session.user_id).one(state.db().read()).await?
+                else {
+                    return Ok(None);
+                };
+                SessionSeen { csrf_token: session.csrf_token, facts: viewer_facts(state, &owner).await? }
+            }
+        };
+        if seen.facts.user_id != principal.user_id {
             return Ok(None);
-        };
-        let sessions = SessionStore::of(state);
-        let db = state.db();
-        let Some(session) =
-            sessions.find_live(db.write(), state.settings(), cookie_value, Utc::now()).await?
-        else {
-            return Ok(None);
-        };
-        let Some(owner) = user::Entity::find_by_id(session.user_id).one(db.read()).await? else {
-            return Ok(None);
-        };
-        let organizations = crate::selector::organization_list_for_user(db.read(), owner.id)
-            .await?
-            .into_iter()
-            .map(|org| OrganizationChoice { id: org.id, name: org.name, slug: org.slug })
-            .collect();
-        let display_name = if owner.display_name.trim().is_empty() {
-            owner.email.clone()
-        } else {
-            owner.display_name.clone()
-        };
+        }
+        let facts = &*seen.facts;
         Ok(Some(Viewer {
-            user_id: owner.id,
-            email: owner.email,
-            display_name,
-            csrf_token: session.csrf_token,
-            organizations,
+            user_id: facts.user_id,
+            email: facts.email.clone(),
+            display_name: facts.display_name.clone(),
+            csrf_token: seen.csrf_token,
+            organizations: facts.organizations.clone(),
             organization_id: principal.organization_id,
-            is_superuser: owner.is_superuser,
+            is_superuser: principal.is_superuser,
         }))
     }
+}
+
+/// The session a request was authenticated by, as the console's frame needs it; left in the
+/// request's extensions by [`from_session`] so [`UsersAuthenticator::viewer`] reads nothing.
+#[derive(Debug, Clone)]
+struct SessionSeen {
+    csrf_token: String,
+    facts: Arc<ViewerFacts>,
+}
+
+/// What the frame shows of a user, read once and cached with their principal.
+async fn viewer_facts(state: &AppState, owner: &user::Model) -> Result<Arc<ViewerFacts>, ApiError> {
+    let organizations = crate::selector::organization_list_for_user(state.db().read(), owner.id)
+        .await?
+        .into_iter()
+        .map(|org| OrganizationChoice { id: org.id, name: org.name, slug: org.slug })
+        .collect();
+    let display_name =
+        if owner.display_name.trim().is_empty() { owner.email.clone() } else { owner.display_name.clone() };
+    Ok(Arc::new(ViewerFacts { user_id: owner.id, email: owner.email.clone(), display_name, organizations }))
 }
 
 /// How often a token's `last_used_at` is written: often enough to tell live tokens from
@@ -114,7 +137,7 @@ async fn from_token(state: &AppState, parts: &Parts, token: &str) -> Result<Prin
     };
     if let (Some(cache), Some(version)) = (&cache, version)
         && let Some(entry) = cache.get(&key, version)
-        && let Some(facts) = entry.token
+        && let Cached::Token(facts) = entry.cached
     {
         if facts.expires_at.is_some_and(|at| at <= now) {
             return Err(invalid());
@@ -127,7 +150,7 @@ async fn from_token(state: &AppState, parts: &Parts, token: &str) -> Result<Prin
     }
     let (principal, facts) = load_token_principal(state, parts, &key, now).await?.ok_or_else(invalid)?;
     if let (Some(cache), Some(version)) = (cache, version) {
-        cache.put(key, version, principal.clone(), Some(facts));
+        cache.put(key, version, principal.clone(), Cached::Token(facts));
     }
     Ok(principal)
 }
@@ -197,7 +220,11 @@ async fn record_use(state: &AppState, token_id: Uuid, now: chrono::DateTime<Utc>
     Ok(())
 }
 
-async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Result<Principal, ApiError> {
+async fn from_session(
+    state: &AppState,
+    parts: &mut Parts,
+    cookie_value: &str,
+) -> Result<Principal, ApiError> {
     let db = state.db();
     let now = Utc::now();
     let expired = || unauthenticated("The session has ended; log in again.");
@@ -225,7 +252,9 @@ async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Re
     };
     if let (Some(cache), Some(version)) = (&cache, version)
         && let Some(entry) = cache.get(&key, version)
+        && let Cached::Session(facts) = entry.cached
     {
+        parts.extensions.insert(SessionSeen { csrf_token: found.csrf_token, facts });
         return Ok(entry.principal);
     }
     let owner = user::Entity::find_by_id(found.user_id)
@@ -245,9 +274,11 @@ async fn from_session(state: &AppState, parts: &Parts, cookie_value: &str) -> Re
         is_superuser: owner.is_superuser,
         grants: Arc::new(grants),
     };
+    let facts = viewer_facts(state, &owner).await?;
     if let (Some(cache), Some(version)) = (cache, version) {
-        cache.put(key, version, principal.clone(), None);
+        cache.put(key, version, principal.clone(), Cached::Session(facts.clone()));
     }
+    parts.extensions.insert(SessionSeen { csrf_token: found.csrf_token, facts });
     Ok(principal)
 }
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use baseops_config::DatabaseKind;
-use baseops_core::{AppState, Principal};
+use baseops_core::{AppState, OrganizationChoice, Principal};
 use baseops_roles::epoch;
 use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
@@ -57,10 +57,33 @@ pub(crate) struct TokenFacts {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// What the console's frame shows of a signed-in user. It moves with the access epoch too:
+/// the services that change a name, a slug or a membership move it.
+#[derive(Debug)]
+pub(crate) struct ViewerFacts {
+    /// The user's id.
+    pub user_id: Uuid,
+    /// Their e-mail address.
+    pub email: String,
+    /// Their display name (the address when blank).
+    pub display_name: String,
+    /// Their organizations, by name.
+    pub organizations: Vec<OrganizationChoice>,
+}
+
+/// What an entry keeps beside the principal, by credential.
+#[derive(Debug, Clone)]
+pub(crate) enum Cached {
+    /// A token's facts, still checked on every use.
+    Token(TokenFacts),
+    /// A session user's facts for the console.
+    Session(Arc<ViewerFacts>),
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub principal: Principal,
-    pub token: Option<TokenFacts>,
+    pub cached: Cached,
     version: Version,
 }
 
@@ -100,18 +123,18 @@ impl PrincipalCache {
     }
 
     /// Keeps `principal` for `key`, read at `version`.
-    pub(crate) fn put(&self, key: Key, version: Version, principal: Principal, token: Option<TokenFacts>) {
+    pub(crate) fn put(&self, key: Key, version: Version, principal: Principal, cached: Cached) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= CAPACITY && !entries.contains_key(&key) {
             entries.clear();
         }
-        entries.insert(key, Entry { principal, token, version });
+        entries.insert(key, Entry { principal, cached, version });
     }
 
     /// Notes that a cached token's use was recorded at `at`.
     pub(crate) fn token_used(&self, key: &Key, at: DateTime<Utc>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(facts) = entries.get_mut(key).and_then(|entry| entry.token.as_mut()) {
+        if let Some(Entry { cached: Cached::Token(facts), .. }) = entries.get_mut(key) {
             facts.last_used_at = Some(at);
         }
     }

@@ -89,8 +89,10 @@ impl Principal {
 #[async_trait::async_trait]
 pub trait Authenticator: Send + Sync + 'static {
     /// `Ok(None)` when the request carries no credentials; an error (401, 403 for a failed
-    /// CSRF check, 404 for an unknown organization) when they are invalid.
-    async fn authenticate(&self, state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError>;
+    /// CSRF check, 404 for an unknown organization) when they are invalid. What it learned
+    /// on the way (the session) it may leave in `parts.extensions` for [`Self::viewer`], so a
+    /// console page does not read it twice.
+    async fn authenticate(&self, state: &AppState, parts: &mut Parts) -> Result<Option<Principal>, ApiError>;
 
     /// What the console shows of the person behind a session `principal`: `None` for tokens,
     /// and for authenticators that have no sessions.

@@ -238,6 +238,10 @@ pub async fn user_update_profile(
         return Err(ApiError::PreconditionFailed);
     }
     record(txn, AuditEntry::new(acting, None, "user.update", "user", user_id).changes(changes)).await?;
+    if before.display_name != after.display_name {
+        // Cached principals carry the name the console's frame shows.
+        baseops_roles::epoch::access_changed(txn).await?;
+    }
     user::Entity::find_by_id(user_id).one(txn).await?.ok_or(ApiError::NotFound)
 }
 

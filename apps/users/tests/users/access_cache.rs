@@ -70,3 +70,25 @@ async fn a_revoked_token_and_a_deactivated_member_fail_at_the_next_request() {
     assert!(deactivated.status.is_success(), "{}", deactivated.text());
     marketer.get(&app, "/api/v1/leads").await.assert_problem(401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn the_console_frame_and_the_organization_header_follow_renames_at_once() {
+    let app = TestApp::new().await;
+    trusted_cache(&app).await;
+    let org = app.org().await.clone();
+    let owner = Client::logged_in(&app, &org.owner.email).await;
+    let page = owner.get(&app, "/admin").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let renamed = owner.patch(&app, "/api/v1/me", json!({"display_name": "Grace Renamed"}), None).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    assert!(owner.get(&app, "/admin").await.text().contains("Grace Renamed"), "the frame shows the new name");
+
+    // A principal cached for the old slug must not survive the slug's change.
+    let by_slug = owner.clone().in_org(&org.slug);
+    assert_eq!(by_slug.get(&app, "/api/v1/leads").await.status, 200);
+    let path = format!("/api/v1/organizations/{}", org.id);
+    let changed = owner.patch(&app, &path, json!({"slug": "renamed-co", "name": "Renamed Co"}), None).await;
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    by_slug.get(&app, "/api/v1/leads").await.assert_problem(404, "not_found");
+    assert!(owner.get(&app, "/admin").await.text().contains("Renamed Co"), "the switcher shows the new name");
+}

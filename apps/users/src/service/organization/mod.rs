@@ -259,6 +259,11 @@ pub async fn organization_update(
         organization_id,
     );
     record(txn, entry.changes(changes)).await?;
+    if before.slug != after.slug || before.name != after.name {
+        // A cached principal was resolved from `X-Organization` (maybe the old slug) and
+        // carries the names the console's switcher shows.
+        baseops_roles::epoch::access_changed(txn).await?;
+    }
     organization::Entity::find_by_id(organization_id).one(txn).await?.ok_or(ApiError::NotFound)
 }
 
