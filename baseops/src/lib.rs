@@ -19,6 +19,7 @@ pub const APPS: &[fn() -> App] = &[
     baseops_roles::app,
     baseops_notifications::app,
     baseops_customers::app,
+    baseops_billing::app,
     baseops_leads::app,
     baseops_tasks::app,
     baseops_analytics::app,

@@ -20,6 +20,7 @@ pub mod json_shape;
 mod link;
 mod money;
 mod page;
+pub mod patch;
 mod permission;
 mod state;
 pub mod stream;

@@ -20,6 +20,7 @@
 //! directories for sent e-mail and stored files. Tests can run in parallel.
 
 mod client;
+pub mod customers;
 mod database;
 pub mod fixture;
 mod form;

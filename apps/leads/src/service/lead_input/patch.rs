@@ -3,7 +3,7 @@
 //! stored lead and checks the result as a whole.
 
 use baseops_core::FieldErrors;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::LeadFields;
@@ -12,92 +12,85 @@ use super::parse::{
     score, source, tags, text, value, website,
 };
 
-/// `Some(None)` for an explicit `null`, `None` when the field is absent.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// Changes to a lead: absent fields stay, `null` clears a field. Owner and stage change
 /// through their own endpoints (assign, stage), which record the move.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {
     /// First name.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub first_name: Option<Option<String>>,
     /// Last name.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub last_name: Option<Option<String>>,
     /// E-mail address.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     /// Phone number.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
     /// Company.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub company: Option<Option<String>>,
     /// Job title.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub title: Option<Option<String>>,
     /// Website.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub website: Option<Option<String>>,
     /// Postal address.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub address: Option<Option<String>>,
     /// Source.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub source: Option<Option<String>>,
     /// Estimated value in minor units.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub value_amount: Option<Option<i64>>,
     /// Currency of the value.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub currency: Option<Option<String>>,
     /// The complete set of tags.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<Vec<String>>)]
     pub tags: Option<Option<Vec<String>>>,
     /// Score.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<i32>)]
     pub score: Option<Option<i32>>,
     /// `utm_source`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub utm_source: Option<Option<String>>,
     /// `utm_medium`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub utm_medium: Option<Option<String>>,
     /// `utm_campaign`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub utm_campaign: Option<Option<String>>,
     /// `utm_term`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub utm_term: Option<Option<String>>,
     /// `utm_content`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub utm_content: Option<Option<String>>,
     /// Notes.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>)]
     pub notes: Option<Option<String>>,
 }

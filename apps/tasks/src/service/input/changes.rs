@@ -6,7 +6,7 @@
 
 use baseops_core::FieldErrors;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -34,36 +34,29 @@ pub struct TaskChanges {
     /// The complete set of labels.
     pub labels: Option<Vec<String>>,
     /// New due time; `null` clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<DateTime<Utc>>, nullable)]
     pub due_at: Option<Option<DateTime<Utc>>>,
     /// New estimate; `null` clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<i32>, nullable)]
     pub estimate_minutes: Option<Option<i32>>,
     /// New parent; `null` makes it a top-level task.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub parent_id: Option<Option<Uuid>>,
     /// New related record type (with `related_id`); `null` clears the link.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<String>, nullable, pattern = "^[a-z][a-z0-9_]{0,31}$")]
     pub related_type: Option<Option<String>>,
     /// New related record id (with `related_type`); `null` clears the link.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub related_id: Option<Option<Uuid>>,
     /// Starts or changes the task's recurrence; `null` stops the series.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
     #[schema(value_type = Option<RecurrenceRule>, nullable)]
     pub recurrence: Option<Option<RecurrenceRule>>,
-}
-
-/// Keeps an explicit `null` apart from an absent field: absent is `None`, `null` is `Some(None)`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// The changes the body alone decides, checked (`None`: unchanged): a trimmed title of 1 to

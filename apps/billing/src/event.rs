@@ -1,0 +1,57 @@
+//! Events the billing app emits, for audit consumers, notifications and (later) webhooks.
+
+use baseops_jobs::Event;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An invoice was finalized (`invoice.finalized`): numbered and due.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceFinalized {
+    /// The invoice.
+    pub invoice_id: Uuid,
+    /// Its number.
+    pub number: String,
+    /// The customer.
+    pub customer_id: Uuid,
+    /// ISO 4217.
+    pub currency: String,
+    /// Its total, in minor units.
+    pub total: i64,
+}
+
+impl Event for InvoiceFinalized {
+    const NAME: &'static str = "invoice.finalized";
+}
+
+/// An invoice was paid in full (`invoice.paid`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoicePaid {
+    /// The invoice.
+    pub invoice_id: Uuid,
+    /// Its number.
+    pub number: String,
+    /// The customer.
+    pub customer_id: Uuid,
+}
+
+impl Event for InvoicePaid {
+    const NAME: &'static str = "invoice.paid";
+}
+
+/// An invoice was voided (`invoice.voided`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvoiceVoided {
+    /// The invoice.
+    pub invoice_id: Uuid,
+    /// Its number.
+    pub number: String,
+    /// The customer.
+    pub customer_id: Uuid,
+}
+
+impl Event for InvoiceVoided {
+    const NAME: &'static str = "invoice.voided";
+}
+
+/// What the billing app emits.
+pub const EMITTED: &[&str] = &[InvoiceFinalized::NAME, InvoicePaid::NAME, InvoiceVoided::NAME];

@@ -1,0 +1,43 @@
+//! Billing: tax rates, invoices (draft → open → paid | void | uncollectible) with gap-free
+//! numbers per organization and year, the totals engine every document shares, and the
+//! append-only ledger of what customers owe. See `docs/apps/billing.md`.
+//!
+//! The layout is the app pattern (`docs/architecture.md`): `model.rs` and `migration.rs`,
+//! `service/` (every write, in one transaction with its audit record and events),
+//! `selector.rs` (reads), `api/`, `permission.rs`, `event.rs`; `totals/` is the arithmetic,
+//! with no database.
+
+pub mod api;
+pub mod decimal;
+pub mod event;
+pub mod input;
+mod migration;
+// Entity fields mirror the columns created in `migration.rs`.
+#[allow(missing_docs)]
+pub mod model;
+pub mod permission;
+pub mod selector;
+pub mod service;
+pub mod status;
+pub mod totals;
+
+use baseops_app::App;
+use baseops_jobs::EventBus;
+
+pub use status::InvoiceStatus;
+
+/// The billing app: routes under `/api/v1/billing`, its tables, permissions and events.
+pub fn app() -> App {
+    App::new("billing")
+        .depends_on(&["users", "customers", "jobs", "audit"])
+        .with_api(api::routes)
+        .with_migrations(migration::migrations)
+        .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
+        .with_events(event::EMITTED, subscribe)
+}
+
+/// Billing has no handlers of its own yet: its events feed the audit trail and, later,
+/// notifications and webhooks.
+fn subscribe(bus: EventBus) -> EventBus {
+    bus
+}

@@ -1,0 +1,8 @@
+//! The billing app through its HTTP API, on SQLite (default) or PostgreSQL
+//! (`BASEOPS_TEST_DATABASE_URL`). Customers come from won leads converted in the leads app,
+//! as in production. One test binary, one module per story.
+
+mod invoices;
+mod numbering;
+mod refusals;
+mod support;
