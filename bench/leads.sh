@@ -164,6 +164,7 @@ for count in "${counts[@]}"; do
     lead_id=$(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/leads?limit=1" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')
     if [[ "$db" == postgres ]]; then
+        # shellcheck disable=SC2012  # Debian's log names are plain: postgresql-15-main.log
         pg_log=$(ls -t /var/log/postgresql/postgresql-*.log | head -1)
         before=$(wc -l <"$pg_log")
         curl -fs -o /dev/null -H "Authorization: Bearer $token" -H 'content-type: application/json' \

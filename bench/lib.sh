@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell pieces the benchmark scripts share: source it from bench/*.sh (after `cd` to the
 # repository root). Everything stays on 127.0.0.1 and every wrk run is bounded by a duration.
 #
@@ -90,6 +91,7 @@ bench_token() {
     login_body="{\"email\":\"$bench_email\",\"password\":\"$bench_password\"}"
     csrf=$(curl -fs -c "$1/jar" -H 'content-type: application/json' -d "$login_body" "$base/api/v1/auth/login" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["csrf_token"])')
+    # shellcheck disable=SC2034  # read by the scripts that source this file
     token=$(curl -fs -b "$1/jar" -H 'content-type: application/json' -H "x-csrf-token: $csrf" \
         -d "{\"name\": \"bench\", \"scopes\": $2}" "$base/api/v1/tokens" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
@@ -106,6 +108,7 @@ bench_wrk() {
     local name=$1 path=$2 script=$3 clients=${4:-$connections} out rps p99 non2xx socket
     out=$(wrk -t"$threads" -c"$clients" -d"${duration}s" --latency -s "$script" "$base$path")
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    # shellcheck disable=SC2034  # read by the scripts that source this file
     last_rps=$rps
     last_p50=$(bench_to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
     p99=$(bench_to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: format check, clippy with warnings denied, the whole test suite on SQLite,
 # then again on PostgreSQL when one is reachable, then the OpenAPI document through a validator;
-# the full variant then fuzzes the server with Schemathesis on both databases and runs the
-# admin console's browser tests (scripts/browser_tests.sh: Node.js and Debian's chromium).
+# the full variant then fuzzes the server with Schemathesis on both databases, runs the
+# admin console's browser tests (scripts/browser_tests.sh: Node.js and Debian's chromium), and
+# checks the deployment: real nginx in front of the binary, the compose files, shellcheck.
 #
 #   scripts/run_tests.sh               # PostgreSQL when reachable, skipped (and said so) when not
 #   scripts/run_tests.sh --postgres    # the full variant (CI): PostgreSQL, Redis, Python required
@@ -150,6 +151,15 @@ if [[ "$postgres" == required ]]; then
     # (tests/browser/console.mjs); screenshots in target/browser/.
     step "browser tests"
     scripts/browser_tests.sh
+    # The deployment's pieces, for real where this machine can run them: Debian's nginx with
+    # the project's configuration in front of `baseops serve` (TLS, HTTP/2, SSE, limits, client
+    # IP), the compose files through the Compose parser, every shell script through shellcheck.
+    step "nginx in front of baseops"
+    scripts/nginx_test.sh
+    step "docker-compose.yml"
+    scripts/compose_check.sh
+    step "shellcheck"
+    scripts/shellcheck.sh
 fi
 
 step "all checks passed in $((SECONDS - started)) s"

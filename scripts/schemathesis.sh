@@ -40,6 +40,7 @@ binary="$PWD/target/debug/baseops"
 work="$(mktemp -d)"
 server_pid=""
 created_db=""
+# shellcheck disable=SC2317  # called by the trap below, which shellcheck 0.9 does not see
 cleanup() {
     [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
     if [[ -n "$created_db" ]]; then

@@ -96,6 +96,19 @@ pub enum Command {
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
         count: u64,
     },
+    /// Exit 0 when the server answers GET /healthz with 200, else 1 with the reason: the
+    /// container image's health check, which needs no curl.
+    #[command(after_help = "Examples:
+  baseops healthcheck                       # http://<server.bind>/healthz, 0.0.0.0 probed as 127.0.0.1
+  baseops healthcheck --url http://127.0.0.1:8080/healthz --timeout 1")]
+    Healthcheck {
+        /// Probe this http:// URL instead of /healthz on server.bind.
+        #[arg(long, value_name = "URL")]
+        url: Option<url::Url>,
+        /// Seconds the whole exchange may take.
+        #[arg(long, value_name = "SECS", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+        timeout: u64,
+    },
     /// Print the OpenAPI document of this build.
     #[command(after_help = "Example:
   baseops openapi > openapi.json")]

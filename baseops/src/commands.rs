@@ -27,6 +27,7 @@ pub async fn run(cli: Cli, apps: Apps) -> anyhow::Result<ExitCode> {
             state.db().close().await;
             outcome
         }
+        Command::Healthcheck { url, timeout } => baseops::healthcheck::command(url, timeout).await,
         Command::Openapi => {
             let document = baseops_server::openapi_document(&apps);
             println!("{}", document.to_pretty_json().context("cannot render the OpenAPI document")?);

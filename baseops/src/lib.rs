@@ -8,6 +8,8 @@
 
 use baseops_app::{App, Apps, CompositionError};
 
+pub mod healthcheck;
+
 /// Every app of this build.
 pub const APPS: &[fn() -> App] = &[
     baseops_jobs_app::app,
