@@ -57,6 +57,7 @@ fn the_default_roles_get_what_docs_permissions_rbac_md_says() {
         vec![
             ("members.view", All),
             ("customers.view", All),
+            ("billing.view", All),
             ("leads.view", Own),
             ("leads.create", Own),
             ("leads.edit", Own),

@@ -53,5 +53,23 @@ impl Event for InvoiceVoided {
     const NAME: &'static str = "invoice.voided";
 }
 
+/// A payment was recorded (`payment.recorded`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentRecorded {
+    /// The payment.
+    pub payment_id: Uuid,
+    /// Who paid.
+    pub customer_id: Uuid,
+    /// ISO 4217.
+    pub currency: String,
+    /// Minor units received.
+    pub amount: i64,
+}
+
+impl Event for PaymentRecorded {
+    const NAME: &'static str = "payment.recorded";
+}
+
 /// What the billing app emits.
-pub const EMITTED: &[&str] = &[InvoiceFinalized::NAME, InvoicePaid::NAME, InvoiceVoided::NAME];
+pub const EMITTED: &[&str] =
+    &[InvoiceFinalized::NAME, InvoicePaid::NAME, InvoiceVoided::NAME, PaymentRecorded::NAME];

@@ -21,7 +21,7 @@ pub mod service;
 pub mod status;
 pub mod totals;
 
-use baseops_app::App;
+use baseops_app::{App, Route};
 use baseops_jobs::EventBus;
 
 pub use status::InvoiceStatus;
@@ -29,11 +29,13 @@ pub use status::InvoiceStatus;
 /// The billing app: routes under `/api/v1/billing`, its tables, permissions and events.
 pub fn app() -> App {
     App::new("billing")
-        .depends_on(&["users", "customers", "jobs", "audit"])
+        .depends_on(&["users", "customers", "jobs", "audit", "idempotency"])
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_events(event::EMITTED, subscribe)
+        // Recording a payment claims its Idempotency-Key in its own transaction.
+        .with_idempotent_in_service(&[Route { method: "POST", path: "/billing/payments" }])
 }
 
 /// Billing has no handlers of its own yet: its events feed the audit trail and, later,

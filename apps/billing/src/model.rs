@@ -198,3 +198,50 @@ pub mod ledger_entry {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A payment received from a customer; `unapplied` went to their credit balance.
+pub mod payment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "billing_payments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub customer_id: Uuid,
+        pub currency: String,
+        pub amount: i64,
+        pub unapplied: i64,
+        pub method: String,
+        pub reference: Option<String>,
+        pub received_on: Date,
+        pub created_by: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// What a payment paid of one invoice.
+pub mod payment_allocation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "billing_payment_allocations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub payment_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub invoice_id: Uuid,
+        pub amount: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

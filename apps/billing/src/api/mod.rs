@@ -2,6 +2,7 @@
 //! one service or selector, and answer; they hold no rules of their own.
 
 mod invoices;
+mod payments;
 mod settings;
 mod tax_rates;
 
@@ -22,6 +23,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::finalize))
         .routes(routes!(invoices::void))
         .routes(routes!(invoices::mark_uncollectible))
+        .routes(routes!(payments::list, payments::record))
+        .routes(routes!(payments::detail))
+        .routes(routes!(payments::balance))
         .routes(routes!(tax_rates::list, tax_rates::create))
         .routes(routes!(tax_rates::update))
         .routes(routes!(settings::get_settings, settings::update_settings))

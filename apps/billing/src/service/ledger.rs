@@ -8,8 +8,6 @@ use uuid::Uuid;
 use crate::model::{invoice, ledger_entry};
 
 /// What moved.
-// Payments, refunds and credit notes join these kinds; the shared prefix is temporary.
-#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
     /// An invoice was finalized: its total is owed.
@@ -18,6 +16,10 @@ pub enum EntryKind {
     InvoiceVoided,
     /// An invoice was written off as uncollectible.
     InvoiceWrittenOff,
+    /// Part of a payment paid an invoice.
+    PaymentApplied,
+    /// Part of a payment paid no invoice: the customer's credit.
+    PaymentUnapplied,
 }
 
 impl EntryKind {
@@ -27,6 +29,8 @@ impl EntryKind {
             Self::InvoiceIssued => "invoice_issued",
             Self::InvoiceVoided => "invoice_voided",
             Self::InvoiceWrittenOff => "invoice_written_off",
+            Self::PaymentApplied => "payment_applied",
+            Self::PaymentUnapplied => "payment_unapplied",
         }
     }
 }
@@ -41,13 +45,40 @@ pub(crate) async fn post(
     kind: EntryKind,
     amount: i64,
 ) -> Result<(), DbErr> {
-    let row = ledger_entry::Model {
-        id: Uuid::now_v7(),
+    let whose = Whose {
         organization_id: invoice.organization_id,
         customer_id: invoice.customer_id,
-        currency: invoice.currency.clone(),
+        currency: &invoice.currency,
+    };
+    post_for(txn, whose, Some(invoice.id), kind, amount).await
+}
+
+/// Whose money moved, and in which currency.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Whose<'a> {
+    pub organization_id: Uuid,
+    pub customer_id: Uuid,
+    pub currency: &'a str,
+}
+
+/// Appends `amount` of `kind` for a customer, about `invoice_id` if any.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn post_for(
+    txn: &impl ConnectionTrait,
+    whose: Whose<'_>,
+    invoice_id: Option<Uuid>,
+    kind: EntryKind,
+    amount: i64,
+) -> Result<(), DbErr> {
+    let row = ledger_entry::Model {
+        id: Uuid::now_v7(),
+        organization_id: whose.organization_id,
+        customer_id: whose.customer_id,
+        currency: whose.currency.to_owned(),
         kind: kind.as_str().to_owned(),
-        invoice_id: Some(invoice.id),
+        invoice_id,
         amount,
         created_at: Utc::now(),
     };

@@ -5,6 +5,7 @@ pub mod draft;
 pub(crate) mod ledger;
 pub mod lifecycle;
 pub(crate) mod numbering;
+pub mod payment;
 pub mod settings;
 pub mod tax_rate;
 

@@ -4,5 +4,6 @@
 
 mod invoices;
 mod numbering;
+mod payments;
 mod refusals;
 mod support;

@@ -275,3 +275,5 @@ pub(crate) async fn invoice_row(
 pub(crate) fn index_by_id<T>(rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, T> {
     rows.into_iter().map(|row| (id(&row), row)).collect()
 }
+
+pub mod payment;
