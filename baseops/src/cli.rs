@@ -16,6 +16,7 @@ Exit codes:
   2  wrong usage (unknown command or option)
   3  check --deploy found unsafe production settings
   4  audit verify found a broken audit chain
+  5  billing verify found a figure that disagrees with what it is made of
 
 Configuration: config/base.toml, config/<BASEOPS_ENV>.toml, .env, then BASEOPS_* variables
 (nested keys with __, e.g. BASEOPS_DATABASE__URL). See docs/environment.md.";

@@ -70,6 +70,30 @@ impl Event for PaymentRecorded {
     const NAME: &'static str = "payment.recorded";
 }
 
+/// A credit note was issued (`credit_note.issued`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreditNoteIssued {
+    /// The credit note.
+    pub credit_note_id: Uuid,
+    /// Its number.
+    pub number: String,
+    /// The invoice it credits.
+    pub invoice_id: Uuid,
+    /// The customer.
+    pub customer_id: Uuid,
+    /// Minor units credited.
+    pub amount: i64,
+}
+
+impl Event for CreditNoteIssued {
+    const NAME: &'static str = "credit_note.issued";
+}
+
 /// What the billing app emits.
-pub const EMITTED: &[&str] =
-    &[InvoiceFinalized::NAME, InvoicePaid::NAME, InvoiceVoided::NAME, PaymentRecorded::NAME];
+pub const EMITTED: &[&str] = &[
+    InvoiceFinalized::NAME,
+    InvoicePaid::NAME,
+    InvoiceVoided::NAME,
+    PaymentRecorded::NAME,
+    CreditNoteIssued::NAME,
+];

@@ -8,6 +8,7 @@
 //! with no database.
 
 pub mod api;
+mod cli;
 pub mod decimal;
 pub mod event;
 pub mod input;
@@ -20,10 +21,12 @@ pub mod selector;
 pub mod service;
 pub mod status;
 pub mod totals;
+pub mod verify;
 
 use baseops_app::{App, Route};
 use baseops_jobs::EventBus;
 
+pub use cli::EXIT_BILLING_DIFFERS;
 pub use status::InvoiceStatus;
 
 /// The billing app: routes under `/api/v1/billing`, its tables, permissions and events.
@@ -34,8 +37,12 @@ pub fn app() -> App {
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_events(event::EMITTED, subscribe)
-        // Recording a payment claims its Idempotency-Key in its own transaction.
-        .with_idempotent_in_service(&[Route { method: "POST", path: "/billing/payments" }])
+        .with_commands(cli::commands)
+        // Money-moving requests claim their Idempotency-Key in their own transaction.
+        .with_idempotent_in_service(&[
+            Route { method: "POST", path: "/billing/payments" },
+            Route { method: "POST", path: "/billing/invoices/{id}/credit-notes" },
+        ])
 }
 
 /// Billing has no handlers of its own yet: its events feed the audit trail and, later,

@@ -79,6 +79,7 @@ pub mod invoice {
         pub total: i64,
         pub amount_paid: i64,
         pub amount_due: i64,
+        pub amount_credited: i64,
         pub issued_on: Option<Date>,
         pub due_on: Option<Date>,
         pub finalized_at: Option<DateTimeUtc>,
@@ -238,6 +239,36 @@ pub mod payment_allocation {
         #[sea_orm(primary_key, auto_increment = false)]
         pub invoice_id: Uuid,
         pub amount: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A credit note: part or all of a finalized invoice taken back.
+pub mod credit_note {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "billing_credit_notes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub invoice_id: Uuid,
+        pub customer_id: Uuid,
+        pub number: String,
+        pub currency: String,
+        pub amount: i64,
+        pub reduced_due: i64,
+        pub to_balance: i64,
+        pub refunded: i64,
+        pub reason: String,
+        pub memo: Option<String>,
+        pub created_by: Option<Uuid>,
+        pub created_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

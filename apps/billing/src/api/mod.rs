@@ -1,12 +1,14 @@
 //! The billing app's JSON API under `/api/v1/billing`. Handlers authorize (`billing.*`), call
 //! one service or selector, and answer; they hold no rules of their own.
 
+mod credit_notes;
 mod invoices;
 mod payments;
 mod settings;
 mod tax_rates;
 
 use baseops_core::{ApiError, AppState, Currency, directory};
+use baseops_idempotency::IdempotencyKey;
 use chrono::NaiveDate;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,6 +25,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::finalize))
         .routes(routes!(invoices::void))
         .routes(routes!(invoices::mark_uncollectible))
+        .routes(routes!(credit_notes::issue))
+        .routes(routes!(credit_notes::list))
+        .routes(routes!(credit_notes::detail))
         .routes(routes!(payments::list, payments::record))
         .routes(routes!(payments::detail))
         .routes(routes!(payments::balance))
@@ -43,4 +48,12 @@ pub(crate) async fn organization_facts(
     let currency = Currency::parse(&organization.currency).map_err(ApiError::internal)?;
     let zone: chrono_tz::Tz = organization.time_zone.parse().unwrap_or(chrono_tz::UTC);
     Ok((currency, chrono::Utc::now().with_timezone(&zone).date_naive()))
+}
+
+/// The request's `Idempotency-Key`, which an operation that moves money requires.
+pub(crate) fn required_key<'a>(key: &'a IdempotencyKey, what: &str) -> Result<&'a str, ApiError> {
+    key.0.as_deref().ok_or_else(|| ApiError::BadRequest {
+        code: "idempotency_key_required",
+        detail: format!("{what}: send an Idempotency-Key header."),
+    })
 }

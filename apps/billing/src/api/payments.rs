@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::organization_facts;
+use super::{organization_facts, required_key};
 use crate::permission::{BILLING_CREATE, BILLING_VIEW};
 use crate::selector::payment::{
     BalanceOut, PaymentOut, SORT, customer_balances, payment_detail, payment_list,
@@ -67,12 +67,7 @@ pub(super) async fn record(
     Json(new): Json<NewPayment>,
 ) -> Result<(StatusCode, Json<PaymentOut>), ApiError> {
     ctx.require(BILLING_CREATE)?;
-    let Some(key) = key.0.as_deref() else {
-        return Err(ApiError::BadRequest {
-            code: "idempotency_key_required",
-            detail: "Recording a payment moves money: send an Idempotency-Key header.".to_owned(),
-        });
-    };
+    let key = required_key(&key, "Recording a payment moves money")?;
     let organization_id = ctx.organization_id()?;
     let (default_currency, today) = organization_facts(&state, organization_id).await?;
     let idempotency = Idempotency { key, request_hash: request_hash(&new) };

@@ -99,6 +99,8 @@ pub struct InvoiceOut {
     pub amount_paid: i64,
     /// Left to pay.
     pub amount_due: i64,
+    /// Taken back by credit notes.
+    pub amount_credited: i64,
     /// Rounding mode used.
     pub rounding_mode: String,
     /// Rounding level used.
@@ -143,6 +145,7 @@ impl InvoiceOut {
             total: row.total,
             amount_paid: row.amount_paid,
             amount_due: row.amount_due,
+            amount_credited: row.amount_credited,
             rounding_mode: row.rounding_mode,
             rounding_level: row.rounding_level,
             payment_terms_days: row.payment_terms_days,
@@ -271,9 +274,19 @@ pub(crate) async fn invoice_row(
         .ok_or(ApiError::NotFound)
 }
 
+/// `CAST(SUM(column) AS BIGINT)`: PostgreSQL sums a `BIGINT` as `NUMERIC`, SQLite as an
+/// integer; both read back as `i64` this way (`NULL` for no rows).
+pub(crate) fn sum_of(column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
+    sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::cast_as(
+        sea_orm::sea_query::Func::sum(sea_orm::sea_query::Expr::col(column)),
+        sea_orm::sea_query::Alias::new("BIGINT"),
+    ))
+}
+
 /// How many tax ids the stored lines carry, for a quick map from id to rate.
 pub(crate) fn index_by_id<T>(rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, T> {
     rows.into_iter().map(|row| (id(&row), row)).collect()
 }
 
+pub mod credit_note;
 pub mod payment;

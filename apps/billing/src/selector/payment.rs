@@ -2,7 +2,6 @@
 
 use baseops_core::{Page, Paging};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -127,13 +126,7 @@ pub async fn customer_balances(
     let rows: Vec<(String, i64)> = ledger_entry::Entity::find()
         .select_only()
         .column(ledger_entry::Column::Currency)
-        .column_as(
-            Expr::expr(Func::cast_as(
-                Func::sum(Expr::col(ledger_entry::Column::Amount)),
-                Alias::new("BIGINT"),
-            )),
-            "balance",
-        )
+        .column_as(super::sum_of(ledger_entry::Column::Amount), "balance")
         .filter(ledger_entry::Column::OrganizationId.eq(organization_id))
         .filter(ledger_entry::Column::CustomerId.eq(customer_id))
         .group_by(ledger_entry::Column::Currency)

@@ -251,6 +251,7 @@ pub async fn invoice_create(
         total: figures.total,
         amount_paid: 0,
         amount_due: figures.total,
+        amount_credited: 0,
         issued_on: None,
         due_on: None,
         finalized_at: None,

@@ -20,6 +20,16 @@ pub enum EntryKind {
     PaymentApplied,
     /// Part of a payment paid no invoice: the customer's credit.
     PaymentUnapplied,
+    /// A credit note took back what an invoice still asked for.
+    CreditNoteReducedDue,
+    /// A credit note took back what was paid, as the customer's credit.
+    CreditNoteToBalance,
+    /// A credit note took back what was paid, and it was paid back.
+    CreditNoteRefunded,
+    /// Money paid back to the customer.
+    Refund,
+    /// A payment of a written-off invoice: what was written off is owed again, and paid.
+    WriteOffRecovered,
 }
 
 impl EntryKind {
@@ -31,6 +41,11 @@ impl EntryKind {
             Self::InvoiceWrittenOff => "invoice_written_off",
             Self::PaymentApplied => "payment_applied",
             Self::PaymentUnapplied => "payment_unapplied",
+            Self::CreditNoteReducedDue => "credit_note_reduced_due",
+            Self::CreditNoteToBalance => "credit_note_to_balance",
+            Self::CreditNoteRefunded => "credit_note_refunded",
+            Self::Refund => "refund",
+            Self::WriteOffRecovered => "write_off_recovered",
         }
     }
 }

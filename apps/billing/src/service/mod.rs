@@ -1,6 +1,7 @@
 //! Every write of the billing app. Each public function takes the caller's transaction and
 //! records its audit entry (and events) in it, so a change and its history commit together.
 
+pub mod credit_note;
 pub mod draft;
 pub(crate) mod ledger;
 pub mod lifecycle;

@@ -179,6 +179,9 @@ pub async fn payment_record(
     };
     for (invoice, amount) in &allocations {
         apply(txn, at.acting, id, invoice, *amount).await?;
+        if invoice.status == InvoiceStatus::Uncollectible.as_str() {
+            post_for(txn, whose, Some(invoice.id), EntryKind::WriteOffRecovered, *amount).await?;
+        }
         post_for(txn, whose, Some(invoice.id), EntryKind::PaymentApplied, -amount).await?;
     }
     if row.unapplied > 0 {

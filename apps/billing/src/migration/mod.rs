@@ -10,9 +10,15 @@
 use baseops_db::schema::{cascade_fk, index, organization_fk, unique_index};
 use sea_orm_migration::prelude::*;
 
+mod credit_notes;
+mod payments;
+
+use credit_notes::CreateCreditNotes;
+use payments::CreatePayments;
+
 /// The billing app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateBilling), Box::new(CreatePayments)]
+    vec![Box::new(CreateBilling), Box::new(CreatePayments), Box::new(CreateCreditNotes)]
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -45,7 +51,7 @@ enum BillingTaxRates {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum BillingInvoices {
+pub(super) enum BillingInvoices {
     Table,
     Id,
     OrganizationId,
@@ -140,7 +146,8 @@ impl MigrationName for CreateBilling {
     }
 }
 
-fn amount(column: impl IntoIden) -> ColumnDef {
+/// A money column: `BIGINT NOT NULL DEFAULT 0`, minor units.
+pub(super) fn amount(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column).big_integer().not_null().default(0).to_owned()
 }
 
@@ -398,101 +405,5 @@ impl MigrationTrait for CreateBilling {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
-    }
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum BillingPayments {
-    Table,
-    Id,
-    OrganizationId,
-    CustomerId,
-    Currency,
-    Amount,
-    Unapplied,
-    Method,
-    Reference,
-    ReceivedOn,
-    CreatedBy,
-    CreatedAt,
-}
-
-#[derive(DeriveIden, Clone, Copy)]
-enum BillingPaymentAllocations {
-    Table,
-    PaymentId,
-    InvoiceId,
-    Amount,
-}
-
-/// Payments received from customers, and what each paid of which invoice.
-struct CreatePayments;
-
-impl MigrationName for CreatePayments {
-    fn name(&self) -> &str {
-        "billing_0002_create_payments"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for CreatePayments {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use BillingPaymentAllocations as A;
-        use BillingPayments as P;
-        manager
-            .create_table(
-                Table::create()
-                    .table(P::Table)
-                    .col(ColumnDef::new(P::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(P::OrganizationId).uuid().not_null())
-                    .col(ColumnDef::new(P::CustomerId).uuid().not_null())
-                    .col(ColumnDef::new(P::Currency).string_len(3).not_null())
-                    .col(amount(P::Amount))
-                    .col(amount(P::Unapplied))
-                    .col(ColumnDef::new(P::Method).string_len(32).not_null())
-                    .col(ColumnDef::new(P::Reference).string_len(200).null())
-                    .col(ColumnDef::new(P::ReceivedOn).date().not_null())
-                    .col(ColumnDef::new(P::CreatedBy).uuid().null())
-                    .col(ColumnDef::new(P::CreatedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(&mut organization_fk(
-                        "fk_billing_payments_organization",
-                        P::Table,
-                        P::OrganizationId,
-                    ))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(index("ix_billing_payments_organization", P::Table, [P::OrganizationId, P::Id]))
-            .await?;
-        manager
-            .create_index(index(
-                "ix_billing_payments_customer",
-                P::Table,
-                [P::OrganizationId, P::CustomerId, P::Id],
-            ))
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(A::Table)
-                    .col(ColumnDef::new(A::PaymentId).uuid().not_null())
-                    .col(ColumnDef::new(A::InvoiceId).uuid().not_null())
-                    .col(amount(A::Amount))
-                    .primary_key(Index::create().col(A::PaymentId).col(A::InvoiceId))
-                    .foreign_key(&mut cascade_fk(
-                        "fk_billing_payment_allocations_payment",
-                        (A::Table, A::PaymentId),
-                        (P::Table, P::Id),
-                    ))
-                    .to_owned(),
-            )
-            .await?;
-        manager.create_index(index("ix_billing_payment_allocations_invoice", A::Table, [A::InvoiceId])).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(BillingPaymentAllocations::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(BillingPayments::Table).to_owned()).await
     }
 }
