@@ -9,6 +9,7 @@
 
 pub mod api;
 mod cli;
+pub mod console;
 pub mod decimal;
 pub mod event;
 pub mod input;
@@ -36,6 +37,7 @@ pub fn app() -> App {
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
+        .with_console(console::SECTION)
         .with_events(event::EMITTED, subscribe)
         .with_commands(cli::commands)
         // Money-moving requests claim their Idempotency-Key in their own transaction.

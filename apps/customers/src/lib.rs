@@ -16,7 +16,7 @@ pub mod service;
 
 use baseops_app::App;
 
-pub use selector::{CustomerOut, customer_by_id};
+pub use selector::{CustomerOut, customer_by_id, customer_names};
 pub use service::{NewCustomer, customer_create, customer_relink_lead};
 
 /// The customers app (customers belong to an organization of the users app).

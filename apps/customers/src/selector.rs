@@ -79,3 +79,28 @@ pub async fn customer_list(
     let rows = query.order_by_desc(customer::Column::Id).limit(paging.fetch()).all(db).await?;
     Ok(paging.page(rows, SORT, |last| (serde_json::Value::Null, last.id), CustomerOut::from))
 }
+
+/// The names of the organization's customers among `ids` (at most a page's worth), for lists
+/// of other apps' records that show who they are for.
+///
+/// # Errors
+/// Database errors.
+pub async fn customer_names(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::Name)
+        .filter(customer::Column::OrganizationId.eq(organization_id))
+        .filter(customer::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
