@@ -2,7 +2,8 @@
 // checks, before the forged POSTs and sign-out): the two boards (a lead dragged with the mouse,
 // a task moved with the keyboard, each checked through the JSON API), your account (profile
 // saved, two-factor setup started — never turned on, the later steps sign in again —, the
-// sessions list), members, invitations (one sent through the form), customers, the audit trail
+// sessions list), members, invitations (one sent through the form), customers, an invoice
+// finalized from its page, the audit trail
 // (filters, an event's changes opened), jobs, the notifications bell (live through the SSE
 // stream), the notifications list and preferences, the dashboard when this build has it, the
 // forgot-password page (signed out) and an error page. Every page goes through visit(): status,
@@ -180,6 +181,32 @@ export async function morePages(h) {
         await visit(page, 'customers', '/admin/customers', { toggle: true });
         const h1 = (await page.locator('h1').first().innerText()).trim();
         expect(/customers/i.test(h1), `h1 is ${JSON.stringify(h1)}`);
+    });
+
+    // ---- billing: a converted lead's customer invoiced through the API, finalized in the page ----
+    await check('GET /admin/invoices: an invoice of a converted lead\'s customer, finalized from its page', async () => {
+        const marchetti = seeded.leads[2];
+        const pipelines = await api('GET', '/leads/pipelines');
+        const won = pipelines.find((p) => p.is_default).stages.find((stage) => stage.name === 'Won');
+        await api('POST', `/leads/${marchetti.id}/stage`, { stage_id: won.id });
+        const { customer_id } = await api('POST', `/leads/${marchetti.id}/convert`, {});
+        const rate = await api('POST', '/billing/tax-rates', { name: 'VAT', percent: '19' });
+        const invoice = await api('POST', '/billing/invoices', {
+            customer_id,
+            lines: [{ description: 'Glass samples', quantity: '2.5', unit_amount: 10000, tax_rate_ids: [rate.id] }],
+        });
+        await visit(page, 'invoices', '/admin/invoices', { toggle: true });
+        expect((await page.locator('table.list').innerText()).includes(`297.50 ${invoice.currency}`), `the list lacks the total 297.50 ${invoice.currency}`);
+        await visit(page, 'invoice', `/admin/invoices/${invoice.id}`, { toggle: true });
+        await Promise.all([
+            page.waitForURL((u) => u.pathname === `/admin/invoices/${invoice.id}` && u.searchParams.get('done') === 'finalize'),
+            page.click('form#finalize button[type=submit]'),
+        ]);
+        const h1 = (await page.locator('h1').first().innerText()).trim();
+        expect(/-000001/.test(h1), `h1 is ${JSON.stringify(h1)}, not the first number of the year`);
+        const after = await api('GET', `/billing/invoices/${invoice.id}`);
+        expect(after.status === 'open' && after.amount_due === 29750, `the API shows ${after.status}, due ${after.amount_due}`);
+        await audit(page, 'invoice-finalized', { toggle: false });
     });
 
     // ---- audit trail: the stage change of the drag is in it ----
