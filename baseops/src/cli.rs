@@ -110,6 +110,16 @@ pub enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
         timeout: u64,
     },
+    /// Inspect and maintain the database: its health, routine upkeep, the schema document.
+    #[command(after_help = "Examples:
+  baseops db status --json
+  baseops db maintain --dry-run
+  baseops db schema-doc > docs/database_schema.md")]
+    Db {
+        /// What to do.
+        #[command(subcommand)]
+        command: baseops::db::DbCommand,
+    },
     /// Print the OpenAPI document of this build.
     #[command(after_help = "Example:
   baseops openapi > openapi.json")]

@@ -28,6 +28,7 @@ pub async fn run(cli: Cli, apps: Apps) -> anyhow::Result<ExitCode> {
             outcome
         }
         Command::Healthcheck { url, timeout } => baseops::healthcheck::command(url, timeout).await,
+        Command::Db { command } => baseops::db::run(command, &apps).await,
         Command::Openapi => {
             let document = baseops_server::openapi_document(&apps);
             println!("{}", document.to_pretty_json().context("cannot render the OpenAPI document")?);
