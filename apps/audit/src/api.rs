@@ -102,16 +102,6 @@ enum Format {
 
 const CSV_HEADER: &str = "id,created_at,seq,actor_type,actor_id,action,entity_type,entity_id,changes,ip,user_agent,request_id,hash\n";
 
-/// Quotes a CSV field, and defuses spreadsheet formulas (`=`, `+`, `-`, `@`, tab or CR first).
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
-
 fn render(event: &AuditEvent, format: Format) -> String {
     match format {
         Format::JsonLines => serde_json::to_string(event).map(|line| line + "\n").unwrap_or_default(),
@@ -131,7 +121,8 @@ fn render(event: &AuditEvent, format: Format) -> String {
                 event.request_id.clone(),
                 event.hash.clone().unwrap_or_default(),
             ];
-            let mut line = fields.iter().map(|field| csv_field(field)).collect::<Vec<_>>().join(",");
+            let mut line =
+                fields.iter().map(|field| baseops_core::text::csv_field(field)).collect::<Vec<_>>().join(",");
             line.push('\n');
             line
         }

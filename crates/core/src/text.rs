@@ -62,6 +62,18 @@ pub fn code_point(c: char) -> String {
     format!("U+{:04X}", u32::from(c))
 }
 
+/// A spreadsheet cell's text with formulas defused: a value starting with `=`, `+`, `-`, `@`,
+/// tab or carriage return gets a `'` first, so a spreadsheet shows it instead of running it
+/// (CSV injection). Imports take the `'` off again.
+pub fn defused(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
+}
+
+/// One CSV field: [`defused`], in double quotes, inner quotes doubled.
+pub fn csv_field(value: &str) -> String {
+    format!("\"{}\"", defused(value).replace('"', "\"\""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +94,14 @@ mod tests {
         }
         assert_eq!(first_forbidden("ok\n"), None);
         assert_eq!(first_forbidden("a\u{0}b").map(code_point).as_deref(), Some("U+0000"));
+    }
+
+    #[test]
+    fn spreadsheet_formulas_are_defused_and_fields_quoted() {
+        assert_eq!(defused("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(defused("-5"), "'-5");
+        assert_eq!(defused("Acme"), "Acme");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("@cmd"), "\"'@cmd\"");
     }
 }

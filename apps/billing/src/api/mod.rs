@@ -4,6 +4,7 @@
 mod credit_notes;
 mod invoices;
 mod payments;
+mod reports;
 mod settings;
 mod tax_rates;
 
@@ -31,6 +32,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::list, payments::record))
         .routes(routes!(payments::detail))
         .routes(routes!(payments::balance))
+        .routes(routes!(reports::aging_report))
+        .routes(routes!(reports::revenue_report))
         .routes(routes!(tax_rates::list, tax_rates::create))
         .routes(routes!(tax_rates::update))
         .routes(routes!(settings::get_settings, settings::update_settings))

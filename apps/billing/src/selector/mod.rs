@@ -290,3 +290,4 @@ pub(crate) fn index_by_id<T>(rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> HashMap<U
 
 pub mod credit_note;
 pub mod payment;
+pub mod report;

@@ -8,4 +8,5 @@ mod invoices;
 mod numbering;
 mod payments;
 mod refusals;
+mod reports;
 mod support;

@@ -39,12 +39,6 @@ pub(crate) const COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
-/// A cell, with spreadsheet formulas defused (`=`, `+`, `-`, `@`, tab or CR first get a `'`;
-/// the import takes it off again).
-fn cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
-}
-
 fn row(lead: &LeadOut) -> Vec<String> {
     let optional = |value: &Option<String>| value.clone().unwrap_or_default();
     // In major units with the currency's decimals, as the import reads them; the bare minor
@@ -92,7 +86,7 @@ fn csv_chunk(header: bool, leads: &[LeadOut]) -> Result<Vec<u8>, csv::Error> {
         writer.write_record(COLUMNS)?;
     }
     for lead in leads {
-        writer.write_record(row(lead).iter().map(|value| cell(value)))?;
+        writer.write_record(row(lead).iter().map(|value| baseops_core::text::defused(value)))?;
     }
     writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))
 }
