@@ -1,9 +1,11 @@
 //! The `baseops` build: the real binary (its platform commands and the commands the apps
 //! bring, and its idempotent creates across a crash), and the OpenAPI document of the
-//! composed apps, and the documentation's lists against the build (`docs`). One test binary.
+//! composed apps, the documentation's lists against the build (`docs`), and the stories that
+//! cross apps (`billing_flow`). One test binary.
 
 mod app_commands;
 mod bad_input;
+mod billing_flow;
 mod binary;
 mod cli;
 mod crash;
