@@ -32,6 +32,7 @@ pub const SECTION: ConsoleSection = ConsoleSection {
     pages: &[ConsolePage { path: "invoices", title: "Invoices", permission: Some(BILLING_VIEW) }],
     routes,
     templates: &[
+        ("billing/macros.html", include_str!("../templates/billing/macros.html")),
         ("billing/invoices.html", include_str!("../templates/billing/invoices.html")),
         ("billing/invoice.html", include_str!("../templates/billing/invoice.html")),
     ],

@@ -156,9 +156,7 @@ pub(super) async fn preview(
     errors.into_result()?;
     let rounding = settings_of(db, organization_id).await?.rounding();
     let inputs: Vec<totals::LineInput> = lines.into_iter().map(|line| line.input).collect();
-    let figures = totals::compute(&inputs, discount, rounding).map_err(|errors| {
-        errors.into_result().err().unwrap_or_else(|| ApiError::invalid("lines", "could not be totalled"))
-    })?;
+    let figures = totals::compute(&inputs, discount, rounding).map_err(ApiError::Validation)?;
     Ok(Json(PreviewOut {
         lines: figures
             .lines

@@ -83,7 +83,7 @@ fn total(draft: &Draft, mut errors: FieldErrors) -> Result<Totals, ApiError> {
         Ok(totals) => errors.into_result().map(|()| totals),
         Err(found) => {
             errors.merge(found);
-            Err(errors.into_result().err().unwrap_or(ApiError::internal(std::io::Error::other("no errors"))))
+            Err(ApiError::Validation(errors))
         }
     }
 }
