@@ -70,6 +70,25 @@ impl Event for PaymentRecorded {
     const NAME: &'static str = "payment.recorded";
 }
 
+/// Money of a payment was paid back (`payment.refunded`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentRefunded {
+    /// The payment.
+    pub payment_id: Uuid,
+    /// The refund.
+    pub refund_id: Uuid,
+    /// Who is paid back.
+    pub customer_id: Uuid,
+    /// ISO 4217.
+    pub currency: String,
+    /// Minor units paid back.
+    pub amount: i64,
+}
+
+impl Event for PaymentRefunded {
+    const NAME: &'static str = "payment.refunded";
+}
+
 /// A credit note was issued (`credit_note.issued`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreditNoteIssued {
@@ -95,5 +114,6 @@ pub const EMITTED: &[&str] = &[
     InvoicePaid::NAME,
     InvoiceVoided::NAME,
     PaymentRecorded::NAME,
+    PaymentRefunded::NAME,
     CreditNoteIssued::NAME,
 ];

@@ -44,6 +44,8 @@ pub fn app() -> App {
         .with_idempotent_in_service(&[
             Route { method: "POST", path: "/billing/payments" },
             Route { method: "POST", path: "/billing/invoices/{id}/credit-notes" },
+            Route { method: "POST", path: "/billing/invoices/{id}/apply-credit" },
+            Route { method: "POST", path: "/billing/payments/{id}/refunds" },
         ])
 }
 

@@ -1,12 +1,14 @@
 //! `baseops billing verify`: every figure recomputed from what it is made of, and every
 //! difference reported — like `audit verify` for the audit trail.
 //!
-//! Per finalized invoice: `amount_paid` is the sum of its payment allocations,
+//! Per finalized invoice: `amount_paid` is the sum of its payment allocations and the credit
+//! applied to it,
 //! `amount_credited` the sum of its credit notes (never above the total), `amount_due` is
 //! `total − paid − credited off the due` (0 once void), and its ledger entries add up to
 //! what it still asks for (`amount_due` while open, 0 once paid, void or written off). Per
-//! customer and currency: the ledger's sum is the open invoices' due less the customer's
-//! credit (unapplied payments and credit notes to the balance). Invoices are read a page at
+//! customer and currency: the credit balance is the unapplied payments plus the credit notes
+//! to the balance less the credit applied, and the ledger's sum is the open invoices' due
+//! less that credit. Invoices are read a page at
 //! a time, so memory stays flat at any size.
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,7 +17,9 @@ use std::fmt;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use crate::model::{credit_note, invoice, ledger_entry, payment, payment_allocation};
+use crate::model::{
+    credit_application, credit_balance, credit_note, invoice, ledger_entry, payment, payment_allocation,
+};
 use crate::selector::sum_of;
 use crate::service::ledger::EntryKind;
 use crate::status::InvoiceStatus;
@@ -25,8 +29,10 @@ const PAGE: u64 = 1_000;
 
 /// The ledger kinds that belong to an invoice's own receivable (the others move the
 /// customer's credit).
-const INVOICE_KINDS: [EntryKind; 6] = [
+const INVOICE_KINDS: [EntryKind; 8] = [
     EntryKind::InvoiceIssued,
+    EntryKind::CreditApplied,
+    EntryKind::PaymentReversed,
     EntryKind::InvoiceVoided,
     EntryKind::InvoiceWrittenOff,
     EntryKind::WriteOffRecovered,
@@ -127,6 +133,14 @@ async fn check_invoices(
         |query| query,
     )
     .await?;
+    let from_credit = sums_by_invoice::<credit_application::Entity>(
+        db,
+        credit_application::Column::InvoiceId,
+        credit_application::Column::Amount,
+        &ids,
+        |query| query,
+    )
+    .await?;
     let credited = sums_by_invoice::<credit_note::Entity>(
         db,
         credit_note::Column::InvoiceId,
@@ -156,7 +170,8 @@ async fn check_invoices(
         report.invoices += 1;
         let name = invoice.number.clone().unwrap_or_else(|| invoice.id.to_string());
         let get = |sums: &HashMap<Uuid, i64>| sums.get(&invoice.id).copied().unwrap_or(0);
-        let (paid, credited, reduced, ledger) = (get(&paid), get(&credited), get(&reduced), get(&ledger));
+        let paid = get(&paid) + get(&from_credit);
+        let (credited, reduced, ledger) = (get(&credited), get(&reduced), get(&ledger));
         let status = InvoiceStatus::parse(&invoice.status);
         let due = if status == Some(InvoiceStatus::Void) { 0 } else { invoice.total - paid - reduced };
         let owed_in_ledger = if status == Some(InvoiceStatus::Open) { invoice.amount_due } else { 0 };
@@ -167,7 +182,7 @@ async fn check_invoices(
                     .push(format!("invoice {name}: {what}: expected {expected}, found {found}"));
             }
         };
-        differ("amount_paid (Σ payments)", paid, invoice.amount_paid);
+        differ("amount_paid (Σ payments and credit applied)", paid, invoice.amount_paid);
         differ("amount_credited (Σ credit notes)", credited, invoice.amount_credited);
         differ("amount_due (total − paid − credited off the due)", due, invoice.amount_due);
         differ("ledger (what it still asks for)", owed_in_ledger, ledger);
@@ -215,7 +230,10 @@ async fn check_balances(
     organization_id: Option<Uuid>,
     report: &mut Report,
 ) -> Result<(), DbErr> {
-    use {credit_note as c, invoice as i, ledger_entry as l, payment as p};
+    use {
+        credit_application as a, credit_balance as b, credit_note as c, invoice as i, ledger_entry as l,
+        payment as p,
+    };
     let ledger = sums_by_customer::<l::Entity>(
         db,
         organization_id,
@@ -244,14 +262,42 @@ async fn check_balances(
         |query| query,
     )
     .await?;
-    let mut keys: Vec<&Key> =
-        ledger.keys().chain(due.keys()).chain(unapplied.keys()).chain(to_balance.keys()).collect();
+    let applied = sums_by_customer::<a::Entity>(
+        db,
+        organization_id,
+        (a::Column::OrganizationId, a::Column::CustomerId, a::Column::Currency, a::Column::Amount),
+        |query| query,
+    )
+    .await?;
+    let balances = sums_by_customer::<b::Entity>(
+        db,
+        organization_id,
+        (b::Column::OrganizationId, b::Column::CustomerId, b::Column::Currency, b::Column::Balance),
+        |query| query,
+    )
+    .await?;
+    let mut keys: Vec<&Key> = ledger
+        .keys()
+        .chain(due.keys())
+        .chain(unapplied.keys())
+        .chain(to_balance.keys())
+        .chain(balances.keys())
+        .collect();
     keys.sort();
     keys.dedup();
     for key in keys {
         report.balances += 1;
         let get = |sums: &BTreeMap<Key, i64>| sums.get(key).copied().unwrap_or(0);
-        let expected = get(&due) - get(&unapplied) - get(&to_balance);
+        let credit = get(&unapplied) + get(&to_balance) - get(&applied);
+        if credit != get(&balances) || get(&balances) < 0 {
+            report.differences.push(format!(
+                "customer {} in {}: credit balance (unapplied + credit notes − applied): expected {credit}, found {}",
+                key.0,
+                key.1,
+                get(&balances)
+            ));
+        }
+        let expected = get(&due) - credit;
         let found = get(&ledger);
         if expected != found {
             report.differences.push(format!(

@@ -54,7 +54,7 @@ async fn a_won_lead_is_invoiced_paid_in_two_parts_and_credited_and_every_record_
         accountant.get(&app, &format!("/api/v1/billing/customers/{}/balance", won.customer_id)).await.json();
     assert_eq!(
         balance,
-        json!([{"currency": "EUR", "balance": -1_000}]),
+        json!([{"currency": "EUR", "balance": -1_000, "credit": 1_000}]),
         "the credit note is the customer's credit"
     );
     let report = baseops_billing::verify::verify(app.state().db().read(), None).await.unwrap();

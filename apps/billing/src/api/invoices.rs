@@ -57,7 +57,7 @@ pub(super) async fn list(
 }
 
 /// The invoice, read back from the write pool (a replica may not have it yet).
-async fn written(
+pub(super) async fn written(
     state: &AppState,
     organization_id: Uuid,
     id: Uuid,

@@ -1,6 +1,7 @@
 //! The billing app's JSON API under `/api/v1/billing`. Handlers authorize (`billing.*`), call
 //! one service or selector, and answer; they hold no rules of their own.
 
+mod credit;
 mod credit_notes;
 mod invoices;
 mod payments;
@@ -26,11 +27,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::finalize))
         .routes(routes!(invoices::void))
         .routes(routes!(invoices::mark_uncollectible))
+        .routes(routes!(credit::apply_credit))
         .routes(routes!(credit_notes::issue))
         .routes(routes!(credit_notes::list))
         .routes(routes!(credit_notes::detail))
         .routes(routes!(payments::list, payments::record))
         .routes(routes!(payments::detail))
+        .routes(routes!(payments::refund))
         .routes(routes!(payments::balance))
         .routes(routes!(reports::aging_report))
         .routes(routes!(reports::revenue_report))

@@ -11,11 +11,12 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::{organization_facts, required_key};
-use crate::permission::{BILLING_CREATE, BILLING_VIEW};
+use crate::permission::{BILLING_CREATE, BILLING_REFUND, BILLING_VIEW};
 use crate::selector::payment::{
-    BalanceOut, PaymentOut, SORT, customer_balances, payment_detail, payment_list,
+    BalanceOut, PaymentOut, RefundOut, SORT, customer_balances, payment_detail, payment_list, refund_detail,
 };
 use crate::service::payment::{Idempotency, NewPayment, Recording, payment_record};
+use crate::service::refund::{NewRefund, payment_refund};
 
 /// Filters and page of `GET /billing/payments`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -77,6 +78,39 @@ pub(super) async fn record(
     txn.commit().await?;
     let payment = payment_detail(state.db().write(), organization_id, id).await?.ok_or(ApiError::NotFound)?;
     Ok((StatusCode::CREATED, Json(payment)))
+}
+
+/// Pays money of a payment back: first what it left as the customer's credit, then what it
+/// paid of invoices, newest first (they owe it again). Money moves only once per
+/// `Idempotency-Key`: a retry gets the first refund back.
+#[utoipa::path(post, path = "/billing/payments/{id}/refunds", operation_id = "billing_payments_refund", tag = "billing", request_body = NewRefund,
+    params(("id" = Uuid, Path, description = "Payment id"),
+        ("Idempotency-Key" = String, Header, description = "Required: 1–200 printable ASCII characters, unique per refund")),
+    responses(
+        (status = 201, description = "The refund (or, for a retry, the first one)", body = RefundOut),
+        (status = 400, description = "No or a bad Idempotency-Key (idempotency_key_required, invalid_idempotency_key)", body = Problem),
+        (status = 403, description = "Requires billing.refund", body = Problem),
+        (status = 404, description = "No such payment in this organization", body = Problem),
+        (status = 409, description = "The payment, credit or an invoice changed meanwhile (payment_changed)", body = Problem),
+        (status = 422, description = "An amount above what is left or can be taken back, or the key reused with another body (idempotency_key_reused)", body = Problem),
+    ))]
+pub(super) async fn refund(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+    key: IdempotencyKey,
+    Json(new): Json<NewRefund>,
+) -> Result<(StatusCode, Json<RefundOut>), ApiError> {
+    ctx.require(BILLING_REFUND)?;
+    let key = required_key(&key, "A refund moves money")?;
+    let organization_id = ctx.organization_id()?;
+    let idempotency = Idempotency { key, request_hash: request_hash(&new) };
+    let txn = state.db().write().begin().await?;
+    let refund_id = payment_refund(&txn, ctx.acting(), organization_id, id, idempotency, new).await?;
+    txn.commit().await?;
+    let refund =
+        refund_detail(state.db().write(), organization_id, refund_id).await?.ok_or(ApiError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(refund)))
 }
 
 /// One payment with what it paid.

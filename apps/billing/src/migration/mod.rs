@@ -10,15 +10,22 @@
 use baseops_db::schema::{cascade_fk, index, organization_fk, unique_index};
 use sea_orm_migration::prelude::*;
 
+mod credit;
 mod credit_notes;
 mod payments;
 
+use credit::CreateCreditAndRefunds;
 use credit_notes::CreateCreditNotes;
 use payments::CreatePayments;
 
 /// The billing app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateBilling), Box::new(CreatePayments), Box::new(CreateCreditNotes)]
+    vec![
+        Box::new(CreateBilling),
+        Box::new(CreatePayments),
+        Box::new(CreateCreditNotes),
+        Box::new(CreateCreditAndRefunds),
+    ]
 }
 
 #[derive(DeriveIden, Clone, Copy)]

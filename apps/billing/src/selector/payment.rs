@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::model::{ledger_entry, payment, payment_allocation};
+use crate::model::{credit_balance, ledger_entry, payment, payment_allocation, refund};
 use crate::service::payment::AllocationIn;
 
 /// The order cursors of the payment list are made for.
@@ -24,8 +24,10 @@ pub struct PaymentOut {
     pub currency: String,
     /// Received.
     pub amount: i64,
-    /// What paid no invoice: the customer's credit.
+    /// What paid no invoice: the customer's credit (less what of it was refunded).
     pub unapplied: i64,
+    /// Paid back so far.
+    pub refunded: i64,
     /// `bank_transfer`, `cash`, `card`, `check`, `other`.
     pub method: String,
     /// The reference given.
@@ -35,6 +37,9 @@ pub struct PaymentOut {
     /// What it paid of which invoice (left out of lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocations: Option<Vec<AllocationIn>>,
+    /// Its refunds, oldest first (left out of lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunds: Option<Vec<RefundOut>>,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
 }
@@ -47,13 +52,61 @@ impl From<payment::Model> for PaymentOut {
             currency: row.currency,
             amount: row.amount,
             unapplied: row.unapplied,
+            refunded: row.refunded,
             method: row.method,
             reference: row.reference,
             received_on: row.received_on,
             allocations: None,
+            refunds: None,
             created_at: row.created_at,
         }
     }
+}
+
+/// Money of a payment paid back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RefundOut {
+    /// Id.
+    pub id: Uuid,
+    /// The payment.
+    pub payment_id: Uuid,
+    /// Minor units paid back.
+    pub amount: i64,
+    /// Of which came off the customer's credit (the rest was taken back from invoices).
+    pub from_credit: i64,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<refund::Model> for RefundOut {
+    fn from(row: refund::Model) -> Self {
+        Self {
+            id: row.id,
+            payment_id: row.payment_id,
+            amount: row.amount,
+            from_credit: row.from_credit,
+            reason: row.reason,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A refund of the organization, `None` when it is not there.
+///
+/// # Errors
+/// Database errors.
+pub async fn refund_detail(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<RefundOut>, DbErr> {
+    Ok(refund::Entity::find_by_id(id)
+        .filter(refund::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?
+        .map(RefundOut::from))
 }
 
 /// A payment of the organization with its allocations, `None` when it is not there.
@@ -80,7 +133,15 @@ pub async fn payment_detail(
         .into_iter()
         .map(|allocation| AllocationIn { invoice_id: allocation.invoice_id, amount: allocation.amount })
         .collect();
-    Ok(Some(PaymentOut { allocations: Some(allocations), ..PaymentOut::from(row) }))
+    let refunds = refund::Entity::find()
+        .filter(refund::Column::PaymentId.eq(id))
+        .order_by_asc(refund::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(RefundOut::from)
+        .collect();
+    Ok(Some(PaymentOut { allocations: Some(allocations), refunds: Some(refunds), ..PaymentOut::from(row) }))
 }
 
 /// A page of the organization's payments, newest first, maybe one customer's.
@@ -110,8 +171,10 @@ pub async fn payment_list(
 pub struct BalanceOut {
     /// ISO 4217.
     pub currency: String,
-    /// Minor units.
+    /// Minor units: open invoices' due less the credit.
     pub balance: i64,
+    /// The customer's unused credit, which can be applied to their invoices or refunded.
+    pub credit: i64,
 }
 
 /// A customer's balance per currency, summed from the ledger.
@@ -134,5 +197,27 @@ pub async fn customer_balances(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|(currency, balance)| BalanceOut { currency, balance }).collect())
+    let credits: Vec<(String, i64)> = credit_balance::Entity::find()
+        .select_only()
+        .column(credit_balance::Column::Currency)
+        .column(credit_balance::Column::Balance)
+        .filter(credit_balance::Column::OrganizationId.eq(organization_id))
+        .filter(credit_balance::Column::CustomerId.eq(customer_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut balances: Vec<BalanceOut> = rows
+        .into_iter()
+        .map(|(currency, balance)| {
+            let credit = credits.iter().find(|(code, _)| *code == currency).map_or(0, |(_, credit)| *credit);
+            BalanceOut { currency, balance, credit }
+        })
+        .collect();
+    for (currency, credit) in credits {
+        if !balances.iter().any(|balance| balance.currency == currency) {
+            balances.push(BalanceOut { currency, balance: 0, credit });
+        }
+    }
+    balances.sort_by(|a, b| a.currency.cmp(&b.currency));
+    Ok(balances)
 }

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::ledger::{EntryKind, post};
+use super::credit::credit_add;
+use super::ledger::{EntryKind, Whose, post};
 use super::numbering::{format_number, next_number};
 use super::payment::Idempotency;
 use crate::event::{CreditNoteIssued, InvoicePaid};
@@ -179,6 +180,8 @@ pub async fn credit_note_issue(
     }
     if to_balance > 0 {
         post(txn, &before, EntryKind::CreditNoteToBalance, -to_balance).await?;
+        let whose = Whose { organization_id, customer_id: before.customer_id, currency: &before.currency };
+        credit_add(txn, whose, to_balance).await?;
     }
     if refunded > 0 {
         post(txn, &before, EntryKind::CreditNoteRefunded, -refunded).await?;

@@ -30,6 +30,12 @@ pub enum EntryKind {
     Refund,
     /// A payment of a written-off invoice: what was written off is owed again, and paid.
     WriteOffRecovered,
+    /// The customer's credit paid part of an invoice (its side of the invoice).
+    CreditApplied,
+    /// The customer's credit paid part of an invoice (its side of the credit).
+    CreditUsed,
+    /// A refund took back what a payment had paid of an invoice: it is owed again.
+    PaymentReversed,
 }
 
 impl EntryKind {
@@ -46,6 +52,9 @@ impl EntryKind {
             Self::CreditNoteRefunded => "credit_note_refunded",
             Self::Refund => "refund",
             Self::WriteOffRecovered => "write_off_recovered",
+            Self::CreditApplied => "credit_applied",
+            Self::CreditUsed => "credit_used",
+            Self::PaymentReversed => "payment_reversed",
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Every write of the billing app. Each public function takes the caller's transaction and
 //! records its audit entry (and events) in it, so a change and its history commit together.
 
+pub mod credit;
 pub mod credit_note;
 pub mod draft;
 pub(crate) mod ledger;
 pub mod lifecycle;
 pub(crate) mod numbering;
 pub mod payment;
+pub mod refund;
 pub mod settings;
 pub mod tax_rate;
 

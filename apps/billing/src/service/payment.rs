@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::credit::credit_add;
 use super::ledger::{EntryKind, Whose, post_for};
 use crate::event::{InvoicePaid, PaymentRecorded};
 use crate::model::{invoice, payment, payment_allocation};
@@ -170,6 +171,7 @@ pub async fn payment_record(
         received_on: new.received_on.unwrap_or(at.today),
         created_by: at.acting.actor.user_id(),
         created_at: Utc::now(),
+        refunded: 0,
     };
     payment::Entity::insert(row.clone().into_active_model()).exec_without_returning(txn).await?;
     let whose = Whose {
@@ -186,6 +188,7 @@ pub async fn payment_record(
     }
     if row.unapplied > 0 {
         post_for(txn, whose, None, EntryKind::PaymentUnapplied, -row.unapplied).await?;
+        credit_add(txn, whose, row.unapplied).await?;
     }
     let audited = serde_json::json!({
         "customer_id": row.customer_id, "currency": row.currency, "amount": row.amount,
@@ -291,12 +294,32 @@ async fn oldest_first(
     Ok(chosen)
 }
 
-/// Pays `amount` of `invoice`: conditional on what it still owes, so two payments racing for
-/// the same invoice cannot overpay it.
+/// Records what the payment paid of `invoice`, and pays it.
 async fn apply(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     payment_id: Uuid,
+    invoice: &invoice::Model,
+    amount: i64,
+) -> Result<(), ApiError> {
+    pay_invoice(txn, acting, invoice, amount).await?;
+    payment_allocation::Entity::insert(
+        payment_allocation::Model { payment_id, invoice_id: invoice.id, amount }.into_active_model(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Pays `amount` of `invoice` (by a payment or with credit): conditional on what it still
+/// owes, so two payments racing for the same invoice cannot overpay it. Paid in full, it
+/// becomes `paid`.
+///
+/// # Errors
+/// 409 `invoice_changed` when it owes less than `amount` or is no longer payable.
+pub(crate) async fn pay_invoice(
+    txn: &impl ConnectionTrait,
+    acting: Acting<'_>,
     invoice: &invoice::Model,
     amount: i64,
 ) -> Result<(), ApiError> {
@@ -316,14 +339,9 @@ async fn apply(
     if updated.rows_affected == 0 {
         return Err(ApiError::Conflict {
             code: "invoice_changed",
-            detail: format!("Invoice {} changed while the payment was recorded; try again.", invoice.id),
+            detail: format!("Invoice {} changed meanwhile; try again.", invoice.id),
         });
     }
-    payment_allocation::Entity::insert(
-        payment_allocation::Model { payment_id, invoice_id: invoice.id, amount }.into_active_model(),
-    )
-    .exec_without_returning(txn)
-    .await?;
     // What it owes now, not what was read before: another payment may have paid part of it.
     let now_due = crate::selector::invoice_row(txn, invoice.organization_id, invoice.id).await?.amount_due;
     if now_due == 0 {

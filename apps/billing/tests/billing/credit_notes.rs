@@ -4,29 +4,14 @@
 
 use baseops_billing::model::invoice;
 use baseops_test_support::{Client, TestApp, TestResponse};
-use http::Method;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::support::{act, customer, simple_draft};
-
-async fn post_keyed(app: &TestApp, member: &Client, path: &str, key: &str, body: Value) -> TestResponse {
-    member.send(app, Method::POST, path, Some(body), &[("idempotency-key", key)]).await
-}
+use crate::support::{act, customer, finalized, post_keyed, simple_draft, verify};
 
 async fn credit(app: &TestApp, member: &Client, invoice: &str, key: &str, body: Value) -> TestResponse {
     post_keyed(app, member, &format!("/api/v1/billing/invoices/{invoice}/credit-notes"), key, body).await
-}
-
-async fn finalized(app: &TestApp, member: &Client, customer: &str, amount: i64) -> String {
-    let id = simple_draft(app, member, customer, amount).await["id"].as_str().unwrap().to_owned();
-    assert_eq!(act(app, member, &id, "finalize").await.status, 200);
-    id
-}
-
-async fn verify(app: &TestApp) -> baseops_billing::verify::Report {
-    baseops_billing::verify::verify(app.state().db().read(), None).await.unwrap()
 }
 
 #[tokio::test]
@@ -73,7 +58,7 @@ async fn a_credit_note_reduces_the_due_then_credits_what_was_paid_and_never_exce
 
     // Paid 6,000; credited 1,000 to the balance, 5,000 paid back: 1,000 in credit.
     let balance = owner.get(&app, &format!("/api/v1/billing/customers/{buyer}/balance")).await.json();
-    assert_eq!(balance, json!([{"currency": "EUR", "balance": -1_000}]));
+    assert_eq!(balance, json!([{"currency": "EUR", "balance": -1_000, "credit": 1_000}]));
     let listed = owner.get(&app, &format!("/api/v1/billing/credit-notes?invoice_id={invoice}")).await.json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
 

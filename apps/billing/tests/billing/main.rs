@@ -3,6 +3,7 @@
 //! as in production. One test binary, one module per story.
 
 mod console;
+mod credit;
 mod credit_notes;
 mod invoices;
 mod numbering;

@@ -2,25 +2,12 @@
 //! per Idempotency-Key, and every bad payment refused with nothing changed.
 
 use baseops_test_support::{Client, TestApp, TestResponse};
-use http::Method;
 use serde_json::{Value, json};
 
-use crate::support::{act, customer, simple_draft};
+use crate::support::{act, customer, finalized, invoice, post_keyed, simple_draft};
 
 async fn pay(app: &TestApp, member: &Client, key: &str, body: Value) -> TestResponse {
-    member.send(app, Method::POST, "/api/v1/billing/payments", Some(body), &[("idempotency-key", key)]).await
-}
-
-/// A finalized invoice of `amount` for `customer`; its id.
-async fn open_invoice(app: &TestApp, member: &Client, customer: &str, amount: i64) -> String {
-    let draft = simple_draft(app, member, customer, amount).await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    assert_eq!(act(app, member, &id, "finalize").await.status, 200);
-    id
-}
-
-async fn invoice(app: &TestApp, member: &Client, id: &str) -> Value {
-    member.get(app, &format!("/api/v1/billing/invoices/{id}")).await.json()
+    post_keyed(app, member, "/api/v1/billing/payments", key, body).await
 }
 
 #[tokio::test]
@@ -28,8 +15,8 @@ async fn a_customer_pays_part_then_the_rest_and_the_surplus_is_their_credit() {
     let app = TestApp::new().await;
     let owner = app.org().await.owner.clone();
     let buyer = customer(&app, &owner, "Hal").await;
-    let first = open_invoice(&app, &owner, &buyer, 10_000).await;
-    let second = open_invoice(&app, &owner, &buyer, 5_000).await;
+    let first = finalized(&app, &owner, &buyer, 10_000).await;
+    let second = finalized(&app, &owner, &buyer, 5_000).await;
 
     let part = json!({"customer_id": buyer, "amount": 3_000, "method": "bank_transfer", "reference": "SEPA 1",
         "allocations": [{"invoice_id": first, "amount": 3_000}]});
@@ -58,7 +45,7 @@ async fn a_customer_pays_part_then_the_rest_and_the_surplus_is_their_credit() {
     }
     // Owed 15,000, paid 16,000: 1,000 in credit.
     let balance = owner.get(&app, &format!("/api/v1/billing/customers/{buyer}/balance")).await.json();
-    assert_eq!(balance, json!([{"currency": "EUR", "balance": -1_000}]));
+    assert_eq!(balance, json!([{"currency": "EUR", "balance": -1_000, "credit": 1_000}]));
     let listed = owner.get(&app, &format!("/api/v1/billing/payments?customer_id={buyer}")).await.json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
     act(&app, &owner, &first, "void").await.assert_problem(409, "invalid_transition");
@@ -73,7 +60,7 @@ async fn a_payment_moves_money_once_per_key() {
     let app = TestApp::new().await;
     let owner = app.org().await.owner.clone();
     let buyer = customer(&app, &owner, "Ike").await;
-    let id = open_invoice(&app, &owner, &buyer, 10_000).await;
+    let id = finalized(&app, &owner, &buyer, 10_000).await;
     let body = json!({"customer_id": buyer, "amount": 4_000, "method": "card", "allocations": [{"invoice_id": id, "amount": 4_000}]});
     let first = pay(&app, &owner, "same-key", body.clone()).await;
     assert_eq!(first.status, 201, "{}", first.text());
@@ -97,8 +84,8 @@ async fn bad_payments_are_refused_by_field_and_change_nothing() {
     let owner = app.org().await.owner.clone();
     let buyer = customer(&app, &owner, "Jo").await;
     let other = customer(&app, &owner, "Kim").await;
-    let id = open_invoice(&app, &owner, &buyer, 1_000).await;
-    let theirs = open_invoice(&app, &owner, &other, 1_000).await;
+    let id = finalized(&app, &owner, &buyer, 1_000).await;
+    let theirs = finalized(&app, &owner, &other, 1_000).await;
     let draft = simple_draft(&app, &owner, &buyer, 1_000).await;
     let allocate = |invoice: &str, amount: i64| json!([{"invoice_id": invoice, "amount": amount}]);
     let cases = [

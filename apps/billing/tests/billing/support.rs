@@ -1,7 +1,9 @@
-//! What the billing stories share: a customer, a tax rate, a draft.
+//! What the billing stories share: a customer, a tax rate, a draft, a finalized invoice, a
+//! request with an Idempotency-Key, `billing verify`.
 
 use baseops_test_support::customers::converted_lead;
-use baseops_test_support::{Client, TestApp};
+use baseops_test_support::{Client, TestApp, TestResponse};
+use http::Method;
 use serde_json::{Value, json};
 
 /// A customer of `member`'s organization.
@@ -45,4 +47,26 @@ pub async fn act(
     action: &str,
 ) -> baseops_test_support::TestResponse {
     member.post(app, &format!("/api/v1/billing/invoices/{id}/{action}"), json!({})).await
+}
+
+/// A `POST` to `path` with an `Idempotency-Key`.
+pub async fn post_keyed(app: &TestApp, member: &Client, path: &str, key: &str, body: Value) -> TestResponse {
+    member.send(app, Method::POST, path, Some(body), &[("idempotency-key", key)]).await
+}
+
+/// A finalized one-line invoice of `amount` for `customer`; its id.
+pub async fn finalized(app: &TestApp, member: &Client, customer: &str, amount: i64) -> String {
+    let id = simple_draft(app, member, customer, amount).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(act(app, member, &id, "finalize").await.status, 200);
+    id
+}
+
+/// An invoice as the API shows it.
+pub async fn invoice(app: &TestApp, member: &Client, id: &str) -> Value {
+    member.get(app, &format!("/api/v1/billing/invoices/{id}")).await.json()
+}
+
+/// `billing verify` over every organization.
+pub async fn verify(app: &TestApp) -> baseops_billing::verify::Report {
+    baseops_billing::verify::verify(app.state().db().read(), None).await.unwrap()
 }
