@@ -17,6 +17,7 @@ Exit codes:
   3  check --deploy found unsafe production settings
   4  audit verify found a broken audit chain
   5  billing verify found a figure that disagrees with what it is made of
+  6  backup verify or restore found data that disagrees with the backup's manifest
 
 Configuration: config/base.toml, config/<BASEOPS_ENV>.toml, .env, then BASEOPS_* variables
 (nested keys with __, e.g. BASEOPS_DATABASE__URL). See docs/environment.md.";
@@ -120,6 +121,21 @@ pub enum Command {
         #[command(subcommand)]
         command: baseops::db::DbCommand,
     },
+    /// Write a backup (database snapshot + manifest) to backup.dir and apply retention, or
+    /// `verify` one.
+    #[command(after_help = "Examples:
+  baseops backup                                    # data/backups/baseops-<UTC time>-<engine>.tar
+  baseops backup --dir /srv/backups --keep-daily 14 --keep-weekly 8 --quiet   # for cron
+  baseops backup verify /srv/backups/baseops-20261206T031700.000Z-postgres.tar
+Exit 6 when verify finds the data disagreeing with the manifest. See docs/backup_restore.md.")]
+    Backup(baseops::backup::BackupArgs),
+    /// Restore a backup into the configured database (empty, or with --force), then check row
+    /// counts, checksums and the audit chains against the manifest.
+    #[command(after_help = "Examples:
+  baseops restore data/backups/baseops-20261206T031700.000Z-sqlite.tar           # into an empty database
+  baseops restore --force data/backups/baseops-20261206T031700.000Z-sqlite.tar   # replace one (stop the server first)
+Exit 6 when the restored database disagrees with the manifest.")]
+    Restore(baseops::backup::RestoreArgs),
     /// Print the OpenAPI document of this build.
     #[command(after_help = "Example:
   baseops openapi > openapi.json")]

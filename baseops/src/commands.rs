@@ -29,6 +29,8 @@ pub async fn run(cli: Cli, apps: Apps) -> anyhow::Result<ExitCode> {
         }
         Command::Healthcheck { url, timeout } => baseops::healthcheck::command(url, timeout).await,
         Command::Db { command } => baseops::db::run(command, &apps).await,
+        Command::Backup(args) => baseops::backup::run_backup(args).await,
+        Command::Restore(args) => baseops::backup::run_restore(args, &apps).await,
         Command::Openapi => {
             let document = baseops_server::openapi_document(&apps);
             println!("{}", document.to_pretty_json().context("cannot render the OpenAPI document")?);

@@ -8,6 +8,7 @@
 
 use baseops_app::{App, Apps, CompositionError};
 
+pub mod backup;
 pub mod db;
 pub mod healthcheck;
 

@@ -18,10 +18,10 @@ pub use deploy::deploy_findings;
 pub use load::{DEV_SECRET_KEY, ENV_PREFIX, SECRET_KEYS, Sources, load, render_masked, variable_name};
 pub use secret::{MASK, Secret, masked_url};
 pub use settings::{
-    AuthSettings, ConsoleSettings, DatabaseKind, DatabaseSettings, EmailBackend, EmailSettings, Environment,
-    Fanout, JobsBackend, JobsSettings, LeadsSettings, LogFormat, LogSettings, NotificationsSettings,
-    RedisSettings, ScheduleSettings, ServerSettings, SessionSettings, SessionStoreKind, Settings, SmtpTls,
-    StorageBackend, StorageSettings, TasksSettings, database_kind,
+    AuthSettings, BackupSettings, ConsoleSettings, DatabaseKind, DatabaseSettings, EmailBackend,
+    EmailSettings, Environment, Fanout, JobsBackend, JobsSettings, LeadsSettings, LogFormat, LogSettings,
+    NotificationsSettings, RedisSettings, ScheduleSettings, ServerSettings, SessionSettings,
+    SessionStoreKind, Settings, SmtpTls, StorageBackend, StorageSettings, TasksSettings, database_kind,
 };
 
 /// `localhost`, `127.0.0.0/8` or `::1`: a server on this machine.

@@ -84,6 +84,28 @@ pub struct Settings {
     /// The admin console.
     #[serde(default)]
     pub console: ConsoleSettings,
+    /// `baseops backup`: where backups go and how many are kept.
+    #[serde(default)]
+    pub backup: BackupSettings,
+}
+
+/// Backups (`[backup]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupSettings {
+    /// The directory `baseops backup` writes to, created when missing.
+    pub dir: String,
+    /// Days for which the newest backup of the day is kept.
+    pub keep_daily: u32,
+    /// ISO weeks for which the newest backup of the week is kept.
+    pub keep_weekly: u32,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        // Beside the default database and media directories, so one copy of data/ has all.
+        Self { dir: "data/backups".to_owned(), keep_daily: 7, keep_weekly: 4 }
+    }
 }
 
 /// The admin console (`[console]`).
