@@ -16,9 +16,11 @@
 # Python: target/tools/venv gets openapi-spec-validator and aiosmtpd (PyPI); its python is
 # exported as BASEOPS_TEST_PYTHON, which the e-mail tests use to run a real SMTP server
 # (scripts/smtp_sink.py). Set BASEOPS_TEST_PYTHON yourself to use another Python with aiosmtpd.
+# poppler-utils (pdftotext, pdftoppm, pdfinfo on PATH, or in BASEOPS_TEST_POPPLER): the billing
+# PDF tests read the rendered text back with it.
 # A test whose service is missing is skipped, and every skip is listed after its suite; with
-# --postgres (the full variant) PostgreSQL, Redis and Python are required: a missing one fails
-# the run (BASEOPS_TEST_REQUIRE makes the tests themselves fail too).
+# --postgres (the full variant) PostgreSQL, Redis, Python and poppler are required: a missing
+# one fails the run (BASEOPS_TEST_REQUIRE makes the tests themselves fail too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +29,7 @@ for arg in "$@"; do
     case "$arg" in
         --postgres) postgres=required ;;
         --sqlite-only) postgres=off ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -52,7 +54,7 @@ else
 fi
 
 if [[ "$postgres" == required ]]; then
-    export BASEOPS_TEST_REQUIRE=redis,python
+    export BASEOPS_TEST_REQUIRE=redis,python,poppler
 fi
 
 # Is anything listening at the URL's host and port? (No client tools needed.)

@@ -89,6 +89,38 @@ impl Event for PaymentRefunded {
     const NAME: &'static str = "payment.refunded";
 }
 
+/// A subscription moved to its next period (`subscription.renewed`), invoiced unless paused.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubscriptionRenewed {
+    /// The subscription.
+    pub subscription_id: Uuid,
+    /// The customer.
+    pub customer_id: Uuid,
+    /// The period's start.
+    pub period_start: chrono::DateTime<chrono::Utc>,
+    /// Its end.
+    pub period_end: chrono::DateTime<chrono::Utc>,
+    /// Its invoice; none while paused.
+    pub invoice_id: Option<Uuid>,
+}
+
+impl Event for SubscriptionRenewed {
+    const NAME: &'static str = "subscription.renewed";
+}
+
+/// A subscription ended (`subscription.canceled`), at once or with its period.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubscriptionCanceled {
+    /// The subscription.
+    pub subscription_id: Uuid,
+    /// The customer.
+    pub customer_id: Uuid,
+}
+
+impl Event for SubscriptionCanceled {
+    const NAME: &'static str = "subscription.canceled";
+}
+
 /// A credit note was issued (`credit_note.issued`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreditNoteIssued {
@@ -116,4 +148,6 @@ pub const EMITTED: &[&str] = &[
     PaymentRecorded::NAME,
     PaymentRefunded::NAME,
     CreditNoteIssued::NAME,
+    SubscriptionRenewed::NAME,
+    SubscriptionCanceled::NAME,
 ];

@@ -11,8 +11,12 @@ pub mod api;
 mod cli;
 pub mod console;
 pub mod decimal;
+pub mod demo;
+pub mod document;
 pub mod event;
 pub mod input;
+pub mod interval;
+pub mod job;
 mod migration;
 // Entity fields mirror the columns created in `migration.rs`.
 #[allow(missing_docs)]
@@ -24,7 +28,7 @@ pub mod status;
 pub mod totals;
 pub mod verify;
 
-use baseops_app::{App, Route};
+use baseops_app::{App, Demo, Route};
 use baseops_jobs::EventBus;
 
 pub use cli::EXIT_BILLING_DIFFERS;
@@ -39,6 +43,15 @@ pub fn app() -> App {
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_console(console::SECTION)
         .with_events(event::EMITTED, subscribe)
+        .with_jobs(|jobs| jobs.register::<job::RenewSubscriptions>())
+        .with_schedules(&[job::RENEWALS_EVERY_FIVE_MINUTES])
+        .with_demo(Demo {
+            noun: "subscriptions",
+            description: "Customers on a monthly demo plan, each due for its first invoice",
+            seed: |state, acting, organization_id, count, progress| {
+                Box::pin(demo::seed_subscriptions(state, acting, organization_id, count, progress))
+            },
+        })
         .with_commands(cli::commands)
         // Money-moving requests claim their Idempotency-Key in their own transaction.
         .with_idempotent_in_service(&[

@@ -1,8 +1,7 @@
-//! Customers, minimal: the record a won lead converts into, with the link back to its lead.
-//!
-//! The billing app takes this crate over (prices, invoices, payments); until then it holds
-//! the `customers` table, [`service::customer_create`] for the leads app's conversion, and a
-//! read-only API. Other apps reach customers through these functions only.
+//! Customers: who an organization bills — made through the API or converted from a won lead
+//! (with the link back to it) — with their billing profile: legal name, addresses, tax ids,
+//! tax treatment, currency, payment terms, billing contacts and locale. The billing app reads
+//! them through these functions only.
 
 mod api;
 pub mod console;
@@ -11,13 +10,19 @@ mod migration;
 #[allow(missing_docs)]
 pub mod model;
 pub mod permission;
+pub mod profile;
 pub mod selector;
 pub mod service;
+pub mod tax_id;
 
 use baseops_app::App;
 
+pub use profile::{Address, Profile, TaxExempt, TaxId};
 pub use selector::{CustomerOut, customer_by_id, customer_names};
-pub use service::{NewCustomer, customer_create, customer_relink_lead};
+pub use service::{
+    CustomerIn, NewCustomer, customer_add, customer_create, customer_relink_lead, customer_update,
+};
+pub use tax_id::TaxIdKind;
 
 /// The customers app (customers belong to an organization of the users app).
 pub fn app() -> App {

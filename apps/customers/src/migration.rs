@@ -6,7 +6,7 @@ use sea_orm_migration::prelude::*;
 
 /// The customers app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateCustomers)]
+    vec![Box::new(CreateCustomers), Box::new(AddBillingProfile)]
 }
 
 #[derive(DeriveIden)]
@@ -82,5 +82,71 @@ impl MigrationTrait for CreateCustomers {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(Customers::Table).to_owned()).await
+    }
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Profile {
+    LegalName,
+    BillingAddress,
+    ShippingAddress,
+    TaxIds,
+    TaxExempt,
+    Currency,
+    PaymentTermsDays,
+    BillingEmails,
+    Locale,
+}
+
+/// The billing profile: legal name, addresses and tax ids (JSON text), tax treatment,
+/// currency, payment terms, billing contacts (a JSON array) and locale.
+struct AddBillingProfile;
+
+impl MigrationName for AddBillingProfile {
+    fn name(&self) -> &str {
+        "customers_0002_add_billing_profile"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddBillingProfile {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite adds one column per ALTER TABLE.
+        let columns = [
+            ColumnDef::new(Profile::LegalName).string_len(200).null().to_owned(),
+            ColumnDef::new(Profile::BillingAddress).text().null().to_owned(),
+            ColumnDef::new(Profile::ShippingAddress).text().null().to_owned(),
+            ColumnDef::new(Profile::TaxIds).text().not_null().default("[]").to_owned(),
+            ColumnDef::new(Profile::TaxExempt).string_len(16).not_null().default("none").to_owned(),
+            ColumnDef::new(Profile::Currency).string_len(3).null().to_owned(),
+            ColumnDef::new(Profile::PaymentTermsDays).integer().null().to_owned(),
+            ColumnDef::new(Profile::BillingEmails).text().not_null().default("[]").to_owned(),
+            ColumnDef::new(Profile::Locale).string_len(16).null().to_owned(),
+        ];
+        for mut column in columns {
+            manager
+                .alter_table(Table::alter().table(Customers::Table).add_column(&mut column).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            Profile::LegalName,
+            Profile::BillingAddress,
+            Profile::ShippingAddress,
+            Profile::TaxIds,
+            Profile::TaxExempt,
+            Profile::Currency,
+            Profile::PaymentTermsDays,
+            Profile::BillingEmails,
+            Profile::Locale,
+        ] {
+            manager
+                .alter_table(Table::alter().table(Customers::Table).drop_column(column).to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

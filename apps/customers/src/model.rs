@@ -19,6 +19,19 @@ pub mod customer {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i32,
+        pub legal_name: Option<String>,
+        /// JSON of an [`crate::profile::Address`].
+        pub billing_address: Option<String>,
+        /// JSON of an [`crate::profile::Address`].
+        pub shipping_address: Option<String>,
+        /// A JSON array of [`crate::profile::TaxId`].
+        pub tax_ids: String,
+        pub tax_exempt: String,
+        pub currency: Option<String>,
+        pub payment_terms_days: Option<i32>,
+        /// A JSON array of e-mail addresses.
+        pub billing_emails: String,
+        pub locale: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

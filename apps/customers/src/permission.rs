@@ -5,9 +5,18 @@ use baseops_core::{DefaultGrant, PermissionDef, Scope};
 /// See the organization's customers.
 pub const CUSTOMERS_VIEW: &str = "customers.view";
 
+/// Add customers.
+pub const CUSTOMERS_CREATE: &str = "customers.create";
+
+/// Change customers and their billing profile.
+pub const CUSTOMERS_EDIT: &str = "customers.edit";
+
 /// Everything the customers app declares.
-pub const PERMISSIONS: &[PermissionDef] =
-    &[PermissionDef::global(CUSTOMERS_VIEW, "See the organization's customers")];
+pub const PERMISSIONS: &[PermissionDef] = &[
+    PermissionDef::global(CUSTOMERS_VIEW, "See the organization's customers"),
+    PermissionDef::global(CUSTOMERS_CREATE, "Add customers"),
+    PermissionDef::global(CUSTOMERS_EDIT, "Change customers and their billing profile"),
+];
 
 /// What the default roles get beyond their own rules.
 pub const DEFAULT_GRANTS: &[DefaultGrant] = &[

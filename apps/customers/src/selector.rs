@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::model::customer;
+use crate::profile::{Address, Profile, TaxExempt, TaxId};
 
 /// A customer as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -23,6 +24,24 @@ pub struct CustomerOut {
     pub company: Option<String>,
     /// The lead it was converted from.
     pub lead_id: Option<Uuid>,
+    /// The name invoices are addressed to.
+    pub legal_name: Option<String>,
+    /// Where invoices go.
+    pub billing_address: Option<Address>,
+    /// Where goods go.
+    pub shipping_address: Option<Address>,
+    /// Tax ids, canonical.
+    pub tax_ids: Vec<TaxId>,
+    /// Tax treatment.
+    pub tax_exempt: TaxExempt,
+    /// ISO 4217 currency invoices default to.
+    pub currency: Option<String>,
+    /// Payment terms invoices default to.
+    pub payment_terms_days: Option<i32>,
+    /// Who receives invoices and reminders.
+    pub billing_emails: Vec<String>,
+    /// Language tag of documents.
+    pub locale: Option<String>,
     /// Creation time.
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Optimistic-concurrency version.
@@ -31,7 +50,17 @@ pub struct CustomerOut {
 
 impl From<customer::Model> for CustomerOut {
     fn from(model: customer::Model) -> Self {
+        let profile = Profile::of(&model);
         Self {
+            legal_name: profile.legal_name,
+            billing_address: profile.billing_address,
+            shipping_address: profile.shipping_address,
+            tax_ids: profile.tax_ids,
+            tax_exempt: profile.tax_exempt,
+            currency: profile.currency.map(|currency| currency.code().to_owned()),
+            payment_terms_days: profile.payment_terms_days,
+            billing_emails: profile.billing_emails,
+            locale: profile.locale,
             id: model.id,
             name: model.name,
             email: model.email,

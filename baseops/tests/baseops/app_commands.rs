@@ -188,3 +188,32 @@ fn a_one_shot_command_where_no_database_exists_says_so_and_creates_none() {
         assert!(created.is_empty(), "{args:?} created {created:?}");
     }
 }
+
+#[tokio::test]
+async fn demo_subscriptions_are_renewed_once_by_billing_renew_and_verify_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create().await;
+    let on = || baseops_on(dir.path(), database.url());
+    assert_eq!(run(on().arg("migrate")).0, 0);
+    let (code, _, stderr) = run(on()
+        .args(["createsuperuser", "--email", "ops@example.com", "--organization", "Acme"])
+        .args(["--password-env", "NEW_PASSWORD"])
+        .env("NEW_PASSWORD", "violet-harbor-77-lamp"));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) =
+        run(on().args(["demo-data", "subscriptions", "--org", "acme", "--count", "1200"]));
+    assert_eq!(code, 0, "{stderr}");
+
+    let (code, stdout, stderr) = run(on().args(["billing", "renew"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("billing renew: 1200 periods renewed, 0 subscriptions ended"), "{stdout}");
+    let (code, stdout, _) = run(on().args(["billing", "renew"]));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("billing renew: 0 periods renewed"), "a second run renews nothing: {stdout}");
+    let (code, stdout, _) = run(on().args(["billing", "renew", "--at", "2999-13-01"]));
+    assert_eq!(code, 1, "{stdout}");
+    let (code, stdout, stderr) = run(on().args(["billing", "verify"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("1200 invoices"), "{stdout}");
+    database.drop_now().await;
+}

@@ -1,11 +1,12 @@
-//! The outside services a few tests need (Redis, a Python with aiosmtpd, PostgreSQL), and
-//! what a test does when one is missing.
+//! The outside services a few tests need (Redis, a Python with aiosmtpd, poppler-utils,
+//! PostgreSQL), and what a test does when one is missing.
 //!
 //! A test that returned early and passed would let a run without Redis look like a run with
 //! it. So a missing service is either a failure — when `BASEOPS_TEST_REQUIRE` names it
-//! (`scripts/run_tests.sh --postgres`, the full variant CI runs, sets `redis,python`) — or a
-//! skip that is recorded: a line in the file `BASEOPS_TEST_SKIP_LOG` names (the test
-//! script sets it and lists the skips at the end), and on stderr.
+//! (`scripts/run_tests.sh --postgres`, the full variant CI runs, sets
+//! `redis,python,poppler`) — or a skip that is recorded: a line in the file
+//! `BASEOPS_TEST_SKIP_LOG` names (the test script sets it and lists the skips at the end),
+//! and on stderr.
 
 use std::io::Write;
 
@@ -30,6 +31,32 @@ pub fn redis_url() -> Option<String> {
 #[must_use]
 pub fn python() -> Option<String> {
     configured("python", "BASEOPS_TEST_PYTHON", "a Python with aiosmtpd")
+}
+
+/// The directory holding poppler-utils' `pdftotext`, `pdftoppm` and `pdfinfo`
+/// (`BASEOPS_TEST_POPPLER`, else the one on `PATH`), or `None` after recording the skip.
+///
+/// # Panics
+/// When poppler is required (see the module) and `pdftotext` is nowhere to be found.
+#[must_use]
+pub fn poppler() -> Option<std::path::PathBuf> {
+    let configured = std::env::var_os("BASEOPS_TEST_POPPLER").filter(|dir| !dir.is_empty());
+    let dirs: Vec<std::path::PathBuf> = match configured {
+        Some(dir) => vec![dir.into()],
+        None => {
+            std::env::var_os("PATH").map(|path| std::env::split_paths(&path).collect()).unwrap_or_default()
+        }
+    };
+    if let Some(dir) = dirs.into_iter().find(|dir| dir.join("pdftotext").is_file()) {
+        return Some(dir);
+    }
+    assert!(
+        !required("poppler"),
+        "{REQUIRE_VAR} requires poppler, but pdftotext is not in BASEOPS_TEST_POPPLER or on PATH \
+         (apt-get install poppler-utils)"
+    );
+    skip("pdftotext is not installed (poppler-utils), so no PDF text to check");
+    None
 }
 
 /// Records that the running test was skipped, and why; the caller then returns.

@@ -13,10 +13,12 @@ use sea_orm_migration::prelude::*;
 mod credit;
 mod credit_notes;
 mod payments;
+mod subscriptions;
 
 use credit::CreateCreditAndRefunds;
 use credit_notes::CreateCreditNotes;
 use payments::CreatePayments;
+use subscriptions::CreateCatalogAndSubscriptions;
 
 /// The billing app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -25,6 +27,7 @@ pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreatePayments),
         Box::new(CreateCreditNotes),
         Box::new(CreateCreditAndRefunds),
+        Box::new(CreateCatalogAndSubscriptions),
     ]
 }
 

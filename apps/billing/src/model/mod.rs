@@ -1,4 +1,8 @@
-//! The billing tables as SeaORM entities (columns in `migration.rs`).
+//! The billing tables as SeaORM entities (columns in `migration/`).
+
+mod catalog;
+
+pub use catalog::{price, product, subscription, subscription_period};
 
 /// An organization's billing settings (rounding, numbering prefix, terms).
 pub mod settings {

@@ -288,6 +288,9 @@ pub(crate) fn index_by_id<T>(rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> HashMap<U
     rows.into_iter().map(|row| (id(&row), row)).collect()
 }
 
+pub mod catalog;
 pub mod credit_note;
 pub mod payment;
 pub mod report;
+pub mod statement;
+pub mod subscription;

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError, Currency, FieldErrors, check_version};
+use baseops_customers::{CustomerOut, TaxExempt};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
@@ -187,11 +188,22 @@ async fn check_customer(
     organization_id: Uuid,
     customer_id: Uuid,
     errors: &mut FieldErrors,
-) -> Result<(), ApiError> {
-    if baseops_customers::customer_by_id(db, organization_id, customer_id).await?.is_none() {
+) -> Result<Option<CustomerOut>, ApiError> {
+    let found = baseops_customers::customer_by_id(db, organization_id, customer_id).await?;
+    if found.is_none() {
         errors.add("customer_id", "no such customer in this organization");
     }
-    Ok(())
+    Ok(found)
+}
+
+/// An exempt or reverse-charge customer is charged no tax: their lines carry no rates.
+fn exempt(customer: Option<&CustomerOut>, lines: &mut [CheckedLine]) {
+    if customer.is_some_and(|customer| customer.tax_exempt != TaxExempt::None) {
+        for line in lines {
+            line.tax_rate_ids.clear();
+            line.input.taxes.clear();
+        }
+    }
 }
 
 /// Makes a draft invoice: `default_currency` (the organization's), terms and footer unless
@@ -211,17 +223,21 @@ pub async fn invoice_create(
     let memo = check_note("memo", new.memo, &mut errors);
     let footer = check_note("footer", new.footer, &mut errors);
     let terms = check_terms(new.payment_terms_days, &mut errors);
-    check_customer(txn, organization_id, new.customer_id, &mut errors).await?;
+    let customer = check_customer(txn, organization_id, new.customer_id, &mut errors).await?;
     let rates = apply_rates(txn, organization_id, &mut lines, false, &mut errors).await?;
+    exempt(customer.as_ref(), &mut lines);
+    let customer_currency =
+        customer.as_ref().and_then(|c| c.currency.as_deref()).and_then(|c| Currency::parse(c).ok());
+    let customer_terms = customer.as_ref().and_then(|customer| customer.payment_terms_days);
     let settings = settings_of(txn, organization_id).await?;
     let draft = Draft {
         customer_id: new.customer_id,
-        currency: new.currency.unwrap_or(default_currency),
+        currency: new.currency.or(customer_currency).unwrap_or(default_currency),
         lines,
         discount: new.discount,
         memo,
         footer: footer.or(settings.footer.clone()),
-        payment_terms_days: terms.unwrap_or(settings.payment_terms_days),
+        payment_terms_days: terms.or(customer_terms).unwrap_or(settings.payment_terms_days),
         rounding: settings.rounding(),
     };
     let figures = total(&draft, errors)?;
@@ -331,9 +347,7 @@ pub async fn invoice_update(
         None => stored_lines(old_lines),
     };
     let customer_id = changes.customer_id.unwrap_or(before.customer_id);
-    if changes.customer_id.is_some() {
-        check_customer(txn, organization_id, customer_id, &mut errors).await?;
-    }
+    let customer = check_customer(txn, organization_id, customer_id, &mut errors).await?;
     let memo = match changes.memo {
         Some(memo) => check_note("memo", memo, &mut errors),
         None => before.memo.clone(),
@@ -344,6 +358,7 @@ pub async fn invoice_update(
     };
     let terms = check_terms(changes.payment_terms_days, &mut errors).unwrap_or(before.payment_terms_days);
     let rates = apply_rates(txn, organization_id, &mut lines, !new_lines, &mut errors).await?;
+    exempt(customer.as_ref(), &mut lines);
     let currency = match changes.currency {
         Some(currency) => currency,
         None => Currency::parse(&before.currency).map_err(ApiError::internal)?,

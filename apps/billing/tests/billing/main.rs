@@ -5,9 +5,13 @@
 mod console;
 mod credit;
 mod credit_notes;
+mod customers;
 mod invoices;
 mod numbering;
 mod payments;
+mod pdf;
 mod refusals;
 mod reports;
+mod statements;
+mod subscriptions;
 mod support;

@@ -30,3 +30,30 @@ async fn converted_leads_are_listed_and_have_their_page() {
     assert!(!marketer.get(&app, "/admin").await.text().contains("&#x2f;admin&#x2f;customers"));
     assert_eq!(marketer.get(&app, "/admin/customers").await.status, 403);
 }
+
+#[tokio::test]
+async fn a_customers_page_shows_their_billing_profile() {
+    let app = TestApp::new().await;
+    let owner = app.organization("Acme").await.owner;
+    let profile = json!({
+        "name": "Globex", "legal_name": "Globex Ltd", "tax_exempt": "reverse", "payment_terms_days": 14,
+        "billing_address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"},
+        "tax_ids": [{"type": "us_ein", "value": "12-3456789"}], "billing_emails": ["ap@globex.test"],
+    });
+    let made = owner.post(&app, "/api/v1/customers", profile).await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    let person = Client::logged_in(&app, &owner.email).await;
+    let page = person.get(&app, &format!("/admin/customers/{}", made.json()["id"].as_str().unwrap())).await;
+    assert_eq!(page.status, 200);
+    for shown in [
+        "Globex Ltd",
+        "1 Main St",
+        "12345 Springfield",
+        "123456789 (us_ein)",
+        "Reverse charge",
+        "14 days",
+        "ap@globex.test",
+    ] {
+        assert!(page.text().contains(shown), "{shown} is not on the page:\n{}", page.text());
+    }
+}

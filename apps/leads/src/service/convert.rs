@@ -3,7 +3,7 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError};
-use baseops_customers::{NewCustomer, customer_create};
+use baseops_customers::{NewCustomer, Profile, customer_create};
 use chrono::Utc;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::Expr;
@@ -54,6 +54,7 @@ pub async fn lead_convert(
             phone: found.phone.clone(),
             company: found.company.clone(),
             lead_id: Some(id),
+            profile: Profile::default(),
         },
     )
     .await?;
