@@ -244,3 +244,45 @@ async fn the_worker_renews_what_is_due() {
     let after = detail(&app, &owner, &id.to_string()).await;
     assert_eq!(invoice_ids(&after).len(), 2, "{after}");
 }
+
+#[tokio::test]
+async fn a_subscription_that_cannot_be_invoiced_fails_alone_and_the_rest_of_its_batch_renews() {
+    let app = TestApp::new().await;
+    let owner = app.org().await.owner.clone();
+    let buyer = customer(&app, &owner, "Vera").await;
+    let cheap = monthly_price(&app, &owner, 100).await;
+    let good = subscribe(&app, &owner, json!({"customer_id": buyer, "price_id": cheap})).await.json();
+    let bad = subscribe(&app, &owner, json!({"customer_id": buyer, "price_id": cheap})).await.json();
+    // A quantity no invoice can hold, set behind the service's back.
+    let bad_id: uuid::Uuid = bad["id"].as_str().unwrap().parse().unwrap();
+    subscription::Entity::update_many()
+        .col_expr(subscription::Column::Quantity, Expr::value(i32::MAX))
+        .filter(subscription::Column::Id.eq(bad_id))
+        .exec(app.state().db().write())
+        .await
+        .unwrap();
+    let product = owner.get(&app, "/api/v1/billing/products").await.json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let huge = json!({"unit_amount": 1_000_000_000_000_000_i64, "recurring": {"interval": "month"}});
+    let huge = owner.post(&app, &format!("/api/v1/billing/products/{product}/prices"), huge).await.json();
+    subscription::Entity::update_many()
+        .col_expr(
+            subscription::Column::PriceId,
+            Expr::value(huge["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap()),
+        )
+        .filter(subscription::Column::Id.eq(bad_id))
+        .exec(app.state().db().write())
+        .await
+        .unwrap();
+    let end: DateTime<Utc> = bad["current_period_end"].as_str().unwrap().parse().unwrap();
+    let run = renew(&app, end).await;
+    assert_eq!((run.renewed, run.failed), (1, 1), "{run:?}");
+    assert_eq!(invoice_ids(&detail(&app, &owner, good["id"].as_str().unwrap()).await).len(), 2);
+    let unchanged = detail(&app, &owner, &bad_id.to_string()).await;
+    assert_eq!((invoice_ids(&unchanged).len(), unchanged["version"].clone()), (1, bad["version"].clone()));
+    assert_eq!(renew(&app, end).await.failed, 1, "retried by the next run, failing again");
+    let report = verify(&app).await;
+    assert!(report.is_ok(), "{report}");
+}

@@ -26,8 +26,8 @@ use crate::selector::subscription::SubscriptionStatus;
 use crate::service::draft::invoice_create;
 use crate::service::lifecycle::{Move, invoice_move};
 
-/// Subscriptions read per round of a renewal run.
-const BATCH: u64 = 200;
+/// Subscriptions renewed per transaction of a renewal run.
+pub const BATCH: u64 = 50;
 /// A run stops after this many failures (each is logged), so one broken row cannot spin it.
 const MAX_FAILURES: usize = 1_000;
 
@@ -215,8 +215,13 @@ async fn invoice_period(
     Ok(id)
 }
 
-/// Renews every subscription whose period ended by `now`, each in its own transaction, at
-/// most `max` periods; periods missed while no worker ran are caught up one by one.
+/// Renews every subscription whose period ended by `now`, at most `max` periods; periods
+/// missed while no worker ran are caught up one by one.
+///
+/// Renewals are committed [`BATCH`] at a time, each inside its own savepoint: one commit (one
+/// fsync, one hold of the organization's number series) per batch instead of per invoice,
+/// while a subscription that fails rolls back alone and is retried by the next run. A worker
+/// killed mid-batch leaves nothing of it; the next run redoes the whole batch.
 ///
 /// # Errors
 /// Database errors reading what is due (a failing subscription is logged and counted).
@@ -243,45 +248,51 @@ pub async fn renew_due(state: &AppState, now: DateTime<Utc>, max: u64) -> Result
         if due.is_empty() {
             break;
         }
-        for sub in due {
-            let zone = match zones.get(&sub.organization_id) {
-                Some(zone) => *zone,
-                None => {
-                    let zone = directory(state)
-                        .organization(db.into(), &sub.organization_id.to_string())
-                        .await?
-                        .and_then(|organization| organization.time_zone.parse().ok())
-                        .unwrap_or(chrono_tz::UTC);
-                    zones.insert(sub.organization_id, zone);
-                    zone
-                }
-            };
-            let txn = db.begin().await?;
+        // Time zones are read before the batch's transaction: SQLite's one writer connection
+        // is held by it.
+        let mut unknown: Vec<Uuid> =
+            due.iter().map(|sub| sub.organization_id).filter(|id| !zones.contains_key(id)).collect();
+        unknown.dedup();
+        for organization_id in unknown {
+            let zone = directory(state)
+                .organization(db.into(), &organization_id.to_string())
+                .await?
+                .and_then(|organization| organization.time_zone.parse().ok())
+                .unwrap_or(chrono_tz::UTC);
+            zones.insert(organization_id, zone);
+        }
+        let txn = db.begin().await?;
+        for sub in &due {
+            let zone = zones.get(&sub.organization_id).copied().unwrap_or(chrono_tz::UTC);
+            let savepoint = txn.begin().await?;
             // Read again inside the transaction: another worker may have moved it on.
-            let outcome = match subscription::Entity::find_by_id(sub.id).one(&txn).await? {
-                Some(fresh) if fresh.version == sub.version => renew_one(&txn, acting, &fresh, zone).await,
+            let outcome = match subscription::Entity::find_by_id(sub.id).one(&savepoint).await? {
+                Some(fresh) if fresh.version == sub.version => {
+                    renew_one(&savepoint, acting, &fresh, zone).await
+                }
                 _ => Ok(Renewed::AlreadyDone),
             };
             match outcome {
                 Ok(Renewed::AlreadyDone) => {
-                    txn.rollback().await?;
+                    savepoint.rollback().await?;
                     done.skipped += 1;
                 }
                 Ok(renewed) => {
-                    txn.commit().await?;
+                    savepoint.commit().await?;
                     match renewed {
                         Renewed::Canceled => done.canceled += 1,
                         _ => done.renewed += 1,
                     }
                 }
                 Err(error) => {
-                    txn.rollback().await?;
+                    savepoint.rollback().await?;
                     tracing::warn!(subscription = %sub.id, ?error, "a subscription could not be renewed");
                     done.failed += 1;
                     failed.push(sub.id);
                 }
             }
         }
+        txn.commit().await?;
     }
     Ok(done)
 }
