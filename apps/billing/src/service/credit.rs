@@ -128,6 +128,9 @@ pub async fn credit_apply(
     {
         return Ok(existing);
     }
+    if body.amount.is_some_and(|amount| amount <= 0) {
+        return Err(ApiError::invalid("amount", "must be more than 0"));
+    }
     let invoice = invoice_row(txn, organization_id, invoice_id).await?;
     if invoice.status != InvoiceStatus::Open.as_str() {
         return Err(ApiError::Conflict {

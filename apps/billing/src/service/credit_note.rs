@@ -110,6 +110,14 @@ pub async fn credit_note_issue(
     {
         return Ok(existing);
     }
+    // What the request says on its own is checked first: a malformed body is a 422 whatever
+    // the invoice's state.
+    let mut errors = FieldErrors::new();
+    if new.amount <= 0 {
+        errors.add("amount", "must be more than 0");
+    }
+    let memo = check_note("memo", new.memo, &mut errors);
+    errors.into_result()?;
     let before = invoice_row(txn, organization_id, invoice_id).await?;
     let status = InvoiceStatus::parse(&before.status).unwrap_or(InvoiceStatus::Draft);
     if matches!(status, InvoiceStatus::Draft | InvoiceStatus::Void) {
@@ -118,13 +126,13 @@ pub async fn credit_note_issue(
             detail: format!("A {} invoice cannot be credited.", status.as_str()),
         });
     }
-    let mut errors = FieldErrors::new();
     let left = before.total - before.amount_credited;
-    if new.amount <= 0 || new.amount > left {
-        errors.add("amount", format!("must be more than 0 and at most {left} (what is left to credit)"));
+    if new.amount > left {
+        return Err(ApiError::invalid(
+            "amount",
+            format!("must be more than 0 and at most {left} (what is left to credit)"),
+        ));
     }
-    let memo = check_note("memo", new.memo, &mut errors);
-    errors.into_result()?;
     let reduced_due = Ord::min(new.amount, before.amount_due);
     let paid_back = new.amount - reduced_due;
     let updated = invoice::Entity::update_many()

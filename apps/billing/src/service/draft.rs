@@ -337,26 +337,28 @@ pub async fn invoice_update(
     expected: Option<i32>,
     changes: InvoiceChanges,
 ) -> Result<(), ApiError> {
-    let before = editable(txn, organization_id, id, expected).await?;
+    // What the request says on its own is checked first: a malformed body is a 422 whatever
+    // the invoice's state.
     let mut errors = FieldErrors::new();
-    let new_lines = changes.lines.is_some();
+    let sent_lines = changes.lines.map(|lines| check_lines(lines, &mut errors));
+    let sent_memo = changes.memo.map(|memo| check_note("memo", memo, &mut errors));
+    let sent_footer = changes.footer.map(|footer| check_note("footer", footer, &mut errors));
+    let sent_terms = check_terms(changes.payment_terms_days, &mut errors);
+    errors.into_result()?;
+    let mut errors = FieldErrors::new();
+    let before = editable(txn, organization_id, id, expected).await?;
+    let new_lines = sent_lines.is_some();
     let old_lines = lines_of(txn, id).await?;
     let old_count = old_lines.len();
-    let mut lines = match changes.lines {
-        Some(lines) => check_lines(lines, &mut errors),
+    let mut lines = match sent_lines {
+        Some(lines) => lines,
         None => stored_lines(old_lines),
     };
     let customer_id = changes.customer_id.unwrap_or(before.customer_id);
     let customer = check_customer(txn, organization_id, customer_id, &mut errors).await?;
-    let memo = match changes.memo {
-        Some(memo) => check_note("memo", memo, &mut errors),
-        None => before.memo.clone(),
-    };
-    let footer = match changes.footer {
-        Some(footer) => check_note("footer", footer, &mut errors),
-        None => before.footer.clone(),
-    };
-    let terms = check_terms(changes.payment_terms_days, &mut errors).unwrap_or(before.payment_terms_days);
+    let memo = sent_memo.unwrap_or_else(|| before.memo.clone());
+    let footer = sent_footer.unwrap_or_else(|| before.footer.clone());
+    let terms = sent_terms.unwrap_or(before.payment_terms_days);
     let rates = apply_rates(txn, organization_id, &mut lines, !new_lines, &mut errors).await?;
     exempt(customer.as_ref(), &mut lines);
     let currency = match changes.currency {

@@ -99,3 +99,36 @@ async fn an_archived_rate_is_refused_for_new_lines_and_a_draft_without_lines_can
         "nothing changed"
     );
 }
+
+#[tokio::test]
+async fn a_malformed_body_is_a_422_whatever_state_the_invoice_is_in() {
+    let app = TestApp::new().await;
+    let owner = app.org().await.owner.clone();
+    let buyer = crate::support::customer(&app, &owner, "Xia").await;
+    let draft = crate::support::simple_draft(&app, &owner, &buyer, 1_000).await;
+    let draft_id = draft["id"].as_str().unwrap().to_owned();
+    let open = crate::support::finalized(&app, &owner, &buyer, 1_000).await;
+    let long = "x".repeat(5_001);
+    let patch = owner
+        .send(
+            &app,
+            http::Method::PATCH,
+            &format!("/api/v1/billing/invoices/{open}"),
+            Some(serde_json::json!({"memo": long})),
+            &[("if-match", "\"2\"")],
+        )
+        .await;
+    patch.assert_problem(422, "validation_failed");
+    let post = |path: String, body: serde_json::Value| {
+        let (app, owner) = (&app, &owner);
+        async move { crate::support::post_keyed(app, owner, &path, "k", body).await }
+    };
+    let note = post(
+        format!("/api/v1/billing/invoices/{draft_id}/credit-notes"),
+        serde_json::json!({"amount": 0, "reason": "other"}),
+    );
+    note.await.assert_problem(422, "validation_failed");
+    let credit =
+        post(format!("/api/v1/billing/invoices/{draft_id}/apply-credit"), serde_json::json!({"amount": 0}));
+    credit.await.assert_problem(422, "validation_failed");
+}

@@ -210,13 +210,15 @@ pub async fn subscription_update(
     expected: Option<i32>,
     changes: SubscriptionChanges,
 ) -> Result<(), ApiError> {
+    if let Some(quantity) = changes.quantity {
+        let mut errors = FieldErrors::new();
+        check_quantity(quantity, &mut errors);
+        errors.into_result()?;
+    }
     let before = live(txn, organization_id, id, expected).await?;
     let mut errors = FieldErrors::new();
     let mut after = before.clone();
-    if let Some(quantity) = changes.quantity {
-        check_quantity(quantity, &mut errors);
-        after.quantity = quantity;
-    }
+    after.quantity = changes.quantity.unwrap_or(after.quantity);
     if let Some(price_id) = changes.price_id.filter(|price_id| *price_id != before.price_id) {
         let old = price_row(txn, organization_id, before.price_id).await?.ok_or(ApiError::NotFound)?;
         if let Some(new) = subscribable(txn, organization_id, price_id, &mut errors).await? {
