@@ -3,7 +3,7 @@
 //! conditional update, so two requests racing for the same credit cannot both have it.
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError, FieldErrors};
+use baseops_core::{Acting, ApiError, FieldErrors, Money};
 use baseops_idempotency::{Claim, claim};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -128,8 +128,8 @@ pub async fn credit_apply(
     {
         return Ok(existing);
     }
-    if body.amount.is_some_and(|amount| amount <= 0) {
-        return Err(ApiError::invalid("amount", "must be more than 0"));
+    if body.amount.is_some_and(|amount| !(1..=Money::MAX_AMOUNT).contains(&amount)) {
+        return Err(ApiError::invalid("amount", "must be more than 0 and at most 10^15 minor units"));
     }
     let invoice = invoice_row(txn, organization_id, invoice_id).await?;
     if invoice.status != InvoiceStatus::Open.as_str() {

@@ -4,7 +4,7 @@
 //! than was invoiced: the invoice's `amount_credited` only grows by a conditional update.
 
 use baseops_audit::{AuditEntry, Changes, record};
-use baseops_core::{Acting, ApiError, FieldErrors};
+use baseops_core::{Acting, ApiError, FieldErrors, Money};
 use baseops_idempotency::{Claim, claim};
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -113,8 +113,8 @@ pub async fn credit_note_issue(
     // What the request says on its own is checked first: a malformed body is a 422 whatever
     // the invoice's state.
     let mut errors = FieldErrors::new();
-    if new.amount <= 0 {
-        errors.add("amount", "must be more than 0");
+    if !(1..=Money::MAX_AMOUNT).contains(&new.amount) {
+        errors.add("amount", "must be more than 0 and at most 10^15 minor units");
     }
     let memo = check_note("memo", new.memo, &mut errors);
     errors.into_result()?;

@@ -344,6 +344,12 @@ pub async fn invoice_update(
     let sent_memo = changes.memo.map(|memo| check_note("memo", memo, &mut errors));
     let sent_footer = changes.footer.map(|footer| check_note("footer", footer, &mut errors));
     let sent_terms = check_terms(changes.payment_terms_days, &mut errors);
+    if let Some(Some(discount)) = changes.discount {
+        discount.check("discount", &mut errors);
+        if discount.amount.is_some_and(|amount| !(0..=baseops_core::Money::MAX_AMOUNT).contains(&amount)) {
+            errors.add("discount.amount", "must be 0 to 10^15 minor units");
+        }
+    }
     errors.into_result()?;
     let mut errors = FieldErrors::new();
     let before = editable(txn, organization_id, id, expected).await?;

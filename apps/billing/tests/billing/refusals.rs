@@ -131,4 +131,12 @@ async fn a_malformed_body_is_a_422_whatever_state_the_invoice_is_in() {
     let credit =
         post(format!("/api/v1/billing/invoices/{draft_id}/apply-credit"), serde_json::json!({"amount": 0}));
     credit.await.assert_problem(422, "validation_failed");
+    let too_much = serde_json::json!({"amount": 1_000_000_000_000_001_i64, "reason": "other"});
+    post(format!("/api/v1/billing/invoices/{draft_id}/credit-notes"), too_much)
+        .await
+        .assert_problem(422, "validation_failed");
+    let too_much = serde_json::json!({"amount": 1_000_000_000_000_001_i64});
+    post(format!("/api/v1/billing/invoices/{draft_id}/apply-credit"), too_much)
+        .await
+        .assert_problem(422, "validation_failed");
 }
