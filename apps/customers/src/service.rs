@@ -40,9 +40,9 @@ pub struct CustomerIn {
     /// Display name, 1–200 characters.
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    /// E-mail address.
+    /// E-mail address (`null` or left out for none).
     #[serde(default)]
-    #[schema(max_length = 254)]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
     /// Phone number, up to 32 characters.
     #[serde(default)]
@@ -95,9 +95,9 @@ pub struct CustomerChanges {
     #[serde(default)]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
-    /// E-mail address.
+    /// E-mail address; `null` clears it.
     #[serde(default, deserialize_with = "baseops_core::patch::present")]
-    #[schema(value_type = Option<String>, max_length = 254)]
+    #[schema(value_type = Option<String>, min_length = 3, max_length = 254)]
     pub email: Option<Option<String>>,
     /// Phone number.
     #[serde(default, deserialize_with = "baseops_core::patch::present")]
@@ -153,8 +153,8 @@ fn check_name(name: &str, errors: &mut FieldErrors) -> String {
 }
 
 fn check_email(email: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
-    let email = email.map(str::trim).filter(|email| !email.is_empty())?;
-    match Email::parse(email) {
+    // An empty address is refused like any other bad one (the schema says so); `null` leaves it out.
+    match Email::parse(email?) {
         Ok(email) => Some(email.into_inner()),
         Err(problem) => {
             errors.add("email", problem.to_string());
