@@ -160,6 +160,17 @@ for volume in ("data", "media", "backups", "pgdata"):
 mounts = {(m["source"], m["target"]) for m in services["worker"].get("volumes", []) if m["type"] == "volume"}
 expect(("backups", "/var/lib/baseops/backups") in mounts, "the worker mounts the backups volume")
 
+# The image the backup job runs in: its pg_dump is the server's major version (an older one
+# refuses to dump a newer server) and it writes where the backups volume is mounted.
+dockerfile = open("docker/Dockerfile").read()
+client = re.search(r"^ARG PG_MAJOR=(\d+)$", dockerfile, re.M)
+server = re.match(r"postgres:(\d+)", services["db"]["image"])
+expect(client and server and client.group(1) == server.group(1),
+       f"the image's postgresql-client ({client and client.group(1)}) is the server's major version "
+       f"({services['db']['image']})")
+expect("BASEOPS_BACKUP__DIR=/var/lib/baseops/backups" in dockerfile,
+       "the image's backup.dir is the backups volume")
+
 # The development override: loopback ports only, development settings.
 dev = development["services"]
 for name, service in dev.items():

@@ -133,6 +133,7 @@ async fn run_worker(
         .map_err(|error| anyhow::anyhow!(error))
         .context("cannot set up the application services")?;
     let depth = work::publish_queue_depth(db.clone());
+    let database_gauges = baseops::db::gauges::publish(db.clone());
     let (stop, stopped) = watch::channel(false);
     let background = start_background(apps, false, true, &state, &stopped);
     let worker = work::worker(apps, &state, queues, concurrency)?;
@@ -145,6 +146,7 @@ async fn run_worker(
         .await?;
     finish_background(background).await;
     depth.abort();
+    database_gauges.abort();
     db.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -220,6 +222,7 @@ async fn serve(
 
     let router = baseops_server::build_router(state.clone(), apps);
     let depth = work::publish_queue_depth(db.clone());
+    let database_gauges = baseops::db::gauges::publish(db.clone());
     // One signal stops everything: the server drains requests, the worker finishes jobs, the
     // background tasks end (live notification streams, which never end by themselves).
     let (stop, stopped) = watch::channel(false);
@@ -254,6 +257,7 @@ async fn serve(
     }
     finish_background(background).await;
     depth.abort();
+    database_gauges.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -27,6 +27,7 @@ pub const APPS: &[fn() -> App] = &[
     baseops_leads::app,
     baseops_tasks::app,
     baseops_analytics::app,
+    backup::job::app,
 ];
 
 /// The apps of this build, checked and in dependency order.

@@ -31,10 +31,10 @@ fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
 
-/// `baseops ARGS` with a clean environment, on the database at `url`.
-fn baseops(url: &str, args: &[&str]) -> (i32, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_baseops"))
+/// The `baseops` command with a clean environment, on the database at `url`, run in `dir`.
+fn command(url: &str, dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_baseops"));
+    command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("BASEOPS_CONFIG_DIR", repo("config"))
@@ -42,10 +42,14 @@ fn baseops(url: &str, args: &[&str]) -> (i32, String, String) {
         .env("BASEOPS_DATABASE__URL", url)
         .env("BASEOPS_DATABASE__CONNECT_RETRY_SECS", "0")
         .env("BASEOPS_LOG__FILES", "false")
-        .current_dir(dir.path())
-        .args(args)
-        .output()
-        .expect("the baseops binary runs");
+        .current_dir(dir);
+    command
+}
+
+/// `baseops ARGS` on the database at `url`: exit code, stdout, stderr.
+fn baseops(url: &str, args: &[&str]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(url, dir.path()).args(args).output().expect("the baseops binary runs");
     (
         output.status.code().expect("exited"),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -319,4 +323,130 @@ async fn retention_deletes_older_backups_and_nothing_else() {
     ];
     expected.sort();
     assert_eq!(left, expected);
+}
+
+/// `baseops worker` on `url`, its backups going to `dir`, the daily backup on or off.
+fn worker(url: &str, dir: &Path, scheduled: bool) -> Worker {
+    let work = tempfile::tempdir().unwrap();
+    let child = command(url, work.path())
+        .env("BASEOPS_BACKUP__DIR", dir)
+        .env("BASEOPS_BACKUP__SCHEDULED", scheduled.to_string())
+        .arg("worker")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    Worker(child, work)
+}
+
+/// The worker process and its working directory, removed after it.
+struct Worker(std::process::Child, #[allow(dead_code)] tempfile::TempDir);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The state and last error of the `backup.take` job once it has finished (done or dead).
+async fn finished_backup_job(app: &TestApp, worker: &mut Worker) -> (String, Option<String>) {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let found = job::Entity::find()
+            .filter(job::Column::Name.eq("backup.take"))
+            .filter(job::Column::State.is_in(["done", "dead"]))
+            .one(app.state().db().write())
+            .await
+            .unwrap();
+        if let Some(found) = found {
+            return (found.state, found.last_error);
+        }
+        assert!(worker.0.try_wait().unwrap().is_none(), "the worker exited");
+        assert!(std::time::Instant::now() < deadline, "backup.take did not finish within 120 s");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+fn backups_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|entry| entry.unwrap().path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "tar"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_worker_takes_the_daily_backup_only_when_it_is_scheduled() {
+    // A fresh worker enqueues the last tick of `backup_daily` (within 24 h) at once.
+    let off = TestApp::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut running = worker(off.database().url(), dir.path(), false);
+    assert_eq!(finished_backup_job(&off, &mut running).await, ("done".to_owned(), None));
+    drop(running);
+    assert!(backups_in(dir.path()).is_empty(), "backup.scheduled off: nothing written");
+
+    let on = TestApp::new().await;
+    seed(&on).await;
+    let mut running = worker(on.database().url(), dir.path(), true);
+    let (state, error) = finished_backup_job(&on, &mut running).await;
+    drop(running);
+    assert_eq!((state.as_str(), error), ("done", None));
+    let [file] = backups_in(dir.path()).try_into().expect("one backup written");
+    let manifest = read_manifest(&file).unwrap();
+    assert_eq!(rows(&manifest, "audit_events"), AUDIT_EVENTS as u64);
+    assert_eq!(verify(on.database().url(), &file), (0, String::new()));
+}
+
+/// `baseops ARGS` on `url` with `input` on stdin.
+fn baseops_with_input(url: &str, args: &[&str], input: &str) -> (i32, String) {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(url, dir.path())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (output.status.code().expect("exited"), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Leads and tasks the large round trip seeds.
+const LARGE: u64 = 100_000;
+
+#[tokio::test]
+async fn a_hundred_thousand_leads_and_tasks_round_trip_with_identical_contents() {
+    let app = TestApp::new().await;
+    let url = app.database().url();
+    let (code, stderr) = baseops_with_input(
+        url,
+        &["createsuperuser", "--email", "owner@example.com", "--organization", "Large", "--password-stdin"],
+        "a-long-enough-password-0123\n",
+    );
+    assert_eq!(code, 0, "createsuperuser: {stderr}");
+    for noun in ["leads", "tasks"] {
+        let count = LARGE.to_string();
+        let (code, _, stderr) = baseops(url, &["demo-data", noun, "--org", "large", "--count", &count]);
+        assert_eq!(code, 0, "demo-data {noun}: {stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = backup(url, dir.path());
+    let manifest = read_manifest(&file).unwrap();
+    assert_eq!((rows(&manifest, "leads"), rows(&manifest, "tasks")), (LARGE, LARGE));
+    assert_eq!(verify(url, &file), (0, String::new()));
+
+    let empty = TestDatabase::create().await;
+    let (code, stdout, stderr) = baseops(empty.url(), &["restore", "--quiet", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "restore: {stdout} {stderr}");
+    let again = read_manifest(&backup(empty.url(), &dir.path().join("again"))).unwrap();
+    assert_eq!(again.contents, manifest.contents, "row counts and checksums after the restore");
+    let (code, stdout, stderr) = baseops(empty.url(), &["audit", "verify"]);
+    assert_eq!(code, 0, "audit verify: {stdout} {stderr}");
 }

@@ -358,3 +358,68 @@ fn docs_database_schema_md_is_what_schema_doc_prints() {
         );
     }
 }
+
+/// `GET /metrics` of the server on `port` (loopback may read it), raw over HTTP/1.1.
+fn metrics(port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    write!(stream, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    answer.starts_with("HTTP/1.1 200").then_some(answer)
+}
+
+/// The value of the first sample of `name` whose labels contain `labels`.
+fn sample(text: &str, name: &str, labels: &str) -> Option<f64> {
+    text.lines()
+        .filter(|line| {
+            line.strip_prefix(name).is_some_and(|rest| rest.starts_with([' ', '{'])) && line.contains(labels)
+        })
+        .find_map(|line| line.rsplit(' ').next()?.parse().ok())
+}
+
+#[tokio::test]
+async fn serve_publishes_the_database_gauges_on_metrics() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_baseops"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BASEOPS_CONFIG_DIR", repo("config"))
+        .env("BASEOPS_ENV", "test")
+        .env("BASEOPS_DATABASE__URL", app.database().url())
+        .env("BASEOPS_LOG__FILES", "false")
+        .current_dir(dir.path())
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let text = loop {
+        if let Some(text) = metrics(port).filter(|text| text.contains("db_size_bytes")) {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "no db_size_bytes on /metrics within 60 s");
+        assert!(server.try_wait().unwrap().is_none(), "serve exited");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(sample(&text, "db_size_bytes", "").unwrap() > 0.0, "{text}");
+    if app.database().is_postgres() {
+        // The server's own pool holds connections to this database: some are counted.
+        let counted: f64 = ["active", "idle"]
+            .iter()
+            .filter_map(|state| sample(&text, "db_connections", &format!("state=\"{state}\"")))
+            .sum();
+        assert!(counted >= 1.0, "{text}");
+        assert!(sample(&text, "db_max_connections", "").unwrap() >= counted, "{text}");
+        assert_eq!(sample(&text, "db_lock_waiters", ""), Some(0.0), "{text}");
+        assert!(sample(&text, "db_long_transactions", "").is_some(), "{text}");
+    } else {
+        assert!(sample(&text, "db_free_bytes", "").is_some(), "{text}");
+    }
+}

@@ -9,6 +9,7 @@
 
 mod check;
 mod contents;
+pub mod job;
 mod manifest;
 mod postgres;
 mod retention;

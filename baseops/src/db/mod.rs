@@ -6,6 +6,7 @@
 //! into SQL text are table names PostgreSQL quoted itself (`format('%I')`) for `VACUUM` and
 //! `REINDEX`, which take no parameters.
 
+pub mod gauges;
 mod maintain;
 mod schema_doc;
 mod status;

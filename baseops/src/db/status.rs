@@ -20,7 +20,8 @@ const SIZE_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
 /// Statements listed from pg_stat_statements, slowest first.
 const SLOWEST: i64 = 10;
 
-mod sql {
+/// The monitoring statements, shared with [`super::gauges`].
+pub(super) mod sql {
     macro_rules! monitoring {
         ($file:literal) => {
             include_str!(concat!("../../../database/queries/monitoring/", $file))

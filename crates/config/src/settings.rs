@@ -99,12 +99,14 @@ pub struct BackupSettings {
     pub keep_daily: u32,
     /// ISO weeks for which the newest backup of the week is kept.
     pub keep_weekly: u32,
+    /// Whether the worker takes the daily backup (the `backup_daily` schedule).
+    pub scheduled: bool,
 }
 
 impl Default for BackupSettings {
     fn default() -> Self {
         // Beside the default database and media directories, so one copy of data/ has all.
-        Self { dir: "data/backups".to_owned(), keep_daily: 7, keep_weekly: 4 }
+        Self { dir: "data/backups".to_owned(), keep_daily: 7, keep_weekly: 4, scheduled: false }
     }
 }
 
