@@ -56,18 +56,26 @@ impl DiscountIn {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineIn {
-    /// What is billed, 1–500 characters.
+    /// A price of the catalog, in the invoice's currency: the line's defaults come from it
+    /// and its product (description, unit amount, tax rates), and reports know what was sold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_id: Option<Uuid>,
+    /// What is billed, 1–500 characters; the product's name when left out with a `price_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(min_length = 1, max_length = 500)]
-    pub description: String,
+    pub description: Option<String>,
     /// Greater than 0, up to 4 decimals (`"1.5"`), at most 1,000,000,000.
     pub quantity: Decimal4,
-    /// The unit price in minor units of the invoice's currency.
+    /// The unit price in minor units of the invoice's currency; the price's when left out
+    /// with a `price_id` (then the price must be active).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
-    pub unit_amount: i64,
+    pub unit_amount: Option<i64>,
     /// The line's own discount.
     #[serde(default)]
     pub discount: Option<DiscountIn>,
-    /// Tax rates of the organization, at most 5.
+    /// Tax rates of the organization, at most 5; with a `price_id` and none given, the
+    /// product's rates that are not archived.
     #[serde(default)]
     #[schema(max_items = 5)]
     pub tax_rate_ids: Vec<Uuid>,
@@ -142,12 +150,27 @@ pub struct InvoiceChanges {
 /// organization's by the service.
 #[derive(Debug, Clone)]
 pub struct CheckedLine {
+    /// The catalog's price it bills.
+    pub price_id: Option<Uuid>,
     /// What is billed.
     pub description: String,
     /// The line's figures' inputs, without taxes yet.
     pub input: totals::LineInput,
     /// Its tax rates.
     pub tax_rate_ids: Vec<Uuid>,
+    /// What the catalog still has to fill in (`price_id` lines only).
+    pub from_catalog: Option<FromCatalog>,
+}
+
+/// The fields a line with a `price_id` left out, taken from the price and its product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FromCatalog {
+    /// The product's name.
+    pub description: bool,
+    /// The price's unit amount.
+    pub unit_amount: bool,
+    /// The product's tax rates.
+    pub tax_rates: bool,
 }
 
 /// Checks lines' sizes and reads their discounts, adding problems to `errors`.
@@ -160,13 +183,25 @@ pub(crate) fn check_lines(lines: Vec<LineIn>, errors: &mut FieldErrors) -> Vec<C
         .into_iter()
         .enumerate()
         .map(|(index, line)| {
-            let description = line.description.trim().to_owned();
+            let from_catalog = line.price_id.map(|_| FromCatalog {
+                description: line.description.is_none(),
+                unit_amount: line.unit_amount.is_none(),
+                tax_rates: line.tax_rate_ids.is_empty(),
+            });
+            let description = line.description.as_deref().map(str::trim).unwrap_or_default().to_owned();
             let count = description.chars().count();
-            if count == 0 || count > MAX_DESCRIPTION_CHARS || description.contains('\0') {
+            if line.description.is_none() && line.price_id.is_none() {
+                errors.add(format!("lines[{index}].description"), "required unless price_id is given");
+            } else if line.description.is_some()
+                && (count == 0 || count > MAX_DESCRIPTION_CHARS || description.contains('\0'))
+            {
                 errors.add(
                     format!("lines[{index}].description"),
                     format!("must be 1 to {MAX_DESCRIPTION_CHARS} characters, without NUL"),
                 );
+            }
+            if line.unit_amount.is_none() && line.price_id.is_none() {
+                errors.add(format!("lines[{index}].unit_amount"), "required unless price_id is given");
             }
             if line.tax_rate_ids.len() > MAX_TAXES_PER_LINE {
                 errors.add(
@@ -178,14 +213,16 @@ pub(crate) fn check_lines(lines: Vec<LineIn>, errors: &mut FieldErrors) -> Vec<C
                 .discount
                 .and_then(|discount| discount.check(&format!("lines[{index}].discount"), errors));
             CheckedLine {
+                price_id: line.price_id,
                 description,
                 input: totals::LineInput {
                     quantity: line.quantity,
-                    unit_amount: line.unit_amount,
+                    unit_amount: line.unit_amount.unwrap_or_default(),
                     discount,
                     taxes: Vec::new(),
                 },
                 tax_rate_ids: line.tax_rate_ids,
+                from_catalog,
             }
         })
         .collect()

@@ -12,11 +12,13 @@ use sea_orm_migration::prelude::*;
 
 mod credit;
 mod credit_notes;
+mod line_prices;
 mod payments;
 mod subscriptions;
 
 use credit::CreateCreditAndRefunds;
 use credit_notes::CreateCreditNotes;
+use line_prices::AddInvoiceLinePrices;
 use payments::CreatePayments;
 use subscriptions::CreateCatalogAndSubscriptions;
 
@@ -28,6 +30,7 @@ pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateCreditNotes),
         Box::new(CreateCreditAndRefunds),
         Box::new(CreateCatalogAndSubscriptions),
+        Box::new(AddInvoiceLinePrices),
     ]
 }
 

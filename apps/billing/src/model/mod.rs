@@ -111,6 +111,8 @@ pub mod invoice_line {
         pub id: Uuid,
         pub invoice_id: Uuid,
         pub position: i32,
+        /// The catalog's price the line bills, if any.
+        pub price_id: Option<Uuid>,
         pub description: String,
         pub quantity: i64,
         pub unit_amount: i64,

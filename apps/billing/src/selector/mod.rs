@@ -23,6 +23,8 @@ pub const SORT: &str = "-created";
 pub struct LineOut {
     /// Id.
     pub id: Uuid,
+    /// The catalog's price it bills, if any.
+    pub price_id: Option<Uuid>,
     /// What is billed.
     pub description: String,
     /// How many.
@@ -166,6 +168,7 @@ impl From<invoice_line::Model> for LineOut {
     fn from(row: invoice_line::Model) -> Self {
         Self {
             id: row.id,
+            price_id: row.price_id,
             description: row.description,
             quantity: Decimal4::from_ten_thousandths(row.quantity),
             unit_amount: row.unit_amount,

@@ -12,6 +12,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
+use super::line_price::apply_prices;
 use super::settings::{level_name, mode_name, rounding_of, settings_of};
 use super::tax_rate::rates_by_id;
 use crate::decimal::Decimal4;
@@ -124,6 +125,7 @@ async fn store_lines(
                 id: Uuid::now_v7(),
                 invoice_id,
                 position: i32::try_from(position).unwrap_or(i32::MAX),
+                price_id: line.price_id,
                 description: line.description.clone(),
                 quantity: line.input.quantity.ten_thousandths(),
                 unit_amount: line.input.unit_amount,
@@ -139,7 +141,7 @@ async fn store_lines(
             .into_active_model()
         })
         .collect();
-    // Within SQLite's 32,766 bound parameters per statement (15 columns a line).
+    // Within SQLite's 32,766 bound parameters per statement (16 columns a line).
     for chunk in lines.chunks(1_000) {
         invoice_line::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
     }
@@ -224,15 +226,17 @@ pub async fn invoice_create(
     let footer = check_note("footer", new.footer, &mut errors);
     let terms = check_terms(new.payment_terms_days, &mut errors);
     let customer = check_customer(txn, organization_id, new.customer_id, &mut errors).await?;
-    let rates = apply_rates(txn, organization_id, &mut lines, false, &mut errors).await?;
-    exempt(customer.as_ref(), &mut lines);
     let customer_currency =
         customer.as_ref().and_then(|c| c.currency.as_deref()).and_then(|c| Currency::parse(c).ok());
+    let currency = new.currency.or(customer_currency).unwrap_or(default_currency);
+    apply_prices(txn, organization_id, currency, &mut lines, &mut errors).await?;
+    let rates = apply_rates(txn, organization_id, &mut lines, false, &mut errors).await?;
+    exempt(customer.as_ref(), &mut lines);
     let customer_terms = customer.as_ref().and_then(|customer| customer.payment_terms_days);
     let settings = settings_of(txn, organization_id).await?;
     let draft = Draft {
         customer_id: new.customer_id,
-        currency: new.currency.or(customer_currency).unwrap_or(default_currency),
+        currency,
         lines,
         discount: new.discount,
         memo,
@@ -294,6 +298,7 @@ fn stored_lines(rows: Vec<invoice_line::Model>) -> Vec<CheckedLine> {
                 (None, None) => None,
             };
             CheckedLine {
+                price_id: row.price_id,
                 description: row.description,
                 input: totals::LineInput {
                     quantity: Decimal4::from_ten_thousandths(row.quantity),
@@ -302,6 +307,7 @@ fn stored_lines(rows: Vec<invoice_line::Model>) -> Vec<CheckedLine> {
                     taxes: Vec::new(),
                 },
                 tax_rate_ids: serde_json::from_str(&row.tax_rate_ids).unwrap_or_default(),
+                from_catalog: None,
             }
         })
         .collect()
@@ -365,12 +371,13 @@ pub async fn invoice_update(
     let memo = sent_memo.unwrap_or_else(|| before.memo.clone());
     let footer = sent_footer.unwrap_or_else(|| before.footer.clone());
     let terms = sent_terms.unwrap_or(before.payment_terms_days);
-    let rates = apply_rates(txn, organization_id, &mut lines, !new_lines, &mut errors).await?;
-    exempt(customer.as_ref(), &mut lines);
     let currency = match changes.currency {
         Some(currency) => currency,
         None => Currency::parse(&before.currency).map_err(ApiError::internal)?,
     };
+    apply_prices(txn, organization_id, currency, &mut lines, &mut errors).await?;
+    let rates = apply_rates(txn, organization_id, &mut lines, !new_lines, &mut errors).await?;
+    exempt(customer.as_ref(), &mut lines);
     let before_discount = DiscountIn::from_stored(before.discount_percent, before.discount_amount);
     let draft = Draft {
         customer_id,

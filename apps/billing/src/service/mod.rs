@@ -7,6 +7,7 @@ pub mod credit_note;
 pub mod draft;
 pub(crate) mod ledger;
 pub mod lifecycle;
+pub(crate) mod line_price;
 pub(crate) mod numbering;
 pub mod payment;
 pub mod refund;

@@ -2,6 +2,7 @@
 //! (`BASEOPS_TEST_DATABASE_URL`). Customers come from won leads converted in the leads app,
 //! as in production. One test binary, one module per story.
 
+mod catalog_lines;
 mod console;
 mod credit;
 mod credit_notes;

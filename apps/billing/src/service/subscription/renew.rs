@@ -194,10 +194,12 @@ async fn invoice_period(
     let tax_rate_ids = wanted.into_iter().filter(|id| rates.contains(id)).collect();
     let (first, last) = (start.with_timezone(&zone).date_naive(), end.with_timezone(&zone).date_naive());
     let currency = Currency::parse(&price.currency).map_err(ApiError::internal)?;
+    // Everything given: a subscription keeps renewing on a price archived since.
     let line = LineIn {
-        description: format!("{} ({first} to {last})", item.name),
+        price_id: Some(price.id),
+        description: Some(format!("{} ({first} to {last})", item.name)),
         quantity: Decimal4::from_ten_thousandths(i64::from(sub.quantity) * 10_000),
-        unit_amount: price.unit_amount,
+        unit_amount: Some(price.unit_amount),
         discount: None,
         tax_rate_ids,
     };
