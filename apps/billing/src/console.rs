@@ -52,6 +52,7 @@ fn routes() -> Router<AppState> {
 #[serde(default)]
 struct ListForm {
     status: String,
+    overdue: String,
     cursor: String,
 }
 
@@ -78,13 +79,17 @@ async fn list(
         }
         None => None,
     };
+    let overdue = !form.overdue.is_empty();
     let paging = Paging::new(None, given(&form.cursor).as_deref(), SORT)?;
-    let filter = InvoiceFilter { status, customer_id: None };
-    let page =
+    let (_, today) = organization_facts(&state, organization_id).await?;
+    let filter = InvoiceFilter { status, customer_id: None, overdue: overdue.then_some((today, true)) };
+    let mut page =
         invoice_list(state.db().read(), organization_id, &filter, &paging).await.map_err(ApiError::from)?;
+    page.items = page.items.into_iter().map(|invoice| invoice.as_of(today)).collect();
     let customers = names(&state, organization_id, &page.items.iter().collect::<Vec<_>>()).await?;
     let first_page = match status {
         Some(status) => format!("/admin/invoices?status={}", status.as_str()),
+        None if overdue => "/admin/invoices?overdue=1".to_owned(),
         None => "/admin/invoices".to_owned(),
     };
     let statuses: Vec<&str> = InvoiceStatus::ALL.iter().map(|status| status.as_str()).collect();
@@ -93,7 +98,7 @@ async fn list(
         vec![Crumb::here("Invoices")],
         context! {
             page => value(&page), customers => value(&customers), first_page, paged => !form.cursor.is_empty(),
-            status => status.map(InvoiceStatus::as_str), statuses,
+            status => status.map(InvoiceStatus::as_str), statuses, overdue,
         },
     ))
 }
@@ -119,6 +124,8 @@ async fn page(
     let db = state.db().write();
     let invoice =
         invoice_detail(db, organization_id, id).await.map_err(ApiError::from)?.ok_or(ApiError::NotFound)?;
+    let (_, today) = organization_facts(state, organization_id).await?;
+    let invoice = invoice.as_of(today);
     let customers = names(state, organization_id, &[&invoice]).await?;
     let first = Paging::new(None, None, crate::selector::credit_note::SORT)?;
     let notes = credit_note_list(db, organization_id, Some(id), &first).await.map_err(ApiError::from)?;

@@ -37,14 +37,14 @@ pub use status::InvoiceStatus;
 /// The billing app: routes under `/api/v1/billing`, its tables, permissions and events.
 pub fn app() -> App {
     App::new("billing")
-        .depends_on(&["users", "customers", "jobs", "audit", "idempotency"])
+        .depends_on(&["users", "customers", "jobs", "audit", "idempotency", "email"])
         .with_api(api::routes)
         .with_migrations(migration::migrations)
         .with_permissions(permission::PERMISSIONS, permission::DEFAULT_GRANTS)
         .with_console(console::SECTION)
         .with_events(event::EMITTED, subscribe)
-        .with_jobs(|jobs| jobs.register::<job::RenewSubscriptions>())
-        .with_schedules(&[job::RENEWALS_EVERY_FIVE_MINUTES])
+        .with_jobs(|jobs| jobs.register::<job::RenewSubscriptions>().register::<job::SendReminders>())
+        .with_schedules(&[job::RENEWALS_EVERY_FIVE_MINUTES, job::REMINDERS_HOURLY])
         .with_demo(Demo {
             noun: "subscriptions",
             description: "Customers on a monthly demo plan, each due for its first invoice",

@@ -32,6 +32,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("email_verification.html", include_str!("../templates/email_verification.html")),
     ("invitation.txt", include_str!("../templates/invitation.txt")),
     ("invitation.html", include_str!("../templates/invitation.html")),
+    ("invoice_reminder.txt", include_str!("../templates/invoice_reminder.txt")),
+    ("invoice_reminder.html", include_str!("../templates/invoice_reminder.html")),
     ("notification.txt", include_str!("../templates/notification.txt")),
     ("notification.html", include_str!("../templates/notification.html")),
     ("notification_digest.txt", include_str!("../templates/notification_digest.txt")),

@@ -31,6 +31,8 @@ pub struct InvoiceQuery {
     status: Option<InvoiceStatus>,
     /// Only this customer's invoices.
     customer_id: Option<Uuid>,
+    /// `true`: only open invoices past their due date with an amount due; `false`: the others.
+    overdue: Option<bool>,
     /// Page size 1–200 (default 50).
     limit: Option<u64>,
     /// `next_cursor` of the previous page.
@@ -52,8 +54,16 @@ pub(super) async fn list(
 ) -> Result<Json<Page<InvoiceOut>>, ApiError> {
     ctx.require(BILLING_VIEW)?;
     let paging = Paging::new(query.limit, query.cursor.as_deref(), SORT)?;
-    let filter = InvoiceFilter { status: query.status, customer_id: query.customer_id };
-    Ok(Json(invoice_list(state.db().read(), ctx.organization_id()?, &filter, &paging).await?))
+    let organization_id = ctx.organization_id()?;
+    let (_, today) = organization_facts(&state, organization_id).await?;
+    let filter = InvoiceFilter {
+        status: query.status,
+        customer_id: query.customer_id,
+        overdue: query.overdue.map(|wanted| (today, wanted)),
+    };
+    let mut page = invoice_list(state.db().read(), organization_id, &filter, &paging).await?;
+    page.items = page.items.into_iter().map(|invoice| invoice.as_of(today)).collect();
+    Ok(Json(page))
 }
 
 /// The invoice, read back from the write pool (a replica may not have it yet).
@@ -63,7 +73,8 @@ pub(super) async fn written(
     id: Uuid,
 ) -> Result<(ETag, Json<InvoiceOut>), ApiError> {
     let invoice = invoice_detail(state.db().write(), organization_id, id).await?.ok_or(ApiError::NotFound)?;
-    Ok((ETag(invoice.version), Json(invoice)))
+    let (_, today) = organization_facts(state, organization_id).await?;
+    Ok((ETag(invoice.version), Json(invoice.as_of(today))))
 }
 
 /// Makes a draft invoice. Its figures are computed and stored at once.
@@ -190,9 +201,10 @@ pub(super) async fn detail(
     Path(id): Path<Uuid>,
 ) -> Result<(ETag, Json<InvoiceOut>), ApiError> {
     ctx.require(BILLING_VIEW)?;
-    let invoice =
-        invoice_detail(state.db().read(), ctx.organization_id()?, id).await?.ok_or(ApiError::NotFound)?;
-    Ok((ETag(invoice.version), Json(invoice)))
+    let organization_id = ctx.organization_id()?;
+    let invoice = invoice_detail(state.db().read(), organization_id, id).await?.ok_or(ApiError::NotFound)?;
+    let (_, today) = organization_facts(&state, organization_id).await?;
+    Ok((ETag(invoice.version), Json(invoice.as_of(today))))
 }
 
 /// Changes a draft; `lines`, when sent, replace every line.

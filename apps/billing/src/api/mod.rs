@@ -4,6 +4,7 @@
 mod catalog;
 mod credit;
 mod credit_notes;
+mod dunning;
 mod invoices;
 mod payments;
 mod pdf;
@@ -56,6 +57,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tax_rates::list, tax_rates::create))
         .routes(routes!(tax_rates::update))
         .routes(routes!(settings::get_settings, settings::update_settings))
+        .routes(routes!(dunning::get_policy, dunning::put_policy))
 }
 
 /// The organization's currency and time zone.

@@ -12,12 +12,14 @@ use sea_orm_migration::prelude::*;
 
 mod credit;
 mod credit_notes;
+mod dunning;
 mod line_prices;
 mod payments;
 mod subscriptions;
 
 use credit::CreateCreditAndRefunds;
 use credit_notes::CreateCreditNotes;
+use dunning::CreateDunning;
 use line_prices::AddInvoiceLinePrices;
 use payments::CreatePayments;
 use subscriptions::CreateCatalogAndSubscriptions;
@@ -31,6 +33,7 @@ pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateCreditAndRefunds),
         Box::new(CreateCatalogAndSubscriptions),
         Box::new(AddInvoiceLinePrices),
+        Box::new(CreateDunning),
     ]
 }
 

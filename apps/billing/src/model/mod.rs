@@ -1,8 +1,10 @@
 //! The billing tables as SeaORM entities (columns in `migration/`).
 
 mod catalog;
+mod dunning;
 
 pub use catalog::{price, product, subscription, subscription_period};
+pub use dunning::{dunning_policy, dunning_send};
 
 /// An organization's billing settings (rounding, numbering prefix, terms).
 pub mod settings {

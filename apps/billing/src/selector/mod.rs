@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::decimal::Decimal4;
 use crate::input::DiscountIn;
-use crate::model::{invoice, invoice_line, invoice_tax};
+use crate::model::{dunning_send, invoice, invoice_line, invoice_tax};
 use crate::status::InvoiceStatus;
 
 /// The order cursors of the invoice list are made for.
@@ -45,6 +45,19 @@ pub struct LineOut {
     pub tax: i64,
     /// With tax.
     pub total: i64,
+}
+
+/// A dunning reminder sent for an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReminderOut {
+    /// Days from the due date of its step (negative: before it).
+    pub step: i32,
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+    /// The addresses it went to; `null` when the customer has none.
+    pub to: Option<String>,
+    /// The late fee's invoice charged with it.
+    pub late_fee_invoice_id: Option<Uuid>,
 }
 
 /// One rate of the tax summary, as it was applied.
@@ -85,6 +98,11 @@ pub struct InvoiceOut {
     /// The tax summary per rate (left out of lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxes: Option<Vec<TaxOut>>,
+    /// The dunning reminders sent, oldest first (left out of lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<Vec<ReminderOut>>,
+    /// Open with an amount due and past its due date in the organization's time zone.
+    pub overdue: bool,
     /// The invoice's own discount, as sent.
     pub discount: Option<DiscountIn>,
     /// Σ line amounts.
@@ -130,6 +148,15 @@ pub struct InvoiceOut {
 }
 
 impl InvoiceOut {
+    /// With `overdue` set as of `today` in the organization's time zone.
+    #[must_use]
+    pub fn as_of(mut self, today: NaiveDate) -> Self {
+        self.overdue = self.status == InvoiceStatus::Open
+            && self.amount_due > 0
+            && self.due_on.is_some_and(|due_on| due_on < today);
+        self
+    }
+
     fn summary(row: invoice::Model) -> Self {
         Self {
             id: row.id,
@@ -139,6 +166,8 @@ impl InvoiceOut {
             currency: row.currency,
             lines: None,
             taxes: None,
+            reminders: None,
+            overdue: false,
             discount: DiscountIn::from_stored(row.discount_percent, row.discount_amount),
             subtotal: row.subtotal,
             discount_total: row.discount_total,
@@ -228,7 +257,26 @@ pub async fn invoice_detail(
             amount: tax.amount,
         })
         .collect();
-    Ok(Some(InvoiceOut { lines: Some(lines), taxes: Some(taxes), ..InvoiceOut::summary(row) }))
+    let reminders = dunning_send::Entity::find()
+        .filter(dunning_send::Column::InvoiceId.eq(id))
+        .order_by_asc(dunning_send::Column::SentAt)
+        .order_by_asc(dunning_send::Column::Step)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|sent| ReminderOut {
+            step: sent.step,
+            sent_at: sent.sent_at,
+            to: sent.email_to,
+            late_fee_invoice_id: sent.late_fee_invoice_id,
+        })
+        .collect();
+    Ok(Some(InvoiceOut {
+        lines: Some(lines),
+        taxes: Some(taxes),
+        reminders: Some(reminders),
+        ..InvoiceOut::summary(row)
+    }))
 }
 
 /// Filters of the invoice list.
@@ -238,6 +286,9 @@ pub struct InvoiceFilter {
     pub status: Option<InvoiceStatus>,
     /// Only this customer's.
     pub customer_id: Option<Uuid>,
+    /// As of this day (the organization's today), only the overdue invoices (`true`) or
+    /// only the others (`false`).
+    pub overdue: Option<(NaiveDate, bool)>,
 }
 
 /// A page of the organization's invoices, newest first.
@@ -256,6 +307,13 @@ pub async fn invoice_list(
     }
     if let Some(customer_id) = filter.customer_id {
         query = query.filter(invoice::Column::CustomerId.eq(customer_id));
+    }
+    if let Some((today, wanted)) = filter.overdue {
+        let overdue = sea_orm::Condition::all()
+            .add(invoice::Column::Status.eq(InvoiceStatus::Open.as_str()))
+            .add(invoice::Column::AmountDue.gt(0))
+            .add(invoice::Column::DueOn.lt(today));
+        query = query.filter(if wanted { overdue } else { overdue.not() });
     }
     if let Some(after) = &paging.after {
         query = query.filter(invoice::Column::Id.lt(after.id));

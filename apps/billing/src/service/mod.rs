@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod credit;
 pub mod credit_note;
 pub mod draft;
+pub mod dunning;
 pub(crate) mod ledger;
 pub mod lifecycle;
 pub(crate) mod line_price;

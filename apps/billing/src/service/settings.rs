@@ -136,8 +136,7 @@ pub async fn settings_update(
     expected: Option<i32>,
     changes: SettingsChanges,
 ) -> Result<BillingSettingsOut, ApiError> {
-    let before = settings_of(txn, organization_id).await?;
-    check_version(before.version, expected)?;
+    // The body is checked before the version: a malformed one is a 422 whatever was read.
     let mut errors = FieldErrors::new();
     let prefix = changes.invoice_prefix.map(|prefix| prefix.trim().to_owned());
     if let Some(prefix) = &prefix
@@ -150,6 +149,8 @@ pub async fn settings_update(
     let terms = check_terms(changes.payment_terms_days, &mut errors);
     let footer = changes.footer.map(|footer| check_note("footer", footer, &mut errors));
     errors.into_result()?;
+    let before = settings_of(txn, organization_id).await?;
+    check_version(before.version, expected)?;
     let after = BillingSettingsOut {
         rounding_mode: changes.rounding_mode.unwrap_or(before.rounding_mode),
         rounding_level: changes.rounding_level.unwrap_or(before.rounding_level),
@@ -178,31 +179,17 @@ pub async fn settings_update(
         updated_at: Utc::now(),
         version: after.version,
     };
-    // Conditional on the version read, so of two concurrent savers the second gets 412.
-    if before.version == 0 {
-        settings::Entity::insert(row.into_active_model()).exec_without_returning(txn).await.map_err(
-            |error| match error.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::PreconditionFailed,
-                _ => ApiError::from(error),
-            },
-        )?;
-    } else {
-        let updated = settings::Entity::update_many()
-            .col_expr(settings::Column::RoundingMode, Expr::value(row.rounding_mode))
-            .col_expr(settings::Column::RoundingLevel, Expr::value(row.rounding_level))
-            .col_expr(settings::Column::InvoicePrefix, Expr::value(row.invoice_prefix))
-            .col_expr(settings::Column::PaymentTermsDays, Expr::value(row.payment_terms_days))
-            .col_expr(settings::Column::Footer, Expr::value(row.footer))
-            .col_expr(settings::Column::UpdatedAt, Expr::value(row.updated_at))
-            .col_expr(settings::Column::Version, Expr::value(row.version))
-            .filter(settings::Column::OrganizationId.eq(organization_id))
-            .filter(settings::Column::Version.eq(before.version))
-            .exec(txn)
-            .await?;
-        if updated.rows_affected == 0 {
-            return Err(ApiError::PreconditionFailed);
-        }
-    }
+    let update = settings::Entity::update_many()
+        .col_expr(settings::Column::RoundingMode, Expr::value(row.rounding_mode.clone()))
+        .col_expr(settings::Column::RoundingLevel, Expr::value(row.rounding_level.clone()))
+        .col_expr(settings::Column::InvoicePrefix, Expr::value(row.invoice_prefix.clone()))
+        .col_expr(settings::Column::PaymentTermsDays, Expr::value(row.payment_terms_days))
+        .col_expr(settings::Column::Footer, Expr::value(row.footer.clone()))
+        .col_expr(settings::Column::UpdatedAt, Expr::value(row.updated_at))
+        .col_expr(settings::Column::Version, Expr::value(row.version))
+        .filter(settings::Column::OrganizationId.eq(organization_id))
+        .filter(settings::Column::Version.eq(before.version));
+    save_versioned(txn, before.version, row.into_active_model(), update).await?;
     let entry = AuditEntry::new(
         acting,
         Some(organization_id),
@@ -212,4 +199,27 @@ pub async fn settings_update(
     );
     record(txn, entry.changes(diff)).await?;
     Ok(after)
+}
+
+/// Saves an organization's row of settings read at version `read`: inserted when it was never
+/// saved (0), otherwise `update` (which must be conditional on `read`). Of two concurrent
+/// savers the second gets 412 either way: the insert conflicts, or the update finds no row.
+///
+/// # Errors
+/// 412 when the row moved on; database errors.
+pub(crate) async fn save_versioned<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    read: i32,
+    insert: E::ActiveModel,
+    update: sea_orm::UpdateMany<E>,
+) -> Result<(), ApiError> {
+    if read == 0 {
+        E::insert(insert).exec_without_returning(txn).await.map_err(|error| match error.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::PreconditionFailed,
+            _ => ApiError::from(error),
+        })?;
+    } else if update.exec(txn).await?.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(())
 }

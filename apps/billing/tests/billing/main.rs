@@ -7,6 +7,7 @@ mod console;
 mod credit;
 mod credit_notes;
 mod customers;
+mod dunning;
 mod invoices;
 mod numbering;
 mod payments;
