@@ -15,6 +15,7 @@ mod credit_notes;
 mod dunning;
 mod line_prices;
 mod payments;
+mod prorations;
 mod subscriptions;
 
 use credit::CreateCreditAndRefunds;
@@ -22,6 +23,7 @@ use credit_notes::CreateCreditNotes;
 use dunning::CreateDunning;
 use line_prices::AddInvoiceLinePrices;
 use payments::CreatePayments;
+use prorations::CreateProrations;
 use subscriptions::CreateCatalogAndSubscriptions;
 
 /// The billing app's migrations, oldest first.
@@ -34,6 +36,7 @@ pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateCatalogAndSubscriptions),
         Box::new(AddInvoiceLinePrices),
         Box::new(CreateDunning),
+        Box::new(CreateProrations),
     ]
 }
 

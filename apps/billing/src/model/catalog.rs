@@ -110,3 +110,27 @@ pub mod subscription_period {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// What a mid-period change of a subscription is owed (positive) or owes (negative), until an
+/// invoice takes it.
+pub mod proration {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "billing_prorations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub subscription_id: Uuid,
+        pub amount: i64,
+        pub description: String,
+        pub created_at: DateTimeUtc,
+        pub invoice_id: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

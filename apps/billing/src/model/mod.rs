@@ -3,7 +3,7 @@
 mod catalog;
 mod dunning;
 
-pub use catalog::{price, product, subscription, subscription_period};
+pub use catalog::{price, product, proration, subscription, subscription_period};
 pub use dunning::{dunning_policy, dunning_send};
 
 /// An organization's billing settings (rounding, numbering prefix, terms).

@@ -12,6 +12,7 @@ mod invoices;
 mod numbering;
 mod payments;
 mod pdf;
+mod proration;
 mod refusals;
 mod reports;
 mod statements;

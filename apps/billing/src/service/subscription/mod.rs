@@ -1,8 +1,11 @@
 //! Subscriptions: a customer on a recurring price. Made active (its first period invoiced at
-//! once) or trialing; changed (quantity or price, from the next period: no proration yet);
-//! paused and resumed; canceled now or at the period's end. Renewals are in `renew.rs`.
+//! once) or trialing; changed (quantity or price, prorated as `proration.rs` says); paused and
+//! resumed; canceled now or at the period's end. Renewals are in `renew.rs`.
 
+mod proration;
 mod renew;
+
+pub use proration::{ProrationBehavior, prorated};
 
 pub use renew::{Renewals, renew_due};
 
@@ -58,6 +61,11 @@ pub struct SubscriptionChanges {
     /// End (or, `false`, no longer end) when the current period does.
     #[serde(default)]
     pub cancel_at_period_end: Option<bool>,
+    /// What a change of price or quantity owes for the rest of the current period:
+    /// `create_prorations` (default: the next invoice takes it), `always_invoice` (a charge is
+    /// invoiced at once), `none`.
+    #[serde(default)]
+    pub proration_behavior: Option<ProrationBehavior>,
 }
 
 fn check_quantity(quantity: i32, errors: &mut FieldErrors) {
@@ -198,7 +206,8 @@ async fn save(
     Ok(())
 }
 
-/// Changes the quantity or price from the next period on, or whether it ends with this one.
+/// Changes the quantity or price — prorated for the rest of the period as `proration_behavior`
+/// says — or whether it ends with this one.
 ///
 /// # Errors
 /// 404, 409 `invalid_transition` once canceled, 412, 422 by field.
@@ -219,20 +228,24 @@ pub async fn subscription_update(
     let mut errors = FieldErrors::new();
     let mut after = before.clone();
     after.quantity = changes.quantity.unwrap_or(after.quantity);
-    if let Some(price_id) = changes.price_id.filter(|price_id| *price_id != before.price_id) {
-        let old = price_row(txn, organization_id, before.price_id).await?.ok_or(ApiError::NotFound)?;
-        if let Some(new) = subscribable(txn, organization_id, price_id, &mut errors).await? {
-            if new.currency != old.currency || recurrence_of(&new) != recurrence_of(&old) {
-                errors.add(
-                    "price_id",
-                    "must have the same currency and interval (to change them, cancel and subscribe anew)",
-                );
-            }
-            after.price_id = price_id;
+    let old = price_row(txn, organization_id, before.price_id).await?.ok_or(ApiError::NotFound)?;
+    let mut new = old.clone();
+    if let Some(price_id) = changes.price_id.filter(|price_id| *price_id != before.price_id)
+        && let Some(found) = subscribable(txn, organization_id, price_id, &mut errors).await?
+    {
+        if found.currency != old.currency || recurrence_of(&found) != recurrence_of(&old) {
+            errors.add(
+                "price_id",
+                "must have the same currency and interval (to change them, cancel and subscribe anew)",
+            );
         }
+        after.price_id = price_id;
+        new = found;
     }
     after.cancel_at_period_end = changes.cancel_at_period_end.unwrap_or(after.cancel_at_period_end);
     errors.into_result()?;
+    let behavior = changes.proration_behavior.unwrap_or_default();
+    proration::prorate(txn, acting, (&before, &after), (&old, &new), behavior, Utc::now()).await?;
     save(txn, acting, "subscription.update", &before, after).await
 }
 

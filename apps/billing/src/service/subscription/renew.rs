@@ -17,9 +17,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::proration;
 use crate::decimal::Decimal4;
 use crate::event::{SubscriptionCanceled, SubscriptionRenewed};
-use crate::input::{LineIn, NewInvoice};
+use crate::input::{DiscountIn, LineIn, NewInvoice};
 use crate::interval::{Interval, Recurrence};
 use crate::model::{price, product, subscription, subscription_period, tax_rate};
 use crate::selector::subscription::SubscriptionStatus;
@@ -203,16 +204,36 @@ async fn invoice_period(
         discount: None,
         tax_rate_ids,
     };
+    // Mid-period changes since the last invoice: charges as lines, credits as a discount.
+    let owed = proration::pending(txn, sub.id).await?;
+    let mut subtotal = i128::from(price.unit_amount) * i128::from(sub.quantity);
+    let mut credit: i64 = 0;
+    let mut lines = vec![line];
+    for row in &owed {
+        if row.amount > 0 {
+            subtotal += i128::from(row.amount);
+            lines.push(LineIn {
+                description: Some(format!("Proration, {}", row.description)),
+                quantity: Decimal4::whole(1),
+                unit_amount: Some(row.amount),
+                ..lines[0].clone()
+            });
+        } else {
+            credit = credit.saturating_add(row.amount.saturating_neg());
+        }
+    }
+    let discount = i64::try_from(subtotal.min(i128::from(credit))).unwrap_or(credit);
     let new = NewInvoice {
         customer_id: sub.customer_id,
         currency: Some(currency),
-        lines: vec![line],
-        discount: None,
+        lines,
+        discount: (discount > 0).then_some(DiscountIn { percent: None, amount: Some(discount) }),
         memo: None,
         footer: None,
         payment_terms_days: None,
     };
     let id = invoice_create(txn, acting, sub.organization_id, currency, new).await?;
+    proration::settle(txn, sub, &owed, id, credit - discount).await?;
     invoice_move(txn, acting, sub.organization_id, id, None, Move::Finalize { today: first }).await?;
     Ok(id)
 }
