@@ -46,6 +46,19 @@ async fn invoices(app: &TestApp, member: &Client) -> Vec<Value> {
     member.get(app, "/api/v1/billing/invoices").await.json()["items"].as_array().unwrap().clone()
 }
 
+/// Sets the subscription's current period to `start`..`end`.
+async fn period(app: &TestApp, id: &str, start: chrono::DateTime<Utc>, end: chrono::DateTime<Utc>) {
+    subscription::Entity::update(subscription::ActiveModel {
+        id: Set(id.parse().unwrap()),
+        current_period_start: Set(start),
+        current_period_end: Set(end),
+        ..Default::default()
+    })
+    .exec(app.state().db().write())
+    .await
+    .unwrap();
+}
+
 fn near(actual: &Value, expected: i64) -> bool {
     actual.as_i64().is_some_and(|actual| (actual - expected).abs() <= 1)
 }
@@ -67,15 +80,7 @@ async fn changes_mid_period_are_invoiced_at_once_carried_to_the_renewal_or_not_a
     // Half-way through a 30-day period.
     let now = Utc::now();
     let end = now + Duration::days(15);
-    subscription::Entity::update(subscription::ActiveModel {
-        id: Set(id.parse().unwrap()),
-        current_period_start: Set(now - Duration::days(15)),
-        current_period_end: Set(end),
-        ..Default::default()
-    })
-    .exec(app.state().db().write())
-    .await
-    .unwrap();
+    period(&app, &id, now - Duration::days(15), end).await;
     assert_eq!(invoices(&app, &owner).await.len(), 1, "the first period's");
 
     // 1 → 3 seats, invoiced at once: (9,000 − 3,000) × ½.
@@ -136,15 +141,7 @@ async fn a_credit_larger_than_the_invoice_is_carried_to_the_next_and_bad_behavio
         .to_owned();
     let now = Utc::now();
     let end = now + Duration::seconds(30 * 86_400 - 60);
-    subscription::Entity::update(subscription::ActiveModel {
-        id: Set(id.parse().unwrap()),
-        current_period_start: Set(now - Duration::seconds(60)),
-        current_period_end: Set(end),
-        ..Default::default()
-    })
-    .exec(app.state().db().write())
-    .await
-    .unwrap();
+    period(&app, &id, now - Duration::seconds(60), end).await;
     let path = format!("/api/v1/billing/subscriptions/{id}");
     let refused = owner
         .send(
