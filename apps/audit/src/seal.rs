@@ -35,8 +35,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -97,7 +97,10 @@ struct Sealing {
 /// # Errors
 /// A database error, or [`DbErr::Custom`] when an event being sealed was deleted or given
 /// chain fields by someone else meanwhile; either way nothing of the round is kept.
-pub async fn seal(db: &DatabaseConnection) -> Result<SealOutcome, DbErr> {
+pub async fn seal<C>(db: &C) -> Result<SealOutcome, DbErr>
+where
+    C: TransactionTrait<Transaction = DatabaseTransaction>,
+{
     let txn = db.begin().await?;
     let backend = txn.get_database_backend();
     if !take_lock(&txn, backend).await? {
@@ -161,7 +164,10 @@ pub async fn seal(db: &DatabaseConnection) -> Result<SealOutcome, DbErr> {
 ///
 /// # Errors
 /// The first error of a round, as [`seal`].
-pub async fn seal_pending(db: &DatabaseConnection) -> Result<u64, DbErr> {
+pub async fn seal_pending<C>(db: &C) -> Result<u64, DbErr>
+where
+    C: TransactionTrait<Transaction = DatabaseTransaction>,
+{
     let mut total = 0;
     loop {
         match seal(db).await? {
@@ -183,7 +189,10 @@ pub async fn seal_pending(db: &DatabaseConnection) -> Result<u64, DbErr> {
 /// nodes take turns through one advisory lock, so more of them only add standbys.
 ///
 /// Returns between rounds, never in the middle of one: a round's transaction always ends.
-pub async fn run_sealer(db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
+pub async fn run_sealer<C>(db: C, mut stop: watch::Receiver<bool>)
+where
+    C: TransactionTrait<Transaction = DatabaseTransaction>,
+{
     let mut failures: u32 = 0;
     let mut damaged_before = 0;
     loop {

@@ -33,8 +33,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest wait for the server to start, to reach the kill point, or to stop.
 const PHASE_TIMEOUT: Duration = Duration::from_secs(120);
 
-const EMAIL: &str = "ops@example.com";
-const PASSWORD: &str = "violet-harbor-77-lamp";
+/// The superuser the real-server tests create.
+pub(crate) const EMAIL: &str = "ops@example.com";
+/// Their password.
+pub(crate) const PASSWORD: &str = "violet-harbor-77-lamp";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_creates_survive_sigkill_and_replays_create_each_task_exactly_once() {
@@ -51,7 +53,7 @@ async fn acknowledged_creates_survive_sigkill_and_replays_create_each_task_exact
     assert_eq!(code, 0, "{stderr}");
 
     let server = Server::start(dir.path(), url).await;
-    let token = api_token(server.address).await;
+    let token = api_token(server.address, &["tasks.create", "tasks.view"]).await;
     let creates: Arc<Vec<Create>> = Arc::new((0..REQUESTS).map(Create::new).collect());
 
     // Phase 1: fire, and kill the server once KILL_AFTER_ACKS creates were acknowledged,
@@ -246,8 +248,8 @@ async fn post_create(address: SocketAddr, auth: &str, create: &Create) -> Outcom
     }
 }
 
-/// Logs in as the superuser and creates an API token for the tasks endpoints.
-async fn api_token(address: SocketAddr) -> String {
+/// Logs in as the superuser and creates an API token with `scopes`.
+pub(crate) async fn api_token(address: SocketAddr, scopes: &[&str]) -> String {
     let login = json!({"email": EMAIL, "password": PASSWORD}).to_string();
     let answer = send(address, "POST", "/api/v1/auth/login", &[], &login).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -255,7 +257,7 @@ async fn api_token(address: SocketAddr) -> String {
         answer.header("set-cookie").and_then(|value| value.split(';').next()).expect("a session cookie");
     let body = answer.json();
     let csrf = body["csrf_token"].as_str().expect("a CSRF token");
-    let new = json!({"name": "crash-test", "scopes": ["tasks.create", "tasks.view"]}).to_string();
+    let new = json!({"name": "real-server-test", "scopes": scopes}).to_string();
     let answer =
         send(address, "POST", "/api/v1/tokens", &[("Cookie", cookie), ("X-CSRF-Token", csrf)], &new).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
@@ -299,7 +301,13 @@ fn percent_encode(text: &str) -> String {
 }
 
 /// A request that must be answered (set-up and reads, never during the crash).
-async fn send(address: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+pub(crate) async fn send(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
     let mut all = headers.to_vec();
     if !body.is_empty() {
         all.push(("Content-Type", "application/json"));
@@ -313,10 +321,12 @@ async fn send(address: SocketAddr, method: &str, path: &str, headers: &[(&str, &
 }
 
 /// An HTTP answer, split into status, headers and (de-chunked) body.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    /// The status code.
+    pub status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    /// The body, de-chunked.
+    pub body: String,
 }
 
 impl Answer {
@@ -339,7 +349,7 @@ impl Answer {
     }
 
     /// The body as JSON; `Null` when it is not JSON (e.g. cut off).
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
 }

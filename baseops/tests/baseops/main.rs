@@ -13,4 +13,5 @@ mod docs;
 mod first_start;
 mod jobs_commands;
 mod leads_import;
+mod numbering;
 mod openapi;

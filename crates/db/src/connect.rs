@@ -6,7 +6,7 @@ use baseops_config::{DatabaseKind, DatabaseSettings, Secret, masked_url};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, DbErr};
 
-use crate::DbError;
+use crate::{DbError, WriteConnection};
 
 /// Longest pause between two connection attempts at start-up.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
@@ -17,7 +17,7 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// single connection and the read pool opens the file read-only.
 #[derive(Clone, Debug)]
 pub struct Database {
-    write: DatabaseConnection,
+    write: WriteConnection,
     read: DatabaseConnection,
     kind: DatabaseKind,
 }
@@ -35,7 +35,7 @@ pub struct PoolStats {
 
 impl Database {
     /// The pool for writes. Services use it, inside one transaction per change.
-    pub fn write(&self) -> &DatabaseConnection {
+    pub fn write(&self) -> &WriteConnection {
         &self.write
     }
 
@@ -97,7 +97,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Database, DbError> {
             create_sqlite_directory(settings.url.expose())?;
             let write = connect_with_retry(settings, &settings.url, Pool::SqliteWriter).await?;
             let read = connect_with_retry(settings, &settings.url, Pool::SqliteReader).await?;
-            Ok(Database { write, read, kind })
+            Ok(Database { write: WriteConnection::new(write), read, kind })
         }
         DatabaseKind::Postgres => {
             let write = connect_with_retry(settings, &settings.url, Pool::Postgres).await?;
@@ -105,7 +105,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Database, DbError> {
                 Some(replica) => connect_with_retry(settings, replica, Pool::Postgres).await?,
                 None => write.clone(),
             };
-            Ok(Database { write, read, kind })
+            Ok(Database { write: WriteConnection::new(write), read, kind })
         }
     }
 }

@@ -12,12 +12,14 @@ mod migrate;
 pub mod schema;
 pub mod search;
 mod search_index;
+mod write;
 
 pub use connect::{Database, PoolStats, connect, connect_existing, sqlite_file};
 pub use listen::listener;
 pub use migrate::{MigrationList, MigrationState, Migrator};
 pub use sea_orm;
 pub use sea_orm_migration;
+pub use write::WriteConnection;
 
 use baseops_config::DatabaseKind;
 

@@ -11,7 +11,8 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use baseops_db::WriteConnection;
+use sea_orm::DbErr;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -112,12 +113,12 @@ pub(crate) fn local() -> &'static Notify {
 /// `UPDATE … RETURNING` (SQLite), leases in `locked_until`, wake-ups by `LISTEN/NOTIFY`.
 #[derive(Debug, Clone)]
 pub struct DatabaseQueue {
-    db: DatabaseConnection,
+    db: WriteConnection,
 }
 
 impl DatabaseQueue {
     /// The queue on `db` (the write pool).
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: WriteConnection) -> Self {
         Self { db }
     }
 }
@@ -182,7 +183,7 @@ impl JobQueue for DatabaseQueue {
 /// On PostgreSQL, a LISTEN connection that wakes this process's workers when jobs are
 /// enqueued (and, with Redis, its relay).
 pub(crate) fn listen_postgres(
-    db: &DatabaseConnection,
+    db: &WriteConnection,
     mut stop: watch::Receiver<bool>,
 ) -> Option<JoinHandle<()>> {
     if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {

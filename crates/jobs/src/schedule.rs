@@ -10,6 +10,7 @@
 use std::str::FromStr;
 
 use baseops_config::JobsSettings;
+use baseops_db::WriteConnection;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
@@ -123,11 +124,7 @@ enum JobTicks {
 ///
 /// # Errors
 /// Database errors.
-pub async fn run_due(
-    db: &sea_orm::DatabaseConnection,
-    schedules: &[Schedule],
-    now: DateTime<Utc>,
-) -> Result<u32, DbErr> {
+pub async fn run_due(db: &WriteConnection, schedules: &[Schedule], now: DateTime<Utc>) -> Result<u32, DbErr> {
     let mut enqueued = 0;
     for schedule in schedules {
         let Some(tick) = schedule.latest_tick(now).filter(|tick| now - *tick <= CATCH_UP) else {

@@ -35,7 +35,7 @@ pub fn app() -> App {
         .with_jobs(|jobs| jobs.register::<SendDigests>())
         .with_schedules(&[DIGEST_DAILY])
         .with_services(|state| {
-            let hub = Hub::from_settings(state.settings(), state.db().write().clone())?;
+            let hub = Hub::from_settings(state.settings(), state.db().write().connection().clone())?;
             Ok(state.with_extension(hub))
         })
         .with_background(&[Background {

@@ -307,7 +307,7 @@ async fn the_stream_pushes_new_notifications_and_replays_what_a_client_missed() 
 /// Two processes: one creates notifications (a worker), the other streams them (a server).
 async fn crosses_processes(app: TestApp) {
     let ada = app.user("ada@example.com").await;
-    let server = Hub::from_settings(app.settings(), app.state().db().write().clone()).unwrap();
+    let server = Hub::from_settings(app.settings(), app.state().db().write().connection().clone()).unwrap();
     let mut subscription = server.subscribe(ada).unwrap();
     assert!(server.wait_until_listening(Duration::from_secs(10)).await, "the server listens");
     send(app.state(), vec![about(ada, "task.assigned", "Across", None)]).await.unwrap();

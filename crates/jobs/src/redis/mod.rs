@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use ::redis::{AsyncConnectionConfig, Client, RedisError, Value};
 use baseops_core::AppState;
+use baseops_db::WriteConnection;
 use chrono::Utc;
-use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -103,7 +103,7 @@ struct Inner {
     blocking: tokio::sync::Mutex<Option<MultiplexedConnection>>,
     /// `<redis.key_prefix>{jobs}:`.
     prefix: String,
-    db: DatabaseConnection,
+    db: WriteConnection,
     /// How long a queued row stays Redis's without the sweep renewing it.
     relay_lease: Duration,
     poll: Duration,

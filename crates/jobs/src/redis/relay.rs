@@ -7,8 +7,9 @@
 
 use std::time::Duration;
 
+use baseops_db::WriteConnection;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait, Value};
 use uuid::Uuid;
 
 use crate::queue::database::{id_in, placeholder, until};
@@ -28,7 +29,7 @@ pub(super) struct Relayed {
 /// fails, nothing changed. Returns the ids relayed and how many rows each queue gave; the
 /// caller confirms them in Redis once this returns.
 pub(super) async fn relay<F, Fut>(
-    db: &DatabaseConnection,
+    db: &WriteConnection,
     queues: &[(String, u64)],
     horizon: DateTime<Utc>,
     lease: Duration,
@@ -94,7 +95,7 @@ where
 }
 
 /// Queued rows whose relay lease ran out, oldest first.
-pub(super) async fn due_for_sweep(db: &DatabaseConnection, limit: u64) -> Result<Vec<Uuid>, DbErr> {
+pub(super) async fn due_for_sweep(db: &WriteConnection, limit: u64) -> Result<Vec<Uuid>, DbErr> {
     let backend = db.get_database_backend();
     let sql = format!(
         "SELECT id FROM jobs WHERE state = 'queued' AND locked_until < {} ORDER BY locked_until LIMIT {}",
@@ -107,12 +108,12 @@ pub(super) async fn due_for_sweep(db: &DatabaseConnection, limit: u64) -> Result
 }
 
 /// Renews the relay lease of rows Redis still holds.
-pub(super) async fn renew(db: &DatabaseConnection, ids: &[Uuid], lease: Duration) -> Result<(), DbErr> {
+pub(super) async fn renew(db: &WriteConnection, ids: &[Uuid], lease: Duration) -> Result<(), DbErr> {
     update_queued(db, "locked_until = ?", vec![until(lease).into()], ids).await.map(drop)
 }
 
 /// Rows Redis lost go back to `pending`, to be relayed (and run) again.
-pub(super) async fn requeue(db: &DatabaseConnection, ids: &[Uuid]) -> Result<u64, DbErr> {
+pub(super) async fn requeue(db: &WriteConnection, ids: &[Uuid]) -> Result<u64, DbErr> {
     update_queued(db, "state = 'pending', locked_until = NULL", Vec::new(), ids).await
 }
 
@@ -128,7 +129,7 @@ pub(super) struct Done {
 
 /// Records successes, one statement per kind (usually one: first attempts, input kept).
 pub(super) async fn write_done(
-    db: &DatabaseConnection,
+    db: &WriteConnection,
     done: &[Done],
     finished: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
@@ -160,7 +161,7 @@ pub(super) async fn write_done(
 
 /// Records a dead job with its last error.
 pub(super) async fn write_dead(
-    db: &DatabaseConnection,
+    db: &WriteConnection,
     id: Uuid,
     attempts: i32,
     error: &str,
@@ -174,7 +175,7 @@ pub(super) async fn write_dead(
 /// retry), so `jobs list` shows the attempts and the error meanwhile. The next attempt may
 /// run and fail before this write lands: a write for an earlier attempt changes nothing.
 pub(super) async fn write_retry(
-    db: &DatabaseConnection,
+    db: &WriteConnection,
     id: Uuid,
     attempts: i32,
     error: &str,
@@ -198,7 +199,7 @@ pub(super) async fn write_retry(
 /// next of `values`. Only queued rows change: an outcome written twice (by the worker and
 /// by the sweep) or for a row an operator changed meanwhile is a no-op.
 async fn update_queued(
-    db: &DatabaseConnection,
+    db: &WriteConnection,
     set: &str,
     mut values: Vec<Value>,
     ids: &[Uuid],
