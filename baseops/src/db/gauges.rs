@@ -43,27 +43,39 @@ pub fn publish(db: Database) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Reads every figure first, then sets the gauges: a scrape never sees half a round.
 #[allow(clippy::cast_precision_loss)]
 async fn postgres(db: &DatabaseConnection) -> anyhow::Result<()> {
     let database = one(db, sql::PG_DATABASE, vec![]).await?;
-    metrics::gauge!("db_size_bytes").set(get::<i64>(&database, "size_bytes")? as f64);
+    let size: i64 = get(&database, "size_bytes")?;
     let mut max_connections = 0;
-    // Every state seen before is set again, to 0 when it has no session now.
-    for state in ["active", "idle", "idle in transaction", "idle in transaction (aborted)"] {
-        metrics::gauge!("db_connections", "state" => state).set(0.0);
-    }
+    // Every state is set each round, to 0 when it has no session now.
+    let mut states: Vec<(String, i64)> =
+        ["active", "idle", "idle in transaction", "idle in transaction (aborted)"]
+            .iter()
+            .map(|state| ((*state).to_owned(), 0))
+            .collect();
     for row in rows(db, sql::PG_CONNECTIONS, vec![]).await? {
-        let state: String = get(&row, "state")?;
+        let (state, count): (String, i64) = (get(&row, "state")?, get(&row, "count")?);
         max_connections = get::<i64>(&row, "max_connections")?;
-        metrics::gauge!("db_connections", "state" => state).set(get::<i64>(&row, "count")? as f64);
+        match states.iter_mut().find(|(known, _)| *known == state) {
+            Some(entry) => entry.1 = count,
+            None => states.push((state, count)),
+        }
+    }
+    let long = rows(db, sql::PG_LONG_TRANSACTIONS, vec![LONG_TRANSACTION_SECS.into()]).await?.len();
+    let waiting = rows(db, sql::PG_LOCK_WAITERS, vec![]).await?.len();
+    let cache = one(db, sql::PG_CACHE_HIT, vec![]).await?;
+    let ratio: Option<f64> = get(&cache, "database_ratio")?;
+
+    metrics::gauge!("db_size_bytes").set(size as f64);
+    for (state, count) in states {
+        metrics::gauge!("db_connections", "state" => state).set(count as f64);
     }
     metrics::gauge!("db_max_connections").set(max_connections as f64);
-    let long = rows(db, sql::PG_LONG_TRANSACTIONS, vec![LONG_TRANSACTION_SECS.into()]).await?;
-    metrics::gauge!("db_long_transactions").set(long.len() as f64);
-    let waiting = rows(db, sql::PG_LOCK_WAITERS, vec![]).await?;
-    metrics::gauge!("db_lock_waiters").set(waiting.len() as f64);
-    let cache = one(db, sql::PG_CACHE_HIT, vec![]).await?;
-    if let Some(ratio) = get::<Option<f64>>(&cache, "database_ratio")? {
+    metrics::gauge!("db_long_transactions").set(long as f64);
+    metrics::gauge!("db_lock_waiters").set(waiting as f64);
+    if let Some(ratio) = ratio {
         metrics::gauge!("db_cache_hit_ratio").set(ratio);
     }
     Ok(())
@@ -83,7 +95,8 @@ async fn replica_lag(db: &Database) -> anyhow::Result<()> {
 async fn sqlite(db: &DatabaseConnection) -> anyhow::Result<()> {
     let pages = one(db, sql::SQLITE_PAGES, vec![]).await?;
     let page_size: i64 = get(&pages, "page_size")?;
-    metrics::gauge!("db_size_bytes").set((page_size * get::<i64>(&pages, "page_count")?) as f64);
-    metrics::gauge!("db_free_bytes").set((page_size * get::<i64>(&pages, "freelist_count")?) as f64);
+    let (used, free): (i64, i64) = (get(&pages, "page_count")?, get(&pages, "freelist_count")?);
+    metrics::gauge!("db_size_bytes").set((page_size * used) as f64);
+    metrics::gauge!("db_free_bytes").set((page_size * free) as f64);
     Ok(())
 }
