@@ -79,7 +79,7 @@ async fn list(
         }
         None => None,
     };
-    let overdue = !form.overdue.is_empty();
+    let overdue = matches!(form.overdue.as_str(), "1" | "true");
     let paging = Paging::new(None, given(&form.cursor).as_deref(), SORT)?;
     let (_, today) = organization_facts(&state, organization_id).await?;
     let filter = InvoiceFilter { status, customer_id: None, overdue: overdue.then_some((today, true)) };

@@ -50,12 +50,6 @@ impl Deref for WriteConnection {
     }
 }
 
-impl<'a> From<&'a WriteConnection> for &'a DatabaseConnection {
-    fn from(write: &'a WriteConnection) -> Self {
-        &write.0
-    }
-}
-
 #[async_trait::async_trait]
 impl ConnectionTrait for WriteConnection {
     fn get_database_backend(&self) -> DbBackend {
