@@ -215,6 +215,56 @@ async fn a_flipped_byte_or_an_edited_row_count_fails_verify_with_its_exit_code()
 }
 
 #[tokio::test]
+async fn one_changed_value_changes_its_tables_checksum_and_nothing_else() {
+    let app = TestApp::new().await;
+    enqueue_jobs(&app, 200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = app.database().url();
+    let before = read_manifest(&backup(url, &dir.path().join("before"))).unwrap();
+    let engine = if app.database().is_postgres() { "row-hash-sum" } else { "key-order-sha256" };
+    assert_eq!(serde_json::to_value(before.contents.checksum).unwrap(), engine);
+
+    let first = job::Entity::find().one(app.state().db().write()).await.unwrap().unwrap();
+    let mut edited: job::ActiveModel = first.into();
+    edited.attempts = Set(7);
+    job::Entity::update(edited).exec(app.state().db().write()).await.unwrap();
+    let after = read_manifest(&backup(url, &dir.path().join("after"))).unwrap();
+
+    let changed: Vec<&str> = before
+        .contents
+        .tables
+        .iter()
+        .zip(&after.contents.tables)
+        .filter(|(old, new)| old != new)
+        .map(|(old, _)| old.name.as_str())
+        .collect();
+    assert_eq!(changed, ["jobs"], "only the edited table's checksum moves");
+    assert_eq!(rows(&after, "jobs"), 200);
+}
+
+#[tokio::test]
+async fn a_format_1_manifest_is_checked_with_key_order_checksums() {
+    let app = TestApp::new().await;
+    enqueue_jobs(&app, 100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = app.database().url();
+    let file = backup(url, dir.path());
+    let old = edit_manifest(&file, |manifest| {
+        manifest["format_version"] = serde_json::json!(1);
+        manifest.as_object_mut().unwrap().remove("checksum");
+    });
+    let (code, stderr) = verify(url, &old);
+    if app.database().is_postgres() {
+        // The sums recorded are not key-order hashes: every table with rows differs.
+        assert_eq!(code, EXIT_MISMATCH, "{stderr}");
+        assert!(stderr.contains("table jobs: content checksum differs"), "{stderr}");
+    } else {
+        // SQLite's checksums always were key-order SHA-256: a format 1 backup verifies.
+        assert_eq!((code, stderr), (0, String::new()));
+    }
+}
+
+#[tokio::test]
 async fn restore_refuses_a_database_with_data_without_force_and_another_engine_or_newer_format() {
     let app = TestApp::new().await;
     enqueue_jobs(&app, 300).await;

@@ -211,7 +211,7 @@ async fn check_database(
         // SQLite's transactions are serializable already (and sea-orm warns about the options).
         db.begin().await?
     };
-    let found = contents::describe(&txn).await;
+    let found = contents::describe(&txn, manifest.contents.checksum).await;
     let audit = contents::audit_problems(&txn, &manifest.contents.audit_heads).await;
     let _ = txn.rollback().await;
     problems.extend(audit?);

@@ -2,14 +2,13 @@
 //! migrations, each table's row count and content checksum, the audit chains' heads.
 //!
 //! The same code describes the source when a backup is taken and the copy when it is
-//! verified or restored, so any difference is in the data, not in how it was read. A row's
-//! canonical text is written by the database itself (PostgreSQL: the row value cast to text
-//! under fixed formatting settings; SQLite: `quote()` of each column joined by commas), read in
-//! primary-key order and hashed with SHA-256, one line per row.
+//! verified or restored, so any difference is in the data, not in how it was read. How a
+//! table's rows become its checksum is the manifest's [`Checksum`]: the one a backup was
+//! summed with is the one it is checked with.
 
 use std::collections::BTreeMap;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use baseops_db::sea_orm::{ConnectionTrait, DbBackend, Statement, StreamTrait, Value};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -24,6 +23,8 @@ mod sql {
         };
     }
     pub const PG_TABLES: &str = backup!("pg_tables.sql");
+    pub const PG_TABLE_HASH_SUM: &str = backup!("pg_table_hash_sum.sql");
+    pub const PG_SERVER_VERSION: &str = backup!("pg_server_version.sql");
     pub const PG_SNAPSHOT_SETTINGS: &str = backup!("pg_snapshot_settings.sql");
     pub const SQLITE_TABLES: &str = backup!("sqlite_tables.sql");
     pub const SQLITE_COLUMNS: &str = backup!("sqlite_columns.sql");
@@ -34,9 +35,51 @@ mod sql {
 /// The migrations table: not business data, and how "empty" a database is ignores it.
 pub const MIGRATIONS_TABLE: &str = "seaql_migrations";
 
+/// How a table's rows become its checksum.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Checksum {
+    /// SHA-256 over the rows' texts in primary-key order, one line each, hashed by baseops:
+    /// SQLite's, and every format 1 manifest's (which has no `checksum` field).
+    #[default]
+    KeyOrderSha256,
+    /// PostgreSQL 14 and later hash each row with `hash_record_extended` — every column by its
+    /// type's own hash function, no text — with seeds 0 and 1, and add up each over the
+    /// table; the checksum is SHA-256 over the count and the two sums. The server reads the
+    /// table in one sequential scan and sends one row back, so checksumming every table takes
+    /// a fraction of what `pg_dump` takes to copy them; a row changed, added or removed
+    /// changes a sum, while the rows' order, which is no part of the data, does not.
+    RowHashSum,
+}
+
+impl Checksum {
+    /// The checksum a new backup of `db`'s database records.
+    ///
+    /// # Errors
+    /// A failing query.
+    pub async fn for_database(db: &impl ConnectionTrait) -> anyhow::Result<Self> {
+        let backend = db.get_database_backend();
+        if backend != DbBackend::Postgres {
+            return Ok(Self::KeyOrderSha256);
+        }
+        let row = db
+            .query_one_raw(Statement::from_string(backend, sql::PG_SERVER_VERSION))
+            .await?
+            .context("server_version_num returned no row")?;
+        let version: i32 = row.try_get("", "version")?;
+        if version < 140_000 {
+            bail!("backups need PostgreSQL 14 or newer (hash_record_extended); this server is {version}");
+        }
+        Ok(Self::RowHashSum)
+    }
+}
+
 /// What a database holds, as recorded in a manifest and recomputed from a copy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contents {
+    /// How the tables' checksums were computed.
+    #[serde(default)]
+    pub checksum: Checksum,
     /// The applied migrations, by name, sorted: the schema version.
     pub migrations: Vec<String>,
     /// Every table with its row count and checksum, by name.
@@ -50,15 +93,17 @@ struct TableQuery {
     name: String,
     /// The table's name as SQL (quoted).
     quoted: String,
+    /// Each row's canonical text as `row`, in primary-key order.
     select: String,
 }
 
-/// Describes the database `db` can read. On PostgreSQL call it inside the snapshot's
-/// transaction, so every table is read as of one moment.
+/// Describes the database `db` can read, checksumming its tables with `checksum`. On
+/// PostgreSQL call it inside the snapshot's transaction, so every table is read as of one
+/// moment.
 ///
 /// # Errors
-/// A failing query.
-pub async fn describe<C>(db: &C) -> anyhow::Result<Contents>
+/// A failing query, or a checksum the engine cannot compute.
+pub async fn describe<C>(db: &C, checksum: Checksum) -> anyhow::Result<Contents>
 where
     C: ConnectionTrait + StreamTrait,
 {
@@ -66,10 +111,15 @@ where
     if backend == DbBackend::Postgres {
         // Transaction-local (`set_config(…, true)`): nothing leaks into a pooled connection.
         db.query_one_raw(Statement::from_string(backend, sql::PG_SNAPSHOT_SETTINGS)).await?;
+    } else if checksum != Checksum::KeyOrderSha256 {
+        bail!("a {checksum:?} checksum is computed by PostgreSQL; this is a SQLite database");
     }
     let mut tables = Vec::new();
     for query in table_queries(db).await? {
-        tables.push(summarize(db, query).await?);
+        tables.push(match checksum {
+            Checksum::KeyOrderSha256 => summarize(db, query).await?,
+            Checksum::RowHashSum => sum_in_postgres(db, query).await?,
+        });
     }
     let migrations =
         strings(db, sql::MIGRATIONS, "version").await.context("reading the applied migrations")?;
@@ -87,7 +137,7 @@ where
             })
         })
         .collect::<Result<_, baseops_db::sea_orm::DbErr>>()?;
-    Ok(Contents { migrations, tables, audit_heads })
+    Ok(Contents { checksum, migrations, tables, audit_heads })
 }
 
 /// Each table's row count, without the migrations table: how much data a database holds.
@@ -169,6 +219,21 @@ where
         rows += 1;
     }
     Ok(TableSummary { name: query.name, rows, sha256: hex::encode(hasher.finalize()) })
+}
+
+/// One statement per table: PostgreSQL hashes and adds up the rows, baseops hashes the sums.
+async fn sum_in_postgres(db: &impl ConnectionTrait, query: TableQuery) -> anyhow::Result<TableSummary> {
+    let select = sql::PG_TABLE_HASH_SUM.replace("{table}", &query.quoted);
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), select))
+        .await
+        .with_context(|| format!("checksumming table {}", query.name))?
+        .context("a sum returned no row")?;
+    let rows: i64 = row.try_get("", "rows")?;
+    let high: String = row.try_get("", "high")?;
+    let low: String = row.try_get("", "low")?;
+    let sha256 = hex::encode(Sha256::digest(format!("{rows} {high} {low}")));
+    Ok(TableSummary { name: query.name, rows: u64::try_from(rows).unwrap_or(0), sha256 })
 }
 
 async fn strings(db: &impl ConnectionTrait, sql: &str, column: &str) -> anyhow::Result<Vec<String>> {

@@ -15,8 +15,9 @@ use super::contents::Contents;
 
 /// The manifest's name inside the archive.
 pub const MANIFEST_NAME: &str = "manifest.json";
-/// The newest manifest format this binary writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest manifest format this binary writes and reads. Format 2 added `checksum`, and
+/// PostgreSQL backups sum their rows' hashes (`row-hash-sum`); format 1 manifests still verify.
+pub const FORMAT_VERSION: u32 = 2;
 /// The manifest's `format` field: what the file is, for someone who finds it.
 pub const FORMAT_NAME: &str = "baseops-backup";
 
@@ -55,7 +56,7 @@ pub struct TableSummary {
     pub name: String,
     /// How many rows it held.
     pub rows: u64,
-    /// SHA-256 (hex) over its rows' canonical text in primary-key order.
+    /// Its content checksum, SHA-256 (hex), computed as the manifest's `checksum` says.
     pub sha256: String,
 }
 

@@ -8,7 +8,7 @@ use baseops_config::Settings;
 use baseops_db::sea_orm::{AccessMode, ConnectionTrait, IsolationLevel, Statement, TransactionTrait};
 use chrono::Utc;
 
-use super::contents::{self, Contents};
+use super::contents::{self, Checksum, Contents};
 use super::manifest::{self, Engine, FORMAT_NAME, FORMAT_VERSION, Manifest};
 use super::{BackupArgs, Steps, configured_engine, postgres, retention, sqlite};
 
@@ -79,7 +79,7 @@ async fn sqlite_snapshot(settings: &Settings, data: &Path, steps: &Steps) -> any
     copied?;
     steps.step("counting and checksumming every table");
     let copy = sqlite::open_file(data, false).await?;
-    let described = contents::describe(&copy).await;
+    let described = contents::describe(&copy, Checksum::KeyOrderSha256).await;
     let _ = copy.close().await;
     described
 }
@@ -99,9 +99,10 @@ async fn postgres_snapshot(settings: &Settings, data: &Path, steps: &Steps) -> a
         .await?
         .context("pg_export_snapshot returned no row")?
         .try_get("", "snapshot")?;
+    let checksum = Checksum::for_database(&txn).await?;
     steps.step("dumping with pg_dump and checksumming every table from one snapshot");
     let (dumped, described) =
-        tokio::join!(postgres::dump(&target, &snapshot, data), contents::describe(&txn));
+        tokio::join!(postgres::dump(&target, &snapshot, data), contents::describe(&txn, checksum));
     // Read-only: nothing to commit; ending it releases the snapshot.
     let _ = txn.rollback().await;
     db.close().await;
