@@ -369,7 +369,7 @@ fn dechunk(mut rest: &str) -> String {
 }
 
 /// A number the database answers to `sql` (a `COUNT(*) AS n`), read while no server runs.
-async fn count(url: &str, sql: &str) -> i64 {
+pub(crate) async fn count(url: &str, sql: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Database, Statement};
     let connection = Database::connect(url).await.unwrap();
     let row = connection

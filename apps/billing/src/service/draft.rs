@@ -98,7 +98,7 @@ fn stored_discount(discount: Option<Discount>) -> (Option<i64>, Option<i64>) {
     }
 }
 
-/// Replaces the invoice's lines and tax summary with `draft`'s and its `figures`.
+/// Stores `draft`'s lines and tax summary with its `figures` (an update deletes the old first).
 async fn store_lines(
     txn: &impl ConnectionTrait,
     invoice_id: Uuid,
@@ -106,14 +106,6 @@ async fn store_lines(
     figures: &Totals,
     rates: &[tax_rate::Model],
 ) -> Result<(), ApiError> {
-    invoice_line::Entity::delete_many()
-        .filter(invoice_line::Column::InvoiceId.eq(invoice_id))
-        .exec(txn)
-        .await?;
-    invoice_tax::Entity::delete_many()
-        .filter(invoice_tax::Column::InvoiceId.eq(invoice_id))
-        .exec(txn)
-        .await?;
     let lines: Vec<invoice_line::ActiveModel> = draft
         .lines
         .iter()
@@ -418,6 +410,8 @@ pub async fn invoice_update(
     if updated.rows_affected == 0 {
         return Err(ApiError::PreconditionFailed);
     }
+    invoice_line::Entity::delete_many().filter(invoice_line::Column::InvoiceId.eq(id)).exec(txn).await?;
+    invoice_tax::Entity::delete_many().filter(invoice_tax::Column::InvoiceId.eq(id)).exec(txn).await?;
     store_lines(txn, id, &draft, &figures, &rates).await?;
     let mut old_view = audited(&old, &Totals { total: before.total, ..Totals::default() });
     old_view["lines"] = serde_json::json!(old_count);

@@ -42,8 +42,8 @@ async fn claim(
     if let Some(expected) = expected {
         update = update.filter(invoice::Column::Version.eq(expected));
     }
-    if update.exec(txn).await?.rows_affected == 1 {
-        return invoice_row(txn, organization_id, id).await;
+    if let Some(row) = update.exec_with_returning(txn).await?.pop() {
+        return Ok(row);
     }
     let row = invoice_row(txn, organization_id, id).await?;
     let status = InvoiceStatus::parse(&row.status).unwrap_or(InvoiceStatus::Draft);

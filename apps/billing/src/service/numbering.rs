@@ -3,7 +3,7 @@
 //! numbers gap-free and unique on both databases).
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use uuid::Uuid;
 
 use crate::model::number_series;
@@ -18,31 +18,18 @@ pub(crate) async fn next_number(
     kind: &str,
     year: i32,
 ) -> Result<i64, DbErr> {
-    let row = number_series::Model { organization_id, kind: kind.to_owned(), year, next_value: 1 };
+    // One statement: the first use inserts the series having handed out 1; every later one
+    // updates the row, which takes its lock (PostgreSQL) or is the single writer (SQLite)
+    // before the value is read back, so two transactions never get the same number.
+    let row = number_series::Model { organization_id, kind: kind.to_owned(), year, next_value: 2 };
     let keys =
         [number_series::Column::OrganizationId, number_series::Column::Kind, number_series::Column::Year];
-    number_series::Entity::insert(row.into_active_model())
-        .on_conflict(OnConflict::columns(keys).do_nothing().to_owned())
-        .exec_without_returning(txn)
+    let taken = Expr::col((number_series::Entity, number_series::Column::NextValue)).add(1);
+    let series = number_series::Entity::insert(row.into_active_model())
+        .on_conflict(OnConflict::columns(keys).value(number_series::Column::NextValue, taken).to_owned())
+        .exec_with_returning(txn)
         .await?;
-    // The update takes the row's lock (PostgreSQL) or is the single writer (SQLite) before the
-    // value is read, so two transactions never read the same value.
-    let series = || {
-        number_series::Entity::find()
-            .filter(number_series::Column::OrganizationId.eq(organization_id))
-            .filter(number_series::Column::Kind.eq(kind))
-            .filter(number_series::Column::Year.eq(year))
-    };
-    number_series::Entity::update_many()
-        .col_expr(number_series::Column::NextValue, Expr::col(number_series::Column::NextValue).add(1))
-        .filter(number_series::Column::OrganizationId.eq(organization_id))
-        .filter(number_series::Column::Kind.eq(kind))
-        .filter(number_series::Column::Year.eq(year))
-        .exec(txn)
-        .await?;
-    let next: Option<i64> =
-        series().select_only().column(number_series::Column::NextValue).into_tuple().one(txn).await?;
-    next.map(|next| next - 1).ok_or_else(|| DbErr::RecordNotFound("the number series".to_owned()))
+    Ok(series.next_value - 1)
 }
 
 /// `INV-2026-000042`: the prefix, the year and the number, padded to six digits.
