@@ -3,7 +3,8 @@
 // a task moved with the keyboard, each checked through the JSON API), your account (profile
 // saved, two-factor setup started — never turned on, the later steps sign in again —, the
 // sessions list), members, invitations (one sent through the form), customers, an invoice
-// finalized from its page, the audit trail
+// finalized from its page, the invoice editor's live totals, the other billing pages (payments,
+// credit notes, subscriptions, catalog, reports), the audit trail
 // (filters, an event's changes opened), jobs, the notifications bell (live through the SSE
 // stream), the notifications list and preferences, the dashboard when this build has it, the
 // forgot-password page (signed out) and an error page. Every page goes through visit(): status,
@@ -207,6 +208,41 @@ export async function morePages(h) {
         const after = await api('GET', `/billing/invoices/${invoice.id}`);
         expect(after.status === 'open' && after.amount_due === 29750, `the API shows ${after.status}, due ${after.amount_due}`);
         await audit(page, 'invoice-finalized', { toggle: false });
+    });
+
+    // ---- the invoice editor: totals come back from the server while a line is typed ----
+    await check('GET /admin/invoices/new: live totals (htmx) as a line is typed, then the draft saved', async () => {
+        await visit(page, 'invoice-new', '/admin/invoices/new', { toggle: true });
+        expect((await page.locator('#invoice-customer_id option').count()) >= 2, 'no customer to choose');
+        await page.selectOption('#invoice-customer_id', { index: 1 });
+        await page.fill('#invoice-description_0', 'Browser work');
+        await page.fill('#invoice-quantity_0', '3');
+        await page.fill('#invoice-unit_amount_0', '2.50');
+        await page.waitForFunction(() => /7\.50/.test(document.getElementById('invoice-totals')?.textContent || ''), null, { timeout: 5_000 })
+            .catch(() => { throw new Error('the totals never showed 7.50 for 3 × 2.50'); });
+        await Promise.all([
+            page.waitForURL((u) => /^\/admin\/invoices\/[0-9a-f-]{36}$/.test(u.pathname) && u.searchParams.get('done') === 'created'),
+            page.click('form#invoice button.primary'),
+        ]);
+        const id = new URL(page.url()).pathname.split('/').pop();
+        const made = await api('GET', `/billing/invoices/${id}`);
+        expect(made.status === 'draft' && made.total === 750 && made.lines.length === 1, `the API shows ${made.status}, total ${made.total}`);
+    });
+
+    // ---- the rest of billing: payments, credit notes, subscriptions, catalog, reports ----
+    await check('GET /admin/payments, /admin/credit-notes, /admin/subscriptions, /admin/catalog, /admin/billing-reports', async () => {
+        for (const [name, path, heading] of [
+            ['payments', '/admin/payments', /payments/i],
+            ['credit-notes', '/admin/credit-notes', /credit notes/i],
+            ['subscriptions', '/admin/subscriptions', /subscriptions/i],
+            ['catalog', '/admin/catalog', /catalog/i],
+            ['billing-reports', '/admin/billing-reports', /reports/i],
+        ]) {
+            await visit(page, name, path, { toggle: true });
+            const h1 = (await page.locator('h1').first().innerText()).trim();
+            expect(heading.test(h1), `${path}: h1 is ${JSON.stringify(h1)}`);
+        }
+        expect((await page.locator('table.list').count()) >= 1, '/admin/billing-reports has no table (the invoice finalized above is owed)');
     });
 
     // ---- audit trail: the stage change of the drag is in it ----

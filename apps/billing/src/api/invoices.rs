@@ -4,8 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use baseops_core::{
-    ApiError, AppState, ETag, FieldErrors, IfMatch, Json, OptionalIfMatch, Page, Paging, Problem, Query,
-    RequestContext,
+    ApiError, AppState, ETag, IfMatch, Json, OptionalIfMatch, Page, Paging, Problem, Query, RequestContext,
 };
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -13,14 +12,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::organization_facts;
-use crate::input::{InvoiceChanges, LineIn, NewInvoice, check_lines};
+use crate::input::{InvoiceChanges, LineIn, NewInvoice};
 use crate::permission::{BILLING_CREATE, BILLING_EDIT, BILLING_ISSUE, BILLING_VIEW, BILLING_VOID};
 use crate::selector::{InvoiceFilter, InvoiceOut, SORT, invoice_detail, invoice_list};
-use crate::service::draft::{invoice_create, invoice_delete, invoice_update};
+use crate::service::draft::{invoice_create, invoice_delete, invoice_preview, invoice_update};
 use crate::service::lifecycle::{Move, invoice_move};
-use crate::service::settings::settings_of;
 use crate::status::InvoiceStatus;
-use crate::totals;
 
 /// Filters and page of `GET /billing/invoices`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -159,15 +156,7 @@ pub(super) async fn preview(
 ) -> Result<Json<PreviewOut>, ApiError> {
     ctx.require(BILLING_CREATE)?;
     let organization_id = ctx.organization_id()?;
-    let db = state.db().read();
-    let mut errors = FieldErrors::new();
-    let mut lines = check_lines(input.lines, &mut errors);
-    crate::service::draft::rates_for_preview(db, organization_id, &mut lines, &mut errors).await?;
-    let discount = input.discount.and_then(|discount| discount.check("discount", &mut errors));
-    errors.into_result()?;
-    let rounding = settings_of(db, organization_id).await?.rounding();
-    let inputs: Vec<totals::LineInput> = lines.into_iter().map(|line| line.input).collect();
-    let figures = totals::compute(&inputs, discount, rounding).map_err(ApiError::Validation)?;
+    let figures = invoice_preview(state.db().read(), organization_id, input.lines, input.discount).await?;
     Ok(Json(PreviewOut {
         lines: figures
             .lines

@@ -113,6 +113,35 @@ pub async fn product_detail(
     Ok(Some(ProductOut { prices: Some(prices.into_iter().map(PriceOut::from).collect()), ..row.into() }))
 }
 
+/// `products` with their prices, read in one query (a page of the list, for the console).
+///
+/// # Errors
+/// Database errors.
+pub async fn with_prices(
+    db: &impl ConnectionTrait,
+    products: Vec<ProductOut>,
+) -> Result<Vec<ProductOut>, DbErr> {
+    let ids: Vec<Uuid> = products.iter().map(|product| product.id).collect();
+    // Each product has at most MAX_PRICES, so a page's prices are bounded too.
+    let rows = price::Entity::find()
+        .filter(price::Column::ProductId.is_in(ids))
+        .order_by_asc(price::Column::Id)
+        .limit(MAX_PRICES.saturating_mul(products.len() as u64))
+        .all(db)
+        .await?;
+    let mut by_product: std::collections::HashMap<Uuid, Vec<PriceOut>> = std::collections::HashMap::new();
+    for row in rows {
+        by_product.entry(row.product_id).or_default().push(PriceOut::from(row));
+    }
+    Ok(products
+        .into_iter()
+        .map(|product| {
+            let prices = by_product.remove(&product.id).unwrap_or_default();
+            ProductOut { prices: Some(prices), ..product }
+        })
+        .collect())
+}
+
 /// A page of the organization's products, newest first, maybe only the active ones.
 ///
 /// # Errors

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
-use baseops_core::{ApiError, Page, Paging};
+use baseops_core::{ApiError, BoundedCount, Page, Paging};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -301,6 +303,56 @@ pub async fn invoice_list(
     filter: &InvoiceFilter,
     paging: &Paging,
 ) -> Result<Page<InvoiceOut>, DbErr> {
+    let mut query = filtered(organization_id, filter);
+    if let Some(after) = &paging.after {
+        query = query.filter(invoice::Column::Id.lt(after.id));
+    }
+    let rows = query.order_by_desc(invoice::Column::Id).limit(paging.fetch()).all(db).await?;
+    Ok(paging.page(rows, SORT, |last| (serde_json::Value::Null, last.id), InvoiceOut::summary))
+}
+
+/// How many of the organization's invoices match `filter`, counted up to `bound`.
+///
+/// # Errors
+/// Database errors.
+pub async fn invoice_count(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    filter: &InvoiceFilter,
+    bound: u64,
+) -> Result<BoundedCount, DbErr> {
+    let found = filtered(organization_id, filter)
+        .select_only()
+        .column(invoice::Column::Id)
+        .limit(BoundedCount::fetch(bound))
+        .count(db)
+        .await?;
+    Ok(BoundedCount::of(found, bound))
+}
+
+/// The numbers of the organization's invoices `ids` (`None` for a draft), in one query.
+///
+/// # Errors
+/// Database errors.
+pub async fn invoice_numbers(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Option<String>>, DbErr> {
+    let rows: Vec<(Uuid, Option<String>)> = invoice::Entity::find()
+        .select_only()
+        .column(invoice::Column::Id)
+        .column(invoice::Column::Number)
+        .filter(invoice::Column::OrganizationId.eq(organization_id))
+        .filter(invoice::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The organization's invoices that match `filter`, unordered.
+fn filtered(organization_id: Uuid, filter: &InvoiceFilter) -> sea_orm::Select<invoice::Entity> {
     let mut query = invoice::Entity::find().filter(invoice::Column::OrganizationId.eq(organization_id));
     if let Some(status) = filter.status {
         query = query.filter(invoice::Column::Status.eq(status.as_str()));
@@ -315,11 +367,7 @@ pub async fn invoice_list(
             .add(invoice::Column::DueOn.lt(today));
         query = query.filter(if wanted { overdue } else { overdue.not() });
     }
-    if let Some(after) = &paging.after {
-        query = query.filter(invoice::Column::Id.lt(after.id));
-    }
-    let rows = query.order_by_desc(invoice::Column::Id).limit(paging.fetch()).all(db).await?;
-    Ok(paging.page(rows, SORT, |last| (serde_json::Value::Null, last.id), InvoiceOut::summary))
+    query
 }
 
 /// The invoice, or 404 — for services, inside their transaction.

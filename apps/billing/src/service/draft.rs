@@ -465,15 +465,24 @@ pub async fn invoice_delete(
     Ok(())
 }
 
-/// Checks and applies the lines' tax rates for a preview, which saves nothing.
+/// An invoice's figures with the organization's rounding, saving nothing: what the invoice
+/// editors (the API's preview, the console's) show as lines are typed, by the same code
+/// drafts are saved with.
 ///
 /// # Errors
-/// Database errors; problems go to `errors`.
-pub(crate) async fn rates_for_preview(
+/// 422 for lines or a discount that could not be saved; database errors.
+pub async fn invoice_preview(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
-    lines: &mut [CheckedLine],
-    errors: &mut FieldErrors,
-) -> Result<(), ApiError> {
-    apply_rates(db, organization_id, lines, false, errors).await.map(|_| ())
+    lines: Vec<crate::input::LineIn>,
+    discount: Option<DiscountIn>,
+) -> Result<Totals, ApiError> {
+    let mut errors = FieldErrors::new();
+    let mut lines = check_lines(lines, &mut errors);
+    apply_rates(db, organization_id, &mut lines, false, &mut errors).await?;
+    let discount = discount.and_then(|discount| discount.check("discount", &mut errors));
+    errors.into_result()?;
+    let rounding = settings_of(db, organization_id).await?.rounding();
+    let inputs: Vec<totals::LineInput> = lines.into_iter().map(|line| line.input).collect();
+    totals::compute(&inputs, discount, rounding).map_err(ApiError::Validation)
 }

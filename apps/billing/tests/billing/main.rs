@@ -4,10 +4,12 @@
 
 mod catalog_lines;
 mod console;
+mod console_pages;
 mod credit;
 mod credit_notes;
 mod customers;
 mod dunning;
+mod invoice_editor;
 mod invoices;
 mod numbering;
 mod payments;

@@ -1,76 +1,41 @@
-//! Billing in the console: the invoice list by status and an invoice's page — lines, taxes,
-//! totals, credit notes — with its moves (finalize, void, write off, delete a draft) as
-//! forms. The same services, selectors and `billing.*` permissions as the API; each move
-//! carries the version the page showed, as `If-Match` does.
-
-use std::collections::HashMap;
+//! The invoice list by status and an invoice's page — lines, taxes, totals, credit notes —
+//! with its moves (finalize, void, write off, delete a draft) as forms.
 
 use axum::Form;
-use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use baseops_app::{ConsolePage, ConsoleSection};
+use axum::response::{IntoResponse, Redirect};
 use baseops_console::form::{DoneQuery, Failure, answer, done};
 use baseops_console::list::given;
-use baseops_console::{ConsoleError, Crumb, Signed, context, value};
+use baseops_console::{Crumb, Signed, context, value};
 use baseops_core::{ApiError, AppState, Paging};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::{Answer, MoveForm, names, refused};
 use crate::api::organization_facts;
-use crate::permission::{BILLING_EDIT, BILLING_ISSUE, BILLING_VIEW, BILLING_VOID};
+use crate::permission::{BILLING_CREATE, BILLING_EDIT, BILLING_ISSUE, BILLING_VIEW, BILLING_VOID};
 use crate::selector::credit_note::credit_note_list;
-use crate::selector::{InvoiceFilter, InvoiceOut, SORT, invoice_detail, invoice_list};
+use crate::selector::{InvoiceFilter, SORT, invoice_detail, invoice_list};
 use crate::service::draft::invoice_delete;
 use crate::service::lifecycle::{Move, invoice_move};
 use crate::status::InvoiceStatus;
 
-/// What the billing app adds to the console.
-pub const SECTION: ConsoleSection = ConsoleSection {
-    pages: &[ConsolePage { path: "invoices", title: "Invoices", permission: Some(BILLING_VIEW) }],
-    routes,
-    templates: &[
-        ("billing/macros.html", include_str!("../templates/billing/macros.html")),
-        ("billing/invoices.html", include_str!("../templates/billing/invoices.html")),
-        ("billing/invoice.html", include_str!("../templates/billing/invoice.html")),
-    ],
-    search: None,
-    work: None,
-};
-
-fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/invoices", get(list))
-        .route("/admin/invoices/{id}", get(detail))
-        .route("/admin/invoices/{id}/{action}", post(act))
-}
-
-/// The list's filter and paging, as a browser sends them.
+/// The list's filter and paging, as a browser sends it.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct ListForm {
+pub(super) struct ListForm {
     status: String,
     overdue: String,
     cursor: String,
 }
 
-/// The customers' names of a page of invoices.
-async fn names(
-    state: &AppState,
-    organization_id: Uuid,
-    invoices: &[&InvoiceOut],
-) -> Result<HashMap<Uuid, String>, ApiError> {
-    let ids: Vec<Uuid> = invoices.iter().map(|invoice| invoice.customer_id).collect();
-    Ok(baseops_customers::customer_names(state.db().read(), organization_id, &ids).await?)
-}
-
-async fn list(
+/// `GET /admin/invoices`: by status or overdue, newest first.
+pub(super) async fn list(
     State(state): State<AppState>,
     signed: Signed,
     Query(form): Query<ListForm>,
-) -> Result<Response, ConsoleError> {
+) -> Answer {
     signed.ctx.require(BILLING_VIEW)?;
     let organization_id = signed.ctx.organization_id()?;
     let status = match given(&form.status) {
@@ -86,7 +51,8 @@ async fn list(
     let mut page =
         invoice_list(state.db().read(), organization_id, &filter, &paging).await.map_err(ApiError::from)?;
     page.items = page.items.into_iter().map(|invoice| invoice.as_of(today)).collect();
-    let customers = names(&state, organization_id, &page.items.iter().collect::<Vec<_>>()).await?;
+    let customers =
+        names(&state, organization_id, page.items.iter().map(|invoice| invoice.customer_id)).await?;
     let first_page = match status {
         Some(status) => format!("/admin/invoices?status={}", status.as_str()),
         None if overdue => "/admin/invoices?overdue=1".to_owned(),
@@ -99,12 +65,14 @@ async fn list(
         context! {
             page => value(&page), customers => value(&customers), first_page, paged => !form.cursor.is_empty(),
             status => status.map(InvoiceStatus::as_str), statuses, overdue,
+            can_create => signed.can(BILLING_CREATE),
         },
     ))
 }
 
 fn done_message(key: &str) -> Option<&'static str> {
     Some(match key {
+        "created" => "The draft is saved. Finalize it to give it its number and send it.",
         "finalize" => "The invoice is finalized: it has its number and is due.",
         "void" => "The invoice is void.",
         "uncollectible" => "The invoice is written off as uncollectible.",
@@ -118,7 +86,7 @@ async fn page(
     id: Uuid,
     done: Option<&str>,
     failure: Option<&Failure>,
-) -> Result<Response, ConsoleError> {
+) -> Answer {
     let organization_id = signed.ctx.organization_id()?;
     // The write pool: right after a move, the page shows it.
     let db = state.db().write();
@@ -126,7 +94,7 @@ async fn page(
         invoice_detail(db, organization_id, id).await.map_err(ApiError::from)?.ok_or(ApiError::NotFound)?;
     let (_, today) = organization_facts(state, organization_id).await?;
     let invoice = invoice.as_of(today);
-    let customers = names(state, organization_id, &[&invoice]).await?;
+    let customers = names(state, organization_id, [invoice.customer_id]).await?;
     let first = Paging::new(None, None, crate::selector::credit_note::SORT)?;
     let notes = credit_note_list(db, organization_id, Some(id), &first).await.map_err(ApiError::from)?;
     let status = invoice.status;
@@ -149,31 +117,25 @@ async fn page(
     Ok(answer(failure, page))
 }
 
-async fn detail(
+/// `GET /admin/invoices/{id}`.
+pub(super) async fn detail(
     State(state): State<AppState>,
     signed: Signed,
     Path(id): Path<Uuid>,
     Query(query): Query<DoneQuery>,
-) -> Result<Response, ConsoleError> {
+) -> Answer {
     signed.ctx.require(BILLING_VIEW)?;
     page(&state, &signed, id, Some(&query.done), None).await
 }
 
-/// A move's form: the version the page showed.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct MoveForm {
-    version: String,
-}
-
 /// `POST /admin/invoices/{id}/{finalize|void|uncollectible|delete}`: as the API's moves, at
 /// the version the page showed; a refused move is shown on the invoice's page.
-async fn act(
+pub(super) async fn act(
     State(state): State<AppState>,
     signed: Signed,
     Path((id, action)): Path<(Uuid, String)>,
     Form(form): Form<MoveForm>,
-) -> Result<Response, ConsoleError> {
+) -> Answer {
     let ctx = &signed.ctx;
     let organization_id = ctx.organization_id()?;
     let (permission, key) = match action.as_str() {
@@ -185,7 +147,7 @@ async fn act(
     };
     ctx.require(permission)?;
     let moved = async {
-        let version = form.version.trim().parse().map_err(|_| ApiError::PreconditionFailed)?;
+        let version = form.version()?;
         let to = match key {
             "finalize" => {
                 Some(Move::Finalize { today: organization_facts(&state, organization_id).await?.1 })
@@ -204,11 +166,8 @@ async fn act(
     match moved.await {
         Ok(()) if key == "delete" => Ok(Redirect::to("/admin/invoices").into_response()),
         Ok(()) => Ok(done(&format!("/admin/invoices/{id}"), key)),
-        Err(error @ (ApiError::NotFound | ApiError::Forbidden | ApiError::MissingPermission(_))) => {
-            Err(error.into())
-        }
         Err(error) => {
-            let failure = Failure::of_edit("moves", error, "invoice")?;
+            let failure = refused("moves", error, "invoice")?;
             page(&state, &signed, id, None, Some(&failure)).await
         }
     }
