@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::organization_zone;
+use super::{organization_facts, organization_zone};
 use crate::permission::{BILLING_CREATE, BILLING_EDIT, BILLING_VIEW};
 use crate::selector::subscription::{
     SORT, SubscriptionOut, SubscriptionStatus, subscription_detail, subscription_list,
@@ -138,8 +138,9 @@ pub(super) async fn update(
 ) -> Result<(ETag, Json<SubscriptionOut>), ApiError> {
     ctx.require(BILLING_EDIT)?;
     let organization_id = ctx.organization_id()?;
+    let (_, today) = organization_facts(&state, organization_id).await?;
     let txn = state.db().write().begin().await?;
-    subscription_update(&txn, ctx.acting(), organization_id, id, Some(version), changes).await?;
+    subscription_update(&txn, ctx.acting(), (organization_id, today), id, Some(version), changes).await?;
     txn.commit().await?;
     written(&state, organization_id, id).await
 }

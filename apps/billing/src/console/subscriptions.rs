@@ -13,6 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Answer, MoveForm, names, refused};
+use crate::api::organization_facts;
 use crate::permission::{BILLING_EDIT, BILLING_VIEW};
 use crate::selector::catalog::{PriceOut, price_row, product_detail};
 use crate::selector::subscription::{SORT, SubscriptionStatus, subscription_detail, subscription_list};
@@ -156,6 +157,7 @@ pub(super) async fn act(
         _ => return Err(ApiError::NotFound.into()),
     };
     ctx.require(BILLING_EDIT)?;
+    let (_, today) = organization_facts(&state, organization_id).await?;
     let moved = async {
         let version = Some(form.version()?);
         let txn = state.db().write().begin().await?;
@@ -169,7 +171,7 @@ pub(super) async fn act(
                 let ending = key == "cancel-at-period-end";
                 let changes =
                     SubscriptionChanges { cancel_at_period_end: Some(ending), ..Default::default() };
-                subscription_update(&txn, acting, organization_id, id, version, changes).await?;
+                subscription_update(&txn, acting, (organization_id, today), id, version, changes).await?;
             }
         }
         Ok::<_, ApiError>(txn.commit().await?)

@@ -169,3 +169,50 @@ async fn a_credit_larger_than_the_invoice_is_carried_to_the_next_and_bad_behavio
     assert_eq!(left.len(), 1, "the rest carried over: {left:?}");
     assert!((left[0] + 8_000).abs() <= 5, "{left:?}");
 }
+
+#[tokio::test]
+async fn an_at_once_proration_is_dated_in_the_organizations_zone_and_an_overflowing_one_is_refused() {
+    let app = TestApp::new().await;
+    let org = app.org().await;
+    let owner = org.owner.clone();
+    // A zone whose date is not UTC's right now: 11 hours behind before 10:00 UTC (the day
+    // before there), 14 hours ahead from then on (the day after).
+    let now = Utc::now();
+    let zone: chrono_tz::Tz = if chrono::Timelike::hour(&now) < 10 {
+        chrono_tz::Pacific::Pago_Pago
+    } else {
+        chrono_tz::Pacific::Kiritimati
+    };
+    let path = format!("/api/v1/organizations/{}", org.id);
+    let moved = owner.patch(&app, &path, json!({"time_zone": zone.name()}), None).await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    let buyer = customer(&app, &owner, "Zed").await;
+    let made = owner.post(&app, "/api/v1/billing/products", json!({"name": "Seats"})).await;
+    let product = made.json()["id"].as_str().unwrap().to_owned();
+    let basic = monthly(&app, &owner, &product, 3_000).await;
+    let sub = owner
+        .post(&app, "/api/v1/billing/subscriptions", json!({"customer_id": buyer, "price_id": basic}))
+        .await;
+    assert_eq!(sub.status, 201, "{}", sub.text());
+    let id = sub.json()["id"].as_str().unwrap().to_owned();
+    period(&app, &id, now - Duration::days(15), now + Duration::days(15)).await;
+
+    change(&app, &owner, &id, json!({"quantity": 2, "proration_behavior": "always_invoice"})).await;
+    let charged = &invoices(&app, &owner).await[0];
+    let local = Utc::now().with_timezone(&zone).date_naive().to_string();
+    assert_eq!(charged["issued_on"].as_str(), Some(local.as_str()), "{charged}");
+    assert_ne!(local, Utc::now().date_naive().to_string(), "the zone's date differs from UTC's");
+
+    // The largest unit amount times the largest quantity does not fit in an amount: 422.
+    let huge = monthly(&app, &owner, &product, 1_000_000_000_000_000).await;
+    let before = invoices(&app, &owner).await.len();
+    let path = format!("/api/v1/billing/subscriptions/{id}");
+    let version = owner.get(&app, &path).await.json()["version"].as_i64().unwrap();
+    let body = json!({"price_id": huge, "quantity": 1_000_000, "proration_behavior": "always_invoice"});
+    let refused = owner.patch(&app, &path, body, Some(version)).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("quantity"), "{}", refused.text());
+    let after = owner.get(&app, &path).await.json();
+    assert_eq!((after["version"].as_i64(), after["quantity"].as_i64()), (Some(version), Some(2)));
+    assert_eq!(invoices(&app, &owner).await.len(), before, "nothing invoiced");
+}

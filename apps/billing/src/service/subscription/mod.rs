@@ -11,7 +11,7 @@ pub use renew::{Renewals, renew_due};
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError, FieldErrors, check_version};
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -207,14 +207,15 @@ async fn save(
 }
 
 /// Changes the quantity or price — prorated for the rest of the period as `proration_behavior`
-/// says — or whether it ends with this one.
+/// says — or whether it ends with this one. `today` is the organization's date, the day an
+/// `always_invoice` proration's invoice is issued.
 ///
 /// # Errors
 /// 404, 409 `invalid_transition` once canceled, 412, 422 by field.
 pub async fn subscription_update(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
-    organization_id: Uuid,
+    (organization_id, today): (Uuid, NaiveDate),
     id: Uuid,
     expected: Option<i32>,
     changes: SubscriptionChanges,
@@ -245,7 +246,7 @@ pub async fn subscription_update(
     after.cancel_at_period_end = changes.cancel_at_period_end.unwrap_or(after.cancel_at_period_end);
     errors.into_result()?;
     let behavior = changes.proration_behavior.unwrap_or_default();
-    proration::prorate(txn, acting, (&before, &after), (&old, &new), behavior, Utc::now()).await?;
+    proration::prorate(txn, acting, (&before, &after), (&old, &new), behavior, (Utc::now(), today)).await?;
     save(txn, acting, "subscription.update", &before, after).await
 }
 

@@ -14,7 +14,7 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError, Currency};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
@@ -55,17 +55,19 @@ pub fn prorated(old: i64, new: i64, (start, end): (DateTime<Utc>, DateTime<Utc>)
     i64::try_from(rounded).unwrap_or_default()
 }
 
-/// Records (or invoices) what changing `before` to `after` owes at `now`.
+/// Records (or invoices, issued on `today`, the organization's date) what changing `before` to
+/// `after` owes at `now`.
 ///
 /// # Errors
-/// Database errors; the invoice's own (a charge over the limits is a 422).
+/// 422 on `quantity` when a period's price times the quantity is past the largest amount;
+/// database errors; the invoice's own (a charge over the limits is a 422).
 pub(super) async fn prorate(
     txn: &impl ConnectionTrait,
     acting: Acting<'_>,
     (before, after): (&subscription::Model, &subscription::Model),
     (old_price, new_price): (&price::Model, &price::Model),
     behavior: ProrationBehavior,
-    now: DateTime<Utc>,
+    (now, today): (DateTime<Utc>, NaiveDate),
 ) -> Result<(), ApiError> {
     let in_period = before.current_period_start <= now && now < before.current_period_end;
     if behavior == ProrationBehavior::None
@@ -74,11 +76,18 @@ pub(super) async fn prorate(
     {
         return Ok(());
     }
-    let per_period =
-        |price: &price::Model, quantity: i32| price.unit_amount.saturating_mul(i64::from(quantity));
+    let per_period = |price: &price::Model, quantity: i32| {
+        price.unit_amount.checked_mul(i64::from(quantity)).ok_or_else(|| {
+            ApiError::invalid("quantity", "the price times the quantity is past the largest amount")
+        })
+    };
     let period = (before.current_period_start, before.current_period_end);
-    let amount =
-        prorated(per_period(old_price, before.quantity), per_period(new_price, after.quantity), period, now);
+    let amount = prorated(
+        per_period(old_price, before.quantity)?,
+        per_period(new_price, after.quantity)?,
+        period,
+        now,
+    );
     if amount == 0 {
         return Ok(());
     }
@@ -115,7 +124,6 @@ pub(super) async fn prorate(
             payment_terms_days: None,
         };
         let id = invoice_create(txn, acting, before.organization_id, currency, new).await?;
-        let today = now.date_naive();
         invoice_move(txn, acting, before.organization_id, id, None, Move::Finalize { today }).await?;
         Some(id)
     } else {
