@@ -17,6 +17,7 @@ mod line_prices;
 mod payments;
 mod prorations;
 mod subscriptions;
+mod tax_dates;
 
 use credit::CreateCreditAndRefunds;
 use credit_notes::CreateCreditNotes;
@@ -25,6 +26,7 @@ use line_prices::AddInvoiceLinePrices;
 use payments::CreatePayments;
 use prorations::CreateProrations;
 use subscriptions::CreateCatalogAndSubscriptions;
+use tax_dates::AddTaxRateEffectiveDates;
 
 /// The billing app's migrations, oldest first.
 pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -37,6 +39,7 @@ pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(AddInvoiceLinePrices),
         Box::new(CreateDunning),
         Box::new(CreateProrations),
+        Box::new(AddTaxRateEffectiveDates),
     ]
 }
 

@@ -49,6 +49,8 @@ pub mod tax_rate {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i32,
+        pub effective_from: Option<Date>,
+        pub effective_to: Option<Date>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

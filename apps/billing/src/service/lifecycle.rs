@@ -6,15 +6,15 @@
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError};
 use chrono::{Datelike, Days, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::ledger::{self, EntryKind};
 use super::numbering::{format_number, next_number};
 use super::settings::settings_of;
 use crate::event::{InvoiceFinalized, InvoicePaid, InvoiceVoided};
-use crate::model::{invoice, invoice_line};
+use crate::model::{invoice, invoice_line, invoice_tax, tax_rate};
 use crate::selector::invoice_row;
 use crate::status::InvoiceStatus;
 
@@ -78,6 +78,7 @@ pub async fn invoice_finalize(
     if invoice_line::Entity::find().filter(invoice_line::Column::InvoiceId.eq(id)).count(txn).await? == 0 {
         return Err(ApiError::invalid("lines", "an invoice needs at least one line to be finalized"));
     }
+    check_rates_in_effect(txn, id, today).await?;
     let settings = settings_of(txn, organization_id).await?;
     let year = today.year();
     let number = format_number(
@@ -126,6 +127,43 @@ pub async fn invoice_finalize(
         baseops_jobs::emit(txn, acting, Some(organization_id), &event).await?;
     }
     Ok(())
+}
+
+/// 409 `tax_rate_not_in_effect` when a rate of the invoice does not apply on `today`, the day
+/// it would be issued: the invoice must be issued with the rate of its day.
+async fn check_rates_in_effect(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    today: NaiveDate,
+) -> Result<(), ApiError> {
+    let used = Query::select()
+        .column(invoice_tax::Column::TaxRateId)
+        .from(invoice_tax::Entity)
+        .and_where(invoice_tax::Column::InvoiceId.eq(id))
+        .to_owned();
+    let outside = Condition::any()
+        .add(tax_rate::Column::EffectiveFrom.gt(today))
+        .add(tax_rate::Column::EffectiveTo.lt(today));
+    let rate = tax_rate::Entity::find()
+        .filter(tax_rate::Column::Id.in_subquery(used))
+        .filter(outside)
+        .one(txn)
+        .await?;
+    match rate {
+        None => Ok(()),
+        Some(rate) => {
+            let from = rate.effective_from.map_or_else(|| "always".to_owned(), |day| day.to_string());
+            let to = rate.effective_to.map_or_else(|| "further notice".to_owned(), |day| day.to_string());
+            Err(ApiError::Conflict {
+                code: "tax_rate_not_in_effect",
+                detail: format!(
+                    "The tax rate {} applies from {from} until {to}, not on {today}, the day this invoice \
+                     would be issued: change the lines to the rate in effect.",
+                    rate.name
+                ),
+            })
+        }
+    }
 }
 
 /// Voids an open or uncollectible invoice: its number stays used, what was left of it is no

@@ -4,7 +4,7 @@
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError, FieldErrors, check_version};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -36,6 +36,10 @@ pub struct TaxRateOut {
     pub compound: bool,
     /// No longer offered for new lines.
     pub archived: bool,
+    /// The first day it applies (inclusive); none: since always.
+    pub effective_from: Option<NaiveDate>,
+    /// The last day it applies (inclusive); none: until further notice.
+    pub effective_to: Option<NaiveDate>,
     /// Optimistic-concurrency version.
     pub version: i32,
 }
@@ -50,6 +54,8 @@ impl From<tax_rate::Model> for TaxRateOut {
             inclusive: row.inclusive,
             compound: row.compound,
             archived: row.archived,
+            effective_from: row.effective_from,
+            effective_to: row.effective_to,
             version: row.version,
         }
     }
@@ -74,9 +80,16 @@ pub struct NewTaxRate {
     /// Compound (default false; never with inclusive).
     #[serde(default)]
     pub compound: bool,
+    /// The first day it applies (inclusive); none: since always.
+    #[serde(default)]
+    pub effective_from: Option<NaiveDate>,
+    /// The last day it applies (inclusive), not before `effective_from`; none: until further
+    /// notice.
+    #[serde(default)]
+    pub effective_to: Option<NaiveDate>,
 }
 
-/// Changes to a rate: its name, jurisdiction, or archiving it.
+/// Changes to a rate: its name, jurisdiction, the days it applies, or archiving it.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaxRateChanges {
@@ -91,6 +104,23 @@ pub struct TaxRateChanges {
     /// Archive or restore.
     #[serde(default)]
     pub archived: Option<bool>,
+    /// The first day it applies; `null` clears it.
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub effective_from: Option<Option<NaiveDate>>,
+    /// The last day it applies; `null` clears it.
+    #[serde(default, deserialize_with = "baseops_core::patch::present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub effective_to: Option<Option<NaiveDate>>,
+}
+
+/// A 422 on `effective_to` when the rate would end before it starts.
+fn check_dates(from: Option<NaiveDate>, to: Option<NaiveDate>, errors: &mut FieldErrors) {
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        errors.add("effective_to", "must not be before effective_from");
+    }
 }
 
 fn check_text(field: &str, text: &str, required: bool, errors: &mut FieldErrors) -> Option<String> {
@@ -139,6 +169,7 @@ pub async fn tax_rate_create(
     if new.inclusive && new.compound {
         errors.add("compound", "a compound rate cannot be inclusive");
     }
+    check_dates(new.effective_from, new.effective_to, &mut errors);
     errors.into_result()?;
     let count = tax_rate::Entity::find()
         .filter(tax_rate::Column::OrganizationId.eq(organization_id))
@@ -168,6 +199,8 @@ pub async fn tax_rate_create(
         created_at: now,
         updated_at: now,
         version: 1,
+        effective_from: new.effective_from,
+        effective_to: new.effective_to,
     };
     tax_rate::Entity::insert(row.clone().into_active_model()).exec_without_returning(txn).await?;
     let out = TaxRateOut::from(row);
@@ -177,7 +210,7 @@ pub async fn tax_rate_create(
     Ok(out)
 }
 
-/// Renames, re-places or archives a rate, at `expected` version when given.
+/// Renames, re-places, re-dates or archives a rate, at `expected` version when given.
 ///
 /// # Errors
 /// 404, 412, 422.
@@ -200,7 +233,6 @@ pub async fn tax_rate_update(
     let jurisdiction = changes
         .jurisdiction
         .map(|text| text.as_deref().and_then(|text| check_text("jurisdiction", text, false, &mut errors)));
-    errors.into_result()?;
     let mut after = before.clone();
     if let Some(Some(name)) = name {
         after.name = name;
@@ -209,6 +241,10 @@ pub async fn tax_rate_update(
         after.jurisdiction = jurisdiction;
     }
     after.archived = changes.archived.unwrap_or(after.archived);
+    after.effective_from = changes.effective_from.unwrap_or(after.effective_from);
+    after.effective_to = changes.effective_to.unwrap_or(after.effective_to);
+    check_dates(after.effective_from, after.effective_to, &mut errors);
+    errors.into_result()?;
     let (old, new) = (TaxRateOut::from(before.clone()), TaxRateOut::from(after.clone()));
     let diff = Changes::between(
         &serde_json::to_value(&old).map_err(ApiError::internal)?,
@@ -221,6 +257,8 @@ pub async fn tax_rate_update(
         .col_expr(tax_rate::Column::Name, Expr::value(after.name.clone()))
         .col_expr(tax_rate::Column::Jurisdiction, Expr::value(after.jurisdiction.clone()))
         .col_expr(tax_rate::Column::Archived, Expr::value(after.archived))
+        .col_expr(tax_rate::Column::EffectiveFrom, Expr::value(after.effective_from))
+        .col_expr(tax_rate::Column::EffectiveTo, Expr::value(after.effective_to))
         .col_expr(tax_rate::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(tax_rate::Column::Version, Expr::value(before.version + 1))
         .filter(tax_rate::Column::Id.eq(id))

@@ -20,3 +20,4 @@ mod reports;
 mod statements;
 mod subscriptions;
 mod support;
+mod tax_dates;

@@ -12,8 +12,8 @@ use baseops_core::{Acting, Actor, ApiError, AppState, Currency, Origin, director
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -182,18 +182,30 @@ async fn invoice_period(
 ) -> Result<Uuid, ApiError> {
     let item = product::Entity::find_by_id(price.product_id).one(txn).await?.ok_or(ApiError::NotFound)?;
     let wanted: Vec<Uuid> = serde_json::from_str(&item.tax_rate_ids).unwrap_or_default();
-    // An archived rate no longer applies: the next period is invoiced without it.
+    let (first, last) = (start.with_timezone(&zone).date_naive(), end.with_timezone(&zone).date_naive());
+    // An archived rate no longer applies, nor one not in effect on the period's first day: a
+    // product listing the old and the new rate of a tax change is invoiced with the new one
+    // from the day it applies.
     let rates: Vec<Uuid> = tax_rate::Entity::find()
         .select_only()
         .column(tax_rate::Column::Id)
         .filter(tax_rate::Column::OrganizationId.eq(sub.organization_id))
         .filter(tax_rate::Column::Id.is_in(wanted.iter().copied()))
         .filter(tax_rate::Column::Archived.eq(false))
+        .filter(
+            Condition::any()
+                .add(tax_rate::Column::EffectiveFrom.is_null())
+                .add(tax_rate::Column::EffectiveFrom.lte(first)),
+        )
+        .filter(
+            Condition::any()
+                .add(tax_rate::Column::EffectiveTo.is_null())
+                .add(tax_rate::Column::EffectiveTo.gte(first)),
+        )
         .into_tuple()
         .all(txn)
         .await?;
     let tax_rate_ids = wanted.into_iter().filter(|id| rates.contains(id)).collect();
-    let (first, last) = (start.with_timezone(&zone).date_naive(), end.with_timezone(&zone).date_naive());
     let currency = Currency::parse(&price.currency).map_err(ApiError::internal)?;
     // Everything given: a subscription keeps renewing on a price archived since.
     let line = LineIn {
