@@ -16,6 +16,7 @@ mod dunning;
 mod line_prices;
 mod payments;
 mod prorations;
+mod report_indexes;
 mod subscriptions;
 mod tax_dates;
 
@@ -25,6 +26,7 @@ use dunning::CreateDunning;
 use line_prices::AddInvoiceLinePrices;
 use payments::CreatePayments;
 use prorations::CreateProrations;
+use report_indexes::AddReportIndexes;
 use subscriptions::CreateCatalogAndSubscriptions;
 use tax_dates::AddTaxRateEffectiveDates;
 
@@ -40,6 +42,7 @@ pub(crate) fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateDunning),
         Box::new(CreateProrations),
         Box::new(AddTaxRateEffectiveDates),
+        Box::new(AddReportIndexes),
     ]
 }
 

@@ -168,7 +168,9 @@ pub struct RevenueMonth {
 fn month_of(backend: DbBackend, column: &str) -> String {
     match backend {
         DbBackend::Postgres => format!("to_char({column}, 'YYYY-MM')"),
-        _ => format!("strftime('%Y-%m', {column})"),
+        // Dates and times are ISO text on SQLite: the month is their first seven characters,
+        // without parsing every row's date as strftime would (a third of the report's time).
+        _ => format!("substr({column}, 1, 7)"),
     }
 }
 
