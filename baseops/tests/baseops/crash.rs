@@ -43,14 +43,7 @@ async fn acknowledged_creates_survive_sigkill_and_replays_create_each_task_exact
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::create().await;
     let url = database.url();
-    // One-shot commands refuse an unmigrated database, so migrate before creating the admin.
-    let (code, _, stderr) = run(baseops_on(dir.path(), url).arg("migrate"));
-    assert_eq!(code, 0, "{stderr}");
-    let (code, _, stderr) = run(baseops_on(dir.path(), url)
-        .args(["createsuperuser", "--email", EMAIL, "--organization", "Acme"])
-        .args(["--password-env", "ADMIN_PASSWORD"])
-        .env("ADMIN_PASSWORD", PASSWORD));
-    assert_eq!(code, 0, "{stderr}");
+    migrate_with_superuser(dir.path(), url);
 
     let server = Server::start(dir.path(), url).await;
     let token = api_token(server.address, &["tasks.create", "tasks.view"]).await;
@@ -366,6 +359,18 @@ fn dechunk(mut rest: &str) -> String {
         rest = after[size..].trim_start_matches("\r\n");
     }
     body
+}
+
+/// Migrates the database at `url` and makes the superuser [`EMAIL`] of the organization
+/// "Acme" (slug `acme`): one-shot commands refuse an unmigrated database.
+pub(crate) fn migrate_with_superuser(dir: &Path, url: &str) {
+    let (code, _, stderr) = run(baseops_on(dir, url).arg("migrate"));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run(baseops_on(dir, url)
+        .args(["createsuperuser", "--email", EMAIL, "--organization", "Acme"])
+        .args(["--password-env", "ADMIN_PASSWORD"])
+        .env("ADMIN_PASSWORD", PASSWORD));
+    assert_eq!(code, 0, "{stderr}");
 }
 
 /// A number the database answers to `sql` (a `COUNT(*) AS n`), read while no server runs.

@@ -6,8 +6,7 @@ use baseops_test_support::TestDatabase;
 use serde_json::json;
 use tokio::task::JoinSet;
 
-use crate::binary::{baseops_on, run};
-use crate::crash::{EMAIL, PASSWORD, Server, api_token, send};
+use crate::crash::{Server, api_token, migrate_with_superuser, send};
 
 const DRAFTS: usize = 200;
 
@@ -16,13 +15,7 @@ async fn two_servers_finalizing_two_hundred_drafts_at_once_number_them_one_to_tw
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::create().await;
     let url = database.url();
-    let (code, _, stderr) = run(baseops_on(dir.path(), url).arg("migrate"));
-    assert_eq!(code, 0, "{stderr}");
-    let (code, _, stderr) = run(baseops_on(dir.path(), url)
-        .args(["createsuperuser", "--email", EMAIL, "--organization", "Acme"])
-        .args(["--password-env", "ADMIN_PASSWORD"])
-        .env("ADMIN_PASSWORD", PASSWORD));
-    assert_eq!(code, 0, "{stderr}");
+    migrate_with_superuser(dir.path(), url);
     let other = tempfile::tempdir().unwrap();
     let servers = [Server::start(dir.path(), url).await, Server::start(other.path(), url).await];
     let token = api_token(servers[0].address, &["customers.create", "billing.create", "billing.issue"]).await;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use baseops_test_support::TestDatabase;
 
 use crate::binary::{baseops_on, run};
-use crate::crash::{EMAIL, PASSWORD, count};
+use crate::crash::{count, migrate_with_superuser};
 
 const SUBSCRIPTIONS: i64 = 600;
 /// Invoices committed before the kill: two batches of 50 and some way into the third.
@@ -46,13 +46,7 @@ async fn a_billing_run_killed_mid_batch_leaves_whole_invoices_and_the_rerun_comp
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::create().await;
     let url = database.url();
-    let (code, _, stderr) = run(baseops_on(dir.path(), url).arg("migrate"));
-    assert_eq!(code, 0, "{stderr}");
-    let (code, _, stderr) = run(baseops_on(dir.path(), url)
-        .args(["createsuperuser", "--email", EMAIL, "--organization", "Acme"])
-        .args(["--password-env", "ADMIN_PASSWORD"])
-        .env("ADMIN_PASSWORD", PASSWORD));
-    assert_eq!(code, 0, "{stderr}");
+    migrate_with_superuser(dir.path(), url);
     let (code, _, stderr) = run(baseops_on(dir.path(), url).args([
         "demo-data",
         "subscriptions",
