@@ -294,7 +294,8 @@ pub(super) async fn create(
     }
 }
 
-/// The editor with what was typed, the figures when known and the refusal when there is one.
+/// The editor with what was typed, the figures when known and the refusal when there is one
+/// (its callers have checked `billing.create`).
 async fn render(
     state: &AppState,
     signed: &Signed,
@@ -303,7 +304,6 @@ async fn render(
     figures: Option<&Totals>,
     failure: Option<Failure>,
 ) -> Result<Response, ConsoleError> {
-    signed.ctx.require(BILLING_CREATE)?;
     let organization_id = signed.ctx.organization_id()?;
     let db = state.db().read();
     let paging = Paging::new(Some(CUSTOMERS_OFFERED), None, baseops_customers::selector::SORT)?;

@@ -148,33 +148,34 @@ pub(super) async fn act(
 ) -> Answer {
     let ctx = &signed.ctx;
     let organization_id = ctx.organization_id()?;
-    let key = match action.as_str() {
-        "cancel" => "cancel",
-        "cancel-at-period-end" => "cancel-at-period-end",
-        "keep" => "keep",
-        "pause" => "pause",
-        "resume" => "resume",
+    // The move's key (also the done message's), and for the end-of-period moves the value
+    // of `cancel_at_period_end` they set.
+    let (key, ending) = match action.as_str() {
+        "cancel" => ("cancel", None),
+        "pause" => ("pause", None),
+        "resume" => ("resume", None),
+        "cancel-at-period-end" => ("cancel-at-period-end", Some(true)),
+        "keep" => ("keep", Some(false)),
         _ => return Err(ApiError::NotFound.into()),
     };
     ctx.require(BILLING_EDIT)?;
-    let (_, today) = organization_facts(&state, organization_id).await?;
     let moved = async {
         let version = Some(form.version()?);
-        let txn = state.db().write().begin().await?;
         let acting = ctx.acting();
-        match key {
-            "cancel" => subscription_cancel(&txn, acting, organization_id, id, version).await?,
-            "pause" | "resume" => {
-                subscription_pause(&txn, acting, organization_id, id, version, key == "pause").await?;
-            }
-            _ => {
-                let ending = key == "cancel-at-period-end";
-                let changes =
-                    SubscriptionChanges { cancel_at_period_end: Some(ending), ..Default::default() };
-                subscription_update(&txn, acting, (organization_id, today), id, version, changes).await?;
-            }
+        if let Some(ending) = ending {
+            let (_, today) = organization_facts(&state, organization_id).await?;
+            let changes = SubscriptionChanges { cancel_at_period_end: Some(ending), ..Default::default() };
+            let txn = state.db().write().begin().await?;
+            subscription_update(&txn, acting, (organization_id, today), id, version, changes).await?;
+            return Ok::<_, ApiError>(txn.commit().await?);
         }
-        Ok::<_, ApiError>(txn.commit().await?)
+        let txn = state.db().write().begin().await?;
+        if key == "cancel" {
+            subscription_cancel(&txn, acting, organization_id, id, version).await?;
+        } else {
+            subscription_pause(&txn, acting, organization_id, id, version, key == "pause").await?;
+        }
+        Ok(txn.commit().await?)
     };
     match moved.await {
         Ok(()) => Ok(done(&format!("/admin/subscriptions/{id}"), key)),

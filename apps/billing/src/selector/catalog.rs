@@ -121,6 +121,9 @@ pub async fn with_prices(
     db: &impl ConnectionTrait,
     products: Vec<ProductOut>,
 ) -> Result<Vec<ProductOut>, DbErr> {
+    if products.is_empty() {
+        return Ok(products);
+    }
     let ids: Vec<Uuid> = products.iter().map(|product| product.id).collect();
     // Each product has at most MAX_PRICES, so a page's prices are bounded too.
     let rows = price::Entity::find()

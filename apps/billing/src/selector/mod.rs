@@ -339,6 +339,9 @@ pub async fn invoice_numbers(
     organization_id: Uuid,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Option<String>>, DbErr> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows: Vec<(Uuid, Option<String>)> = invoice::Entity::find()
         .select_only()
         .column(invoice::Column::Id)

@@ -367,3 +367,21 @@ async fn the_reports_show_aging_and_revenue_with_their_csv_and_the_home_card_cou
     let filtered = accountant.get(&app, "/admin/invoices?overdue=1").await.text();
     assert!(filtered.contains("77.00 EUR") && !filtered.contains("23.00 EUR"));
 }
+
+#[tokio::test]
+async fn every_list_renders_empty_for_an_organization_with_no_billing_yet() {
+    let app = TestApp::new().await;
+    let accountant = app.signed_in_as_role("accountant").await;
+    for path in [
+        "/admin/payments",
+        "/admin/credit-notes",
+        "/admin/subscriptions",
+        "/admin/catalog",
+        "/admin/billing-reports",
+    ] {
+        let page = accountant.get(&app, path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.text());
+    }
+    let home = accountant.get(&app, "/admin/work").await.text();
+    assert!(home.contains("No invoice is overdue."), "{home}");
+}
