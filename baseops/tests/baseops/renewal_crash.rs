@@ -7,13 +7,14 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use baseops_billing::service::subscription::BATCH;
 use baseops_test_support::TestDatabase;
 
 use crate::binary::{baseops_on, run};
 use crate::crash::{count, migrate_with_superuser};
 
 const SUBSCRIPTIONS: i64 = 600;
-/// Invoices committed before the kill: two batches of 50 and some way into the third.
+/// Invoices committed before the kill: two batches ([`BATCH`] is 50) and some way into the third.
 const KILL_AFTER_INVOICES: i64 = 100;
 const PHASE_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -82,7 +83,7 @@ async fn a_billing_run_killed_mid_batch_leaves_whole_invoices_and_the_rerun_comp
         (KILL_AFTER_INVOICES..SUBSCRIPTIONS).contains(&committed),
         "{committed} invoices committed before the kill"
     );
-    assert_eq!(committed % 50, 0, "whole batches only: {committed}");
+    assert_eq!(committed % BATCH as i64, 0, "whole batches of {BATCH} only: {committed}");
 
     let (code, stdout, stderr) = run(baseops_on(dir.path(), url).args(["billing", "renew"]));
     assert_eq!(code, 0, "{stdout} {stderr}");

@@ -7,7 +7,7 @@ mod renew;
 
 pub use proration::{ProrationBehavior, prorated};
 
-pub use renew::{Renewals, renew_due};
+pub use renew::{BATCH, Renewals, renew_due};
 
 use baseops_audit::{AuditEntry, Changes, record};
 use baseops_core::{Acting, ApiError, FieldErrors, check_version};
